@@ -1,0 +1,267 @@
+"""FilterState: the one filter state shared by every page, the URL and the queries."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+# URL keys, which are also the widget keys and the field names below.
+KEYS = ("period", "region", "route", "type", "version")
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the current data offers: the values a FilterState may take."""
+
+    regions: tuple[str, ...]
+    routes: tuple[str, ...]
+    types: tuple[str, ...]
+    versions: tuple[int, ...]
+    current_version: int | None
+    data_start: date
+    data_end: date
+    region_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def default_period(self) -> tuple[date, date]:
+        """The latest 12 full months of data."""
+        end = self.data_end
+        if end != _month_end(end):
+            end = date(end.year, end.month, 1) - timedelta(days=1)
+        start = date(end.year - 1, end.month, 1) + timedelta(days=_days_in_month(end.year - 1, end.month))
+        start = max(start, self.data_start)
+        return (start, end) if start <= end else (self.data_start, self.data_end)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _month_end(d: date) -> date:
+    return date(d.year, d.month, _days_in_month(d.year, d.month))
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """Period, regions, routes, incident types and pinned data version; empty tuple = all."""
+
+    period: tuple[date, date]
+    region: tuple[str, ...] = ()
+    route: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    version: int | None = None
+
+    @property
+    def start(self) -> date:
+        return self.period[0]
+
+    @property
+    def end(self) -> date:
+        return self.period[1]
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @classmethod
+    def default(cls, options: FilterOptions) -> FilterState:
+        return cls(period=options.default_period(), version=options.current_version)
+
+    def previous(self) -> FilterState:
+        """The same filters over the equal-length period just before this one."""
+        prev_end = self.start - timedelta(days=1)
+        return replace(self, period=(prev_end - timedelta(days=self.days - 1), prev_end))
+
+    def shifted_years(self, years: int) -> FilterState:
+        """The same filters a whole number of years earlier or later (29 Feb → 28 Feb)."""
+        return replace(self, period=(_shift_year(self.start, years), _shift_year(self.end, years)))
+
+    # -- URL ------------------------------------------------------------------------------
+    def to_query_params(self) -> dict[str, list[str]]:
+        """Every filter explicit, the version pinned: the share-link form."""
+        params: dict[str, list[str]] = {"period": [self.start.isoformat(), self.end.isoformat()]}
+        for key in ("region", "route", "type"):
+            if getattr(self, key):
+                params[key] = list(getattr(self, key))
+        if self.version is not None:
+            params["version"] = [str(self.version)]
+        return params
+
+    def query_string(self) -> str:
+        return urlencode(self.to_query_params(), doseq=True)
+
+    @classmethod
+    def from_query_params(
+        cls, params: Mapping[str, str | Sequence[str]], options: FilterOptions
+    ) -> tuple[FilterState, list[str]]:
+        """Parse URL parameters; anything unusable is dropped with a notice, never raised."""
+        notices: list[str] = []
+        default = cls.default(options)
+
+        def values(key: str) -> list[str]:
+            raw = params.get(key, [])
+            return [raw] if isinstance(raw, str) else [str(v) for v in raw]
+
+        period = default.period
+        raw_period = values("period")
+        if raw_period:
+            parsed = _parse_period(raw_period)
+            if isinstance(parsed, str):
+                notices.append(f"period {_show(raw_period)} ignored: {parsed}")
+            else:
+                if parsed[0] > parsed[1]:
+                    notices.append(f"period {_show(raw_period)}: start was after end, so the dates were swapped")
+                    parsed = (parsed[1], parsed[0])
+                period = parsed
+
+        chosen: dict[str, tuple[str, ...]] = {}
+        for key, allowed, label in (
+            ("region", options.regions, "region"),
+            ("route", options.routes, "route"),
+            ("type", options.types, "incident type"),
+        ):
+            kept, dropped = [], []
+            for v in values(key):
+                if v in allowed:
+                    if v not in kept:
+                        kept.append(v)
+                elif v != "":
+                    dropped.append(v)
+            if dropped:
+                notices.append(f"unknown {label} ignored: {_show(dropped)}")
+            chosen[key] = tuple(kept)
+
+        version = options.current_version
+        raw_version = values("version")
+        if raw_version:
+            v = raw_version[-1].strip()
+            if v.isdigit() and len(v) < 10 and int(v) in options.versions:
+                version = int(v)
+            else:
+                notices.append(
+                    f"data version {_show([v])} not found: showing the current version ({options.current_version})"
+                )
+            if len(set(raw_version)) > 1:
+                notices.append(f"several data versions given ({_show(raw_version)}): used the last one")
+
+        unknown = sorted(k for k in params if k not in KEYS)
+        if unknown:
+            notices.append(f"unknown parameter(s) not used for filtering: {_show(unknown)}")
+        state = cls(period=period, region=chosen["region"], route=chosen["route"],
+                    type=chosen["type"], version=version)
+        return state, notices
+
+    # -- SQL ------------------------------------------------------------------------------
+    def where(
+        self,
+        *,
+        date_col: str | None = "date",
+        region_col: str | None = None,
+        route_col: str | None = "route",
+        type_col: str | None = None,
+        month_grain: bool = False,
+        period: tuple[date, date] | None = None,
+    ) -> tuple[str, list[object]]:
+        """SQL WHERE fragment (`?` placeholders) and its parameters for the named columns.
+
+        A region filter on a table with only a route column becomes a filter on the routes
+        of those regions (looked up in the `routes` table). Column names come from code,
+        never from input; every value is a parameter.
+        """
+        clauses: list[str] = []
+        params: list[object] = []
+        start, end = period or self.period
+        if date_col:
+            if month_grain:
+                start = start.replace(day=1)
+            clauses.append(f"{date_col} BETWEEN ? AND ?")
+            params += [start, end]
+        if self.region:
+            marks = _marks(self.region)
+            if region_col:
+                clauses.append(f"{region_col} IN ({marks})")
+            elif route_col:
+                clauses.append(f"{route_col} IN (SELECT route FROM routes WHERE region IN ({marks}))")  # noqa: S608
+            params += list(self.region)
+        if self.route and route_col:
+            clauses.append(f"{route_col} IN ({_marks(self.route)})")
+            params += list(self.route)
+        if self.type and type_col:
+            clauses.append(f"{type_col} IN ({_marks(self.type)})")
+            params += list(self.type)
+        return (" AND ".join(clauses) or "TRUE"), params
+
+    # -- words ----------------------------------------------------------------------------
+    def describe(self, with_version: bool = True) -> str:
+        """One line for the page caption, e.g. 'English Channel · 1 Jan – 30 Jun 2025'."""
+        parts = []
+        if self.route:
+            parts.append(_join(self.route))
+        elif self.region:
+            parts.append(_join(self.region))
+        else:
+            parts.append("All regions and routes")
+        if self.type:
+            parts.append(_join([t.capitalize() for t in self.type]))
+        parts.append(format_period(*self.period))
+        if with_version and self.version is not None:
+            parts.append(f"data version {self.version}")
+        return " · ".join(parts)
+
+
+def format_date(d: date) -> str:
+    """UK style: '1 Jan 2025'."""
+    return f"{d.day} {d.strftime('%b')} {d.year}"
+
+
+def format_period(start: date, end: date) -> str:
+    """'1 Jan – 30 Jun 2025' within one year, '1 Nov 2025 – 31 Oct 2026' across years."""
+    if start == end:
+        return format_date(start)
+    if start.year == end.year:
+        return f"{start.day} {start.strftime('%b')} – {format_date(end)}"
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+def _shift_year(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return d.replace(year=d.year + years, day=28)
+
+
+def _parse_period(raw: list[str]) -> tuple[date, date] | str:
+    if len(raw) != 2:
+        return f"expected two dates (start and end), got {len(raw)}"
+    out = []
+    for text in raw:
+        try:
+            d = date.fromisoformat(text.strip())
+        except ValueError:
+            return f"{_show([text])} is not a date in the form YYYY-MM-DD"
+        if not EARLIEST <= d <= LATEST:
+            return f"{d.isoformat()} is outside {EARLIEST.year}–{LATEST.year}"
+        out.append(d)
+    return out[0], out[1]
+
+
+def _marks(values: Iterable[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _join(values: Sequence[str]) -> str:
+    return ", ".join(values) if len(values) <= 3 else f"{', '.join(values[:2])} and {len(values) - 2} more"
+
+
+def _show(values: Sequence[str], limit: int = 60) -> str:
+    """Quote user-supplied values for a notice, shortened so junk cannot flood the page."""
+    out = []
+    for v in list(values)[:5]:
+        v = "".join(ch if ch.isprintable() else "\ufffd" for ch in v)
+        out.append(repr(v if len(v) <= limit else v[:limit] + "…"))
+    more = f" and {len(values) - 5} more" if len(values) > 5 else ""
+    return ", ".join(out) + more

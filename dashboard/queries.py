@@ -1,0 +1,369 @@
+"""Named, parameterised queries: fn(con, state, …) -> DataFrame. DuckDB filters and
+aggregates; pandas only shapes small results. No value is ever pasted into SQL text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from . import schema
+from .filters import FilterOptions, FilterState
+
+Con = duckdb.DuckDBPyConnection
+GRAINS = {"day": "day", "week": "week", "month": "month"}
+BSC = "Border Security Command"
+
+
+def _df(con: Con, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    return con.cursor().execute(sql, params or []).df()
+
+
+def _one(con: Con, sql: str, params: list[object] | None = None):
+    return con.cursor().execute(sql, params or []).fetchone()
+
+
+# -- what the data offers -------------------------------------------------------------------
+def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> FilterOptions:
+    """Regions, routes, types and the date range present in this version's data."""
+    routes = _df(con, "SELECT route, region FROM routes ORDER BY region, route")
+    region_routes: dict[str, tuple[str, ...]] = {}
+    for region, group in routes.groupby("region", sort=False):
+        region_routes[str(region)] = tuple(group["route"])
+    regions = tuple(_df(con, """
+        SELECT region FROM regions UNION SELECT region FROM routes
+        UNION SELECT region FROM incidents ORDER BY 1""")["region"])
+    all_routes = tuple(_df(con, """
+        SELECT route FROM routes UNION SELECT route FROM crossings_daily
+        UNION SELECT route FROM incidents UNION SELECT route FROM route_flows ORDER BY 1""")["route"])
+    found_types = set(_df(con, "SELECT DISTINCT incident_type FROM incidents")["incident_type"])
+    types = tuple(t for t in schema.INCIDENT_TYPES if t in found_types) + tuple(
+        sorted(found_types - set(schema.INCIDENT_TYPES)))
+    lo, hi = data_range(con)
+    return FilterOptions(regions=regions, routes=all_routes, types=types, versions=versions,
+                         current_version=current, data_start=lo, data_end=hi,
+                         region_routes=region_routes)
+
+
+def data_range(con: Con) -> tuple[date, date]:
+    """First and last day of event data (crossings, incidents, flows); today if there is none."""
+    lo, hi = _one(con, """
+        SELECT min(d), max(d) FROM (
+          SELECT min(date) AS d FROM crossings_daily UNION ALL SELECT max(date) FROM crossings_daily
+          UNION ALL SELECT min(date) FROM incidents UNION ALL SELECT max(date) FROM incidents
+          UNION ALL SELECT min(month) FROM route_flows
+          UNION ALL SELECT last_day(max(month)) FROM route_flows)""")
+    today = date.today()
+    return (lo or today, hi or today)
+
+
+def table_as_of(con: Con) -> pd.DataFrame:
+    """Per table: rows and the latest date in the data (the as-of of figures drawn from it)."""
+    return _df(con, """
+        SELECT 'crossings_daily' AS "table", count(*) AS rows, max(date) AS as_of FROM crossings_daily
+        UNION ALL SELECT 'preventions_weekly', count(*), max(week_ending) FROM preventions_weekly
+        UNION ALL SELECT 'incidents', count(*), max(date) FROM incidents
+        UNION ALL SELECT 'route_flows', count(*), last_day(max(month)) FROM route_flows
+        UNION ALL SELECT 'operations', count(*), max(greatest(start_date, coalesce(end_date, start_date)))
+                  FROM operations
+        UNION ALL SELECT 'funding', count(*), last_day(max(CASE WHEN spent_gbp IS NOT NULL THEN month END))
+                  FROM funding
+        UNION ALL SELECT 'staffing', count(*),
+                  last_day(max(CASE WHEN in_post_headcount IS NOT NULL THEN month END)) FROM staffing
+        UNION ALL SELECT 'routes', count(*), NULL FROM routes
+        UNION ALL SELECT 'regions', count(*), NULL FROM regions""")
+
+
+def sources(con: Con) -> pd.DataFrame:
+    """Distinct sources per table, with row counts."""
+    parts = " UNION ALL ".join(
+        f"SELECT '{t}' AS \"table\", source, count(*) AS rows FROM {t} GROUP BY source"  # noqa: S608
+        for t in schema.DATA_TABLES
+    )
+    return _df(con, f"SELECT * FROM ({parts}) ORDER BY 1, 2")  # noqa: S608
+
+
+def is_synthetic(con: Con) -> bool:
+    """True when any row of this version is synthetic demo data."""
+    parts = " UNION ALL ".join(
+        f"SELECT count(*) AS n FROM {t} WHERE starts_with(source, ?)" for t in schema.DATA_TABLES  # noqa: S608
+    )
+    (n,) = _one(con, f"SELECT sum(n) FROM ({parts})", [schema.DEMO_SOURCE] * len(schema.DATA_TABLES))  # noqa: S608
+    return bool(n)
+
+
+# -- KPIs -----------------------------------------------------------------------------------
+def _period_kpis(con: Con, state: FilterState) -> dict[str, float | None]:
+    w, p = state.where(date_col="date", route_col="route")
+    people, boats = _one(con, f"SELECT sum(people), sum(boats) FROM crossings_daily WHERE {w}", p)  # noqa: S608
+    w, p = state.where(date_col="week_ending", route_col="route")
+    (prevented,) = _one(con, f"SELECT sum(people_prevented) FROM preventions_weekly WHERE {w}", p)  # noqa: S608
+    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    (dead_missing,) = _one(
+        con, f"SELECT sum(coalesce(dead, 0) + coalesce(missing, 0)) FROM incidents WHERE {w}", p)  # noqa: S608
+    w, p = state.where(date_col=None, region_col="region", route_col="route")
+    (active_ops,) = _one(con, f"""
+        SELECT count(*) FROM operations
+        WHERE start_date <= ? AND coalesce(end_date, DATE '9999-12-31') >= ? AND {w}""",  # noqa: S608
+        [state.end, state.start, *p])
+    # Spend is national (not by route); compare with the allocation for the months with spend data.
+    spent, allocated = _one(con, """
+        SELECT sum(spent_gbp), sum(allocated_gbp) FROM funding
+        WHERE programme = ? AND month BETWEEN ? AND ? AND spent_gbp IS NOT NULL""",
+        [BSC, state.start.replace(day=1), state.end])
+    in_post, planned = _one(con, """
+        WITH m AS (SELECT max(month) AS month FROM staffing
+                   WHERE month <= ? AND in_post_headcount IS NOT NULL)
+        SELECT sum(in_post_headcount), sum(planned_headcount) FROM staffing JOIN m USING (month)""",
+        [state.end])
+    return {
+        "people": people, "boats": boats,
+        "people_per_boat": (people / boats) if people is not None and boats else None,
+        "prevented": prevented, "dead_missing": dead_missing, "active_operations": active_ops,
+        "spent_gbp": spent, "allocated_gbp": allocated, "in_post": in_post, "planned": planned,
+    }
+
+
+KPI_LABELS = {
+    "people": ("People arrived", "people"),
+    "boats": ("Boats arrived", "boats"),
+    "people_per_boat": ("People per boat", "people per boat"),
+    "prevented": ("People prevented", "people"),
+    "dead_missing": ("Dead and missing", "people"),
+    "active_operations": ("Active operations", "operations"),
+    "spent_gbp": ("BSC spend", "£"),
+    "in_post": ("Staff in post", "staff"),
+}
+
+
+def kpis(con: Con, state: FilterState) -> pd.DataFrame:
+    """One row per KPI: value this period, value in the previous equal-length period, target."""
+    now, before = _period_kpis(con, state), _period_kpis(con, state.previous())
+    targets = {"spent_gbp": ("allocated_gbp", "allocation"), "in_post": ("planned", "plan")}
+    rows = []
+    for key, (label, unit) in KPI_LABELS.items():
+        target_key, target_label = targets.get(key, (None, None))
+        rows.append({
+            "key": key, "label": label, "unit": unit, "value": now[key], "previous": before[key],
+            "target": now[target_key] if target_key else None, "target_label": target_label,
+        })
+    return pd.DataFrame(rows, dtype=object)
+
+
+# -- time series ----------------------------------------------------------------------------
+def _grain(grain: str) -> str:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+    return GRAINS[grain]
+
+
+def crossings_series(con: Con, state: FilterState, grain: str = "week") -> pd.DataFrame:
+    """People and boats arrived per day/week/month (weeks start on Monday)."""
+    g = _grain(grain)
+    w, p = state.where(date_col="date", route_col="route")
+    return _df(con, f"""
+        SELECT date_trunc(?, date)::DATE AS period, sum(people)::BIGINT AS people, sum(boats)::BIGINT AS boats
+        FROM crossings_daily WHERE {w} GROUP BY 1 ORDER BY 1""", [g, *p])  # noqa: S608
+
+
+def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
+    """Weekly people arrived this period and the same weeks a year earlier (aligned by week)."""
+    now = crossings_series(con, state, "week")
+    prev = crossings_series(con, state.shifted_years(-1), "week")
+    prev["period"] = pd.to_datetime(prev["period"]) + pd.Timedelta(weeks=52)
+    now["period"] = pd.to_datetime(now["period"])
+    return now.merge(prev[["period", "people"]].rename(columns={"people": "people_previous_year"}),
+                     on="period", how="left")
+
+
+def incidents_series(con: Con, state: FilterState, grain: str = "month") -> pd.DataFrame:
+    """Incidents, people and dead+missing per period and incident type."""
+    g = _grain(grain)
+    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    return _df(con, f"""
+        SELECT date_trunc(?, date)::DATE AS period, incident_type, count(*) AS incidents,
+               sum(people)::BIGINT AS people, sum(coalesce(dead, 0) + coalesce(missing, 0))::BIGINT AS dead_missing
+        FROM incidents WHERE {w} GROUP BY 1, 2 ORDER BY 1, 2""", [g, *p])  # noqa: S608
+
+
+# -- by route / region ----------------------------------------------------------------------
+def by_route(con: Con, state: FilterState) -> pd.DataFrame:
+    """Per route: detections (flows), people arrived (crossings), incidents, dead and missing."""
+    wf, pf = state.where(date_col="month", route_col="route", month_grain=True)
+    wc, pc = state.where(date_col="date", route_col="route")
+    wi, pi = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    wr, pr = state.where(date_col=None, region_col="region", route_col="route")
+    return _df(con, f"""
+        WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
+             c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1),
+             i AS (SELECT route, count(*) AS incidents,
+                          sum(coalesce(dead, 0) + coalesce(missing, 0))::BIGINT AS dead_missing
+                   FROM incidents WHERE {wi} GROUP BY 1),
+             r AS (SELECT route, region FROM routes WHERE {wr})
+        SELECT coalesce(r.route, f.route, c.route, i.route) AS route, r.region,
+               coalesce(f.detections, 0) AS detections, c.people_arrived,
+               coalesce(i.incidents, 0) AS incidents, coalesce(i.dead_missing, 0) AS dead_missing
+        FROM r FULL JOIN f USING (route) FULL JOIN c USING (route) FULL JOIN i USING (route)
+        ORDER BY detections DESC, incidents DESC, route""", pf + pc + pi + pr)  # noqa: S608
+
+
+def by_region(con: Con, state: FilterState) -> pd.DataFrame:
+    """Per region: incidents, people, dead and missing, operations active in the period."""
+    wi, pi = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    wo, po = state.where(date_col=None, region_col="region", route_col="route")
+    return _df(con, f"""
+        WITH i AS (SELECT region, count(*) AS incidents, sum(people)::BIGINT AS people,
+                          sum(coalesce(dead, 0) + coalesce(missing, 0))::BIGINT AS dead_missing
+                   FROM incidents WHERE {wi} GROUP BY 1),
+             o AS (SELECT region, count(*) AS operations, sum(arrests)::BIGINT AS arrests,
+                          sum(networks_disrupted)::BIGINT AS networks_disrupted
+                   FROM operations
+                   WHERE start_date <= ? AND coalesce(end_date, DATE '9999-12-31') >= ? AND {wo}
+                   GROUP BY 1)
+        SELECT region, coalesce(incidents, 0) AS incidents, people, coalesce(dead_missing, 0) AS dead_missing,
+               coalesce(operations, 0) AS operations, arrests, networks_disrupted
+        FROM i FULL JOIN o USING (region) ORDER BY incidents DESC, region""",  # noqa: S608
+        pi + [state.end, state.start] + po)
+
+
+# -- map ------------------------------------------------------------------------------------
+POINT_COLUMNS = "incident_id, strftime(date, '%Y-%m-%d') AS date, lat, lon, region, route, incident_type, " \
+                "people, dead, missing, survivors, cause, location"
+
+
+def incident_count(con: Con, state: FilterState) -> int:
+    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    return int(_one(con, f"SELECT count(*) FROM incidents WHERE {w}", p)[0])  # noqa: S608
+
+
+def map_points(con: Con, state: FilterState, limit: int | None = None) -> pd.DataFrame:
+    """Incidents as points (newest first), at most `limit`."""
+    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    lim = "LIMIT ?" if limit is not None else ""
+    return _df(con, f"""SELECT {POINT_COLUMNS} FROM incidents WHERE {w}
+                        ORDER BY date DESC, incident_id {lim}""",  # noqa: S608
+               p + ([int(limit)] if limit is not None else []))
+
+
+def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFrame:
+    """Incidents aggregated into square lat/lon grid cells of `cell_deg` degrees."""
+    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    return _df(con, f"""
+        WITH g AS (SELECT floor(lat / ?) AS gy, floor(lon / ?) AS gx, people,
+                          coalesce(dead, 0) + coalesce(missing, 0) AS dm, incident_type
+                   FROM incidents WHERE {w})
+        SELECT (gy + 0.5) * ? AS cell_lat, (gx + 0.5) * ? AS cell_lon, ? AS cell_size_deg,
+               count(*) AS incidents, sum(people)::BIGINT AS people, sum(dm)::BIGINT AS dead_missing,
+               mode(incident_type) AS main_type
+        FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""",  # noqa: S608
+        [cell_deg, cell_deg, *p, cell_deg, cell_deg, cell_deg])
+
+
+def map_incidents(con: Con, state: FilterState, max_points: int = 5000,
+                  cell_deg: float = 0.25) -> tuple[str, pd.DataFrame]:
+    """('points', frame) while the filtered set is small, else ('cells', frame)."""
+    if incident_count(con, state) <= max_points:
+        return "points", map_points(con, state)
+    return "cells", map_cells(con, state, cell_deg)
+
+
+def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
+    """Routes with their waypoint paths and the flow in the period (detections; Channel: arrivals)."""
+    wf, pf = state.where(date_col="month", route_col="route", month_grain=True)
+    wc, pc = state.where(date_col="date", route_col="route")
+    wr, pr = state.where(date_col=None, region_col="region", route_col="route")
+    df = _df(con, f"""
+        WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
+             c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1)
+        SELECT r.route, r.region, r.mode, r.path, r.description, coalesce(f.detections, 0) AS detections,
+               c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS flow
+        FROM routes r LEFT JOIN f USING (route) LEFT JOIN c USING (route)
+        WHERE {wr} ORDER BY flow DESC, route""", pf + pc + pr)  # noqa: S608
+    df["path"] = [[[float(x), float(y)] for x, y in path] for path in df["path"]]  # plain lists for JSON
+    return df
+
+
+# -- operations -----------------------------------------------------------------------------
+def operations(con: Con, state: FilterState) -> pd.DataFrame:
+    """Operations active at any time in the period, in the selected regions/routes."""
+    w, p = state.where(date_col=None, region_col="region", route_col="route")
+    return _df(con, f"""
+        SELECT * EXCLUDE (source_sha256, loaded_version) FROM operations
+        WHERE start_date <= ? AND coalesce(end_date, DATE '9999-12-31') >= ? AND {w}
+        ORDER BY start_date DESC, operation_id""", [state.end, state.start, *p])  # noqa: S608
+
+
+def operation_incidents(con: Con, state: FilterState, operation_id: str,
+                        radius_deg: float = 1.5) -> pd.DataFrame:
+    """Incidents near an operation's focal point during the operation (within the period)."""
+    w, p = state.where(date_col=None, type_col="incident_type", route_col=None)
+    return _df(con, f"""
+        WITH o AS (SELECT * FROM operations WHERE operation_id = ?)
+        SELECT {POINT_COLUMNS} FROM incidents
+        WHERE date BETWEEN greatest((SELECT start_date FROM o), ?)
+                       AND least(coalesce((SELECT end_date FROM o), DATE '9999-12-31'), ?)
+          AND abs(lat - (SELECT lat FROM o)) <= ? AND abs(lon - (SELECT lon FROM o)) <= ? AND {w}
+        ORDER BY date DESC, incident_id""",  # noqa: S608
+        [operation_id, state.start, state.end, radius_deg, radius_deg, *p])
+
+
+# -- funding and staffing (national: region/route filters do not apply) ----------------------
+def funding_by_year(con: Con) -> pd.DataFrame:
+    """Allocation and spend by programme, funding line and financial year."""
+    return _df(con, """
+        SELECT programme, funding_line, category, financial_year,
+               sum(allocated_gbp)::BIGINT AS allocated_gbp, sum(spent_gbp)::BIGINT AS spent_gbp,
+               count(spent_gbp) AS months_reported
+        FROM funding GROUP BY ALL ORDER BY programme, financial_year, funding_line""")
+
+
+def funding_burnup(con: Con, programme: str | None = None) -> pd.DataFrame:
+    """Monthly cumulative allocation (plan) and cumulative spend (NULL after the last report)."""
+    return _df(con, """
+        WITH m AS (SELECT month, sum(allocated_gbp)::BIGINT AS allocated_gbp, sum(spent_gbp)::BIGINT AS spent_gbp,
+                          count(spent_gbp) AS reported
+                   FROM funding WHERE ? IS NULL OR programme = ? GROUP BY month)
+        SELECT month, allocated_gbp, spent_gbp,
+               (sum(allocated_gbp) OVER (ORDER BY month))::BIGINT AS cumulative_allocated_gbp,
+               CASE WHEN reported > 0 THEN (sum(coalesce(spent_gbp, 0)) OVER (ORDER BY month))::BIGINT END
+                   AS cumulative_spent_gbp
+        FROM m ORDER BY month""", [programme, programme])
+
+
+def staffing_series(con: Con) -> pd.DataFrame:
+    """Planned and in-post headcount per organisation and month."""
+    return _df(con, """
+        SELECT organisation, month, sum(planned_headcount)::BIGINT AS planned,
+               sum(in_post_headcount)::BIGINT AS in_post
+        FROM staffing GROUP BY ALL ORDER BY organisation, month""")
+
+
+def staffing_by_unit(con: Con, at: date) -> pd.DataFrame:
+    """Planned vs in post per organisation and unit at the latest reported month ≤ `at`."""
+    return _df(con, """
+        WITH m AS (SELECT max(month) AS month FROM staffing WHERE month <= ? AND in_post_headcount IS NOT NULL)
+        SELECT organisation, unit, m.month, sum(planned_headcount)::BIGINT AS planned,
+               sum(in_post_headcount)::BIGINT AS in_post
+        FROM staffing JOIN m USING (month) GROUP BY ALL ORDER BY organisation, unit""", [at])
+
+
+def spend_and_outcomes(con: Con, state: FilterState) -> pd.DataFrame:
+    """Per month in the period: BSC spend, networks disrupted (ops ending), people prevented."""
+    w, p = state.where(date_col=None, region_col="region", route_col="route")
+    wp, pp = state.where(date_col="week_ending", route_col="route")
+    return _df(con, f"""
+        WITH months AS (SELECT unnest(generate_series(?::DATE, ?::DATE, INTERVAL 1 MONTH))::DATE AS month),
+             s AS (SELECT month, sum(spent_gbp)::BIGINT AS spent_gbp FROM funding WHERE programme = ? GROUP BY 1),
+             o AS (SELECT date_trunc('month', end_date)::DATE AS month,
+                          sum(networks_disrupted)::BIGINT AS networks_disrupted, sum(arrests)::BIGINT AS arrests
+                   FROM operations WHERE end_date IS NOT NULL AND {w} GROUP BY 1),
+             v AS (SELECT date_trunc('month', week_ending)::DATE AS month,
+                          sum(people_prevented)::BIGINT AS people_prevented
+                   FROM preventions_weekly WHERE {wp} GROUP BY 1)
+        SELECT month, s.spent_gbp, coalesce(o.networks_disrupted, 0) AS networks_disrupted,
+               coalesce(o.arrests, 0) AS arrests, v.people_prevented
+        FROM months LEFT JOIN s USING (month) LEFT JOIN o USING (month) LEFT JOIN v USING (month)
+        ORDER BY month""",  # noqa: S608
+        [state.start.replace(day=1), state.end, BSC, *p, *pp])
+

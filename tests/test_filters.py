@@ -1,0 +1,99 @@
+from datetime import date
+
+import pytest
+
+from dashboard.filters import FilterOptions, FilterState, format_period
+
+OPTS = FilterOptions(
+    regions=("Mediterranean", "UK & Channel"), routes=("Central Mediterranean", "English Channel"),
+    types=("arrival", "rescue", "dead or missing"), versions=(1, 2, 3), current_version=3,
+    data_start=date(2018, 1, 1), data_end=date(2026, 10, 31),
+)
+
+
+def test_default_is_latest_twelve_full_months():
+    assert FilterState.default(OPTS).period == (date(2025, 11, 1), date(2026, 10, 31))
+    mid_month = FilterOptions(**{**OPTS.__dict__, "data_end": date(2026, 11, 27)})
+    assert mid_month.default_period() == (date(2025, 11, 1), date(2026, 10, 31))
+
+
+def test_round_trip_through_query_params():
+    state = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)), region=("UK & Channel",),
+                        route=("English Channel", "Central Mediterranean"), type=("arrival",), version=2)
+    params = state.to_query_params()
+    assert params["period"] == ["2025-01-01", "2025-06-30"]
+    assert params["route"] == ["English Channel", "Central Mediterranean"]
+    back, notices = FilterState.from_query_params(params, OPTS)
+    assert back == state and notices == []
+    assert "period=2025-01-01&period=2025-06-30" in state.query_string()
+
+
+@pytest.mark.parametrize(("params", "fragment"), [
+    ({"period": ["2025-01-01"]}, "expected two dates"),
+    ({"period": ["2025-13-01", "2025-02-01"]}, "is not a date"),
+    ({"period": ["1066-10-14", "2025-02-01"]}, "outside"),
+    ({"region": ["Atlantis"]}, "unknown region ignored: 'Atlantis'"),
+    ({"route": ["<script>"]}, "unknown route ignored"),
+    ({"type": ["shipwreck"]}, "unknown incident type ignored"),
+    ({"version": ["99"]}, "data version '99' not found"),
+    ({"version": ["abc"]}, "data version 'abc' not found"),
+    ({"colour": ["red"]}, "unknown parameter(s) not used for filtering: 'colour'"),
+])
+def test_junk_is_dropped_with_a_notice(params, fragment):
+    state, notices = FilterState.from_query_params(params, OPTS)
+    assert any(fragment in n for n in notices), notices
+    default = FilterState.default(OPTS)
+    key = next(iter(params))
+    if key in ("period", "region", "route", "type", "version"):
+        assert getattr(state, key) == getattr(default, key)
+
+
+def test_good_values_survive_next_to_bad_ones():
+    state, notices = FilterState.from_query_params(
+        {"route": ["English Channel", "Nowhere", "English Channel"], "version": ["2"]}, OPTS)
+    assert state.route == ("English Channel",) and state.version == 2
+    assert notices == ["unknown route ignored: 'Nowhere'"]
+
+
+def test_reversed_period_is_swapped_with_notice():
+    state, notices = FilterState.from_query_params({"period": ["2025-06-30", "2025-01-01"]}, OPTS)
+    assert state.period == (date(2025, 1, 1), date(2025, 6, 30))
+    assert "swapped" in notices[0]
+
+
+def test_notice_shortens_huge_values():
+    _, notices = FilterState.from_query_params({"region": ["x" * 10_000]}, OPTS)
+    assert len(notices[0]) < 200
+
+
+def test_where_fragment_uses_placeholders_only():
+    state = FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), region=("UK & Channel",),
+                        route=("English Channel",), type=("arrival", "rescue"))
+    sql, params = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    assert sql == ("date BETWEEN ? AND ? AND region IN (?) AND route IN (?) AND incident_type IN (?, ?)")
+    assert params == [date(2025, 1, 1), date(2025, 1, 31), "UK & Channel", "English Channel", "arrival", "rescue"]
+    assert "English" not in sql
+    sql, params = state.where(route_col="route")  # region via the routes table
+    assert "SELECT route FROM routes WHERE region IN (?)" in sql and "arrival" not in params
+    assert FilterState(period=state.period).where(date_col=None, route_col=None) == ("TRUE", [])
+
+
+def test_month_grain_starts_on_the_first():
+    state = FilterState(period=(date(2025, 1, 15), date(2025, 3, 10)))
+    _, params = state.where(date_col="month", month_grain=True)
+    assert params[:2] == [date(2025, 1, 1), date(2025, 3, 10)]
+
+
+def test_previous_period_has_equal_length():
+    state = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)))
+    prev = state.previous()
+    assert prev.period == (date(2024, 7, 4), date(2024, 12, 31))  # 181 days each and prev.days == state.days
+    assert FilterState(period=(date(2024, 2, 29), date(2024, 3, 1))).shifted_years(-1).start == date(2023, 2, 28)
+
+
+def test_describe():
+    state = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)), route=("English Channel",))
+    assert state.describe(with_version=False) == "English Channel · 1 Jan – 30 Jun 2025"
+    assert FilterState(period=(date(2025, 11, 1), date(2026, 10, 31)), version=3).describe() == (
+        "All regions and routes · 1 Nov 2025 – 31 Oct 2026 · data version 3")
+    assert format_period(date(2025, 3, 4), date(2025, 3, 4)) == "4 Mar 2025"

@@ -1,0 +1,120 @@
+"""Each query against the tiny hand-made dataset (tests/tiny.py), answers worked out by hand."""
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+from conftest import JAN
+
+from dashboard import queries as q
+
+
+def kpi(df: pd.DataFrame, key: str, col: str = "value"):
+    return df.set_index("key").loc[key, col]
+
+
+def test_kpis_january_against_december(con):
+    df = q.kpis(con, JAN)
+    expected = {  # key: (Jan 2025, Dec 2024)
+        "people": (150, 30), "boats": (3, 1), "people_per_boat": (50, 30), "prevented": (40, 20),
+        "dead_missing": (5, 1), "active_operations": (2, 2), "spent_gbp": (1500, 800), "in_post": (9, 8),
+    }
+    for key, (now, before) in expected.items():
+        assert kpi(df, key) == now, key
+        assert kpi(df, key, "previous") == before, key
+    assert kpi(df, "spent_gbp", "target") == 2000
+    assert kpi(df, "in_post", "target") == 12
+
+
+def test_kpis_follow_route_and_region_filters(con):
+    med = q.kpis(con, replace(JAN, route=("Central Mediterranean",)))
+    assert pd.isna(kpi(med, "people")) and kpi(med, "dead_missing") == 5 and kpi(med, "active_operations") == 1
+    uk = q.kpis(con, replace(JAN, region=("UK & Channel",)))
+    assert kpi(uk, "people") == 150 and kpi(uk, "dead_missing") == 0 and kpi(uk, "active_operations") == 1
+    rescue = q.kpis(con, replace(JAN, type=("rescue",)))
+    assert kpi(rescue, "dead_missing") == 0
+
+
+def test_not_available_is_null_not_zero(con):
+    feb = replace(JAN, period=(date(2025, 2, 1), date(2025, 2, 28)))
+    assert pd.isna(kpi(q.kpis(con, feb), "people"))
+
+
+def test_crossings_series_by_grain(con):
+    day = q.crossings_series(con, JAN, "day")
+    assert list(day["people"]) == [100, 0, 50]
+    month = q.crossings_series(con, JAN, "month")
+    assert month["people"].tolist() == [150] and month["boats"].tolist() == [3]
+    with pytest.raises(ValueError, match="grain"):
+        q.crossings_series(con, JAN, "hour; DROP TABLE x")
+
+
+def test_weekly_trend_overlays_previous_year(con):
+    df = q.weekly_trend(con, JAN)
+    row = df[df["period"] == pd.Timestamp("2024-12-30")].iloc[0]  # week of 1 Jan 2025
+    assert row["people"] == 100 and row["people_previous_year"] == 10  # 3 Jan 2024 = same week a year back
+
+
+def test_by_route_and_region(con):
+    r = q.by_route(con, JAN).set_index("route")
+    assert r.loc["Central Mediterranean", "detections"] == 200 and r.loc["English Channel", "detections"] == 100
+    assert r.loc["English Channel", "people_arrived"] == 150 and r.loc["Central Mediterranean", "dead_missing"] == 5
+    assert list(r.index) == ["Central Mediterranean", "English Channel"]  # ranked by volume
+    g = q.by_region(con, JAN).set_index("region")
+    assert g.loc["Mediterranean", "incidents"] == 2 and g.loc["Mediterranean", "operations"] == 1
+    assert g.loc["UK & Channel", "arrests"] == 5
+
+
+def test_map_points_and_cells(con):
+    kind, df = q.map_incidents(con, JAN, max_points=10)
+    assert kind == "points" and sorted(df["incident_id"]) == ["INC1", "INC2", "INC3"]
+    kind, cells = q.map_incidents(con, JAN, max_points=2, cell_deg=1.0)
+    assert kind == "cells" and cells["incidents"].sum() == 3
+    c = cells.set_index(["cell_lat", "cell_lon"])
+    assert c.loc[(51.5, 1.5), "people"] == 50  # INC1 at 51.08, 1.18
+    assert c.loc[(34.5, 12.5), "dead_missing"] == 5
+
+
+def test_routes_with_flows(con):
+    df = q.routes_with_flows(con, JAN).set_index("route")
+    assert df.loc["English Channel", "flow"] == 150  # Channel: arrivals
+    assert df.loc["Central Mediterranean", "flow"] == 200  # elsewhere: detections
+    assert df.loc["English Channel", "path"] == [[1.8, 50.9], [1.2, 51.1]]
+
+
+def test_operations_and_their_incidents(con):
+    assert list(q.operations(con, JAN)["operation_id"]) == ["OP3", "OP1"]
+    inc = q.operation_incidents(con, JAN, "OP3")
+    assert sorted(inc["incident_id"]) == ["INC2", "INC3"]
+    assert q.operation_incidents(con, JAN, "NOPE").empty
+
+
+def test_funding_and_staffing(con):
+    fy = q.funding_by_year(con)
+    assert fy["allocated_gbp"].tolist() == [5000] and fy["spent_gbp"].tolist() == [2300]
+    burn = q.funding_burnup(con)
+    assert burn["cumulative_allocated_gbp"].tolist() == [1000, 3000, 5000]
+    assert burn["cumulative_spent_gbp"].tolist()[:2] == [800, 2300] and pd.isna(burn["cumulative_spent_gbp"].iloc[2])
+    unit = q.staffing_by_unit(con, date(2025, 3, 31))
+    assert unit[["planned", "in_post"]].values.tolist() == [[12, 9]]  # latest month with in-post data
+    assert q.staffing_series(con)["planned"].tolist() == [10, 12, 14]
+    so = q.spend_and_outcomes(con, JAN)
+    assert so[["spent_gbp", "networks_disrupted", "people_prevented"]].values.tolist() == [[1500, 1, 40]]
+
+
+def test_options_and_metadata(con):
+    opts = q.filter_options(con, (1,), 1)
+    assert opts.routes == ("Central Mediterranean", "English Channel")
+    assert opts.types == ("arrival", "rescue", "dead or missing")
+    assert (opts.data_start, opts.data_end) == (date(2024, 1, 3), date(2025, 2, 1))
+    assert opts.region_routes["UK & Channel"] == ("English Channel",)
+    assert not q.is_synthetic(con)
+    asof = q.table_as_of(con).set_index("table")
+    assert asof.loc["crossings_daily", "as_of"] == pd.Timestamp("2025-02-01")
+    assert asof.loc["staffing", "as_of"] == pd.Timestamp("2025-01-31")
+
+
+def test_counts_stay_integers(con):
+    df = q.by_route(con, JAN)
+    assert pd.api.types.is_integer_dtype(df["detections"]) and pd.api.types.is_integer_dtype(df["incidents"])
