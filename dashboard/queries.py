@@ -251,11 +251,10 @@ def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFr
     w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
     return _df(con, f"""
         WITH g AS (SELECT floor(lat / ?) AS gy, floor(lon / ?) AS gx, people,
-                          coalesce(dead, 0) + coalesce(missing, 0) AS dm, incident_type
+                          coalesce(dead, 0) + coalesce(missing, 0) AS dm
                    FROM incidents WHERE {w})
         SELECT (gy + 0.5) * ? AS cell_lat, (gx + 0.5) * ? AS cell_lon, ? AS cell_size_deg,
-               count(*) AS incidents, sum(people)::BIGINT AS people, sum(dm)::BIGINT AS dead_missing,
-               mode(incident_type) AS main_type
+               count(*) AS incidents, sum(people)::BIGINT AS people, sum(dm)::BIGINT AS dead_missing
         FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""",  # noqa: S608
         [cell_deg, cell_deg, *p, cell_deg, cell_deg, cell_deg])
 

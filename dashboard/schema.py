@@ -143,6 +143,14 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+# Rows are stored sorted by these columns so DuckDB's min/max indexes skip whole row groups
+# outside the filtered period.
+CLUSTER_BY: dict[str, str] = {
+    "crossings_daily": "date", "preventions_weekly": "week_ending", "incidents": "date",
+    "route_flows": "month", "routes": "route", "regions": "region", "operations": "start_date",
+    "funding": "month", "staffing": "month",
+}
+
 SNAPSHOT_COLUMNS: tuple[Column, ...] = (
     _k("snapshot_id", "INTEGER", "Data version id"),
     _k("created_at", "TIMESTAMP", "When the version was created (UTC)"),

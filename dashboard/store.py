@@ -330,6 +330,7 @@ def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_
                 raise StoreError(f"table {table}: {exc}") from exc
             stamp = f'UPDATE "{table}" SET source_sha256 = coalesce(source_sha256, ?), loaded_version = coalesce(loaded_version, ?)'  # noqa: E501,S608
             con.execute(stamp, [sha256, version_id])
-        return con.sql(f'SELECT * FROM "{table}"').to_arrow_table()  # noqa: S608
+        order = schema.CLUSTER_BY[table]
+        return con.sql(f'SELECT * FROM "{table}" ORDER BY "{order}"').to_arrow_table()  # noqa: S608
     finally:
         con.close()
