@@ -1,15 +1,25 @@
-"""Tideline entry script: page config, classification marking, data version."""
+"""Tideline entry script: page config, classification marking, shared filters, navigation."""
 
 import streamlit as st
 
-from dashboard import queries, ui
+from dashboard import ui
 
-st.set_page_config(page_title="Tideline", page_icon="🌊", layout="wide")
+st.set_page_config(page_title="Tideline", page_icon="🌊", layout="wide", initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("pages/funding.py", title="Funding & resources", icon=":material/payments:", url_path="funding"),
+    st.Page("pages/operations.py", title="Operations", icon=":material/policy:", url_path="operations"),
+    st.Page("pages/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
+]
+
+page = st.navigation(PAGES, position="sidebar")
 ui.marking()
-st.title("Tideline")
-version = ui.current_version()
-con = ui.get_connection(version.id)
-if queries.is_synthetic(con):
-    st.info("Synthetic demo data: not real figures. Import official releases to replace it.")
-st.write(f"Data version {version.id} · {version.rows:,} rows · loaded {version.created_at[:10]}")
+st.sidebar.markdown("### 🌊 Tideline")
+state = ui.sidebar_filters()
+for notice in ui.notices():
+    st.warning(f"Link parameter ignored — {notice}", icon="⚠️")
+page.run()
+ui.share_control(state, page.url_path)
 ui.marking()

@@ -276,9 +276,9 @@ def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
         WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
              c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1)
         SELECT r.route, r.region, r.mode, r.path, r.description, coalesce(f.detections, 0) AS detections,
-               c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS flow
+               c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS people_or_flow
         FROM routes r LEFT JOIN f USING (route) LEFT JOIN c USING (route)
-        WHERE {wr} ORDER BY flow DESC, route""", pf + pc + pr)  # noqa: S608
+        WHERE {wr} ORDER BY people_or_flow DESC, route""", pf + pc + pr)  # noqa: S608
     df["path"] = [[[float(x), float(y)] for x, y in path] for path in df["path"]]  # plain lists for JSON
     return df
 

@@ -1,13 +1,22 @@
-"""Streamlit glue: the only module of the package that imports streamlit."""
+"""Streamlit glue: the only module of the package that imports streamlit. Cached loaders,
+the shared filter widgets bound to the URL, and the page furniture (marking, caption, sources)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import date
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
+from . import fmt, queries
+from .filters import FilterOptions, FilterState
 from .store import Store, Version
+
+STATE_KEY = "_tideline_state"
+NOTICES_KEY = "_tideline_notices"
 
 
 def classification() -> str:
@@ -24,14 +33,178 @@ def get_store() -> Store:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading data version…")
 def get_connection(version_id: int) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per data version; queries take a cursor from it."""
+    """One read-only connection per data version (versions are immutable); queries take cursors."""
     return get_store().connect(version_id)
 
 
-def current_version() -> Version:
-    return get_store().version()
+def versions() -> list[Version]:
+    return get_store().versions()
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def filter_options(version_id: int, version_ids: tuple[int, ...], current: int) -> FilterOptions:
+    return queries.filter_options(get_connection(version_id), version_ids, current)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def version_facts(version_id: int) -> tuple[bool, pd.DataFrame]:
+    """(synthetic?, per-table rows and as-of) for a version."""
+    con = get_connection(version_id)
+    return queries.is_synthetic(con), queries.table_as_of(con)
+
+
+def cached(fn: Callable[..., pd.DataFrame], state: FilterState, *args: object) -> pd.DataFrame:
+    """Run a named query for a state, cached by (query, state, args); versions never change."""
+    return _cached_query(fn.__name__, state, args)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached_query(name: str, state: FilterState, args: tuple) -> pd.DataFrame:
+    return getattr(queries, name)(get_connection(state.version), state, *args)
+
+
+# -- shared filters -----------------------------------------------------------------------------
+def _raw_query_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}  # noqa: SIM118
+
+
+def sidebar_filters() -> FilterState:
+    """Draw the shared filters (bound to the URL) and return the FilterState they describe.
+
+    On the first run of a session the raw URL is parsed first, because bound widgets silently
+    drop values they cannot accept: this is how the analyst learns what was ignored.
+    """
+    all_versions = versions()
+    ids = tuple(v.id for v in all_versions)
+    current = ids[-1]
+    if NOTICES_KEY not in st.session_state:
+        raw = _raw_query_params()
+        pinned = raw.get("version", [])
+        pinned_id = int(pinned[-1]) if pinned and pinned[-1].isdigit() and int(pinned[-1]) in ids else current
+        opts = filter_options(pinned_id, ids, current)
+        parsed, notices = FilterState.from_query_params(raw, opts)
+        st.session_state[NOTICES_KEY] = notices
+        # Values the widgets cannot take from the URL (e.g. a reversed period) are set through
+        # session state, before the widgets exist.
+        if any(n.startswith("period") and "swapped" in n for n in notices):
+            st.session_state["period"] = parsed.period
+    with st.sidebar:
+        st.header("Filters")
+        version_id = st.selectbox(
+            "Data version", options=list(reversed(ids)), index=0, key="version", bind="query-params",
+            format_func=lambda i: f"{i} (current)" if i == current else f"{i}",
+            help="Share links pin the version, so the numbers do not move under the reader.")
+        opts = filter_options(version_id, ids, current)
+        start, end = opts.default_period()
+        period = st.date_input(
+            "Period", value=(start, end), min_value=date(2000, 1, 1), max_value=date(2100, 12, 31),
+            key="period", bind="query-params", format="DD/MM/YYYY",
+            help=f"Default: the latest 12 full months of data ({fmt.as_of(start)} – {fmt.as_of(end)}).")
+        if not isinstance(period, tuple | list) or len(period) != 2:
+            st.caption("Pick an end date to complete the period; until then the default period is used.")
+            period = (start, end)
+        region = st.multiselect("Region", opts.regions, key="region", bind="query-params",
+                                placeholder="All regions")
+        route = st.multiselect("Route", opts.routes, key="route", bind="query-params", placeholder="All routes")
+        types = st.multiselect("Incident type", opts.types, key="type", bind="query-params",
+                               placeholder="All incident types", format_func=str.capitalize)
+    state = FilterState(period=(period[0], period[1]), region=tuple(region), route=tuple(route),
+                        type=tuple(types), version=version_id)
+    st.session_state[STATE_KEY] = state
+    return state
+
+
+def current_state() -> FilterState:
+    """The FilterState drawn by the entry script in this run."""
+    return st.session_state[STATE_KEY]
+
+
+def share_link(state: FilterState, page_path: str) -> str:
+    """A relative link with every filter explicit and the version pinned."""
+    return f"{page_path}?{state.query_string()}"
+
+
+def notices() -> list[str]:
+    return st.session_state.get(NOTICES_KEY, [])
+
+
+# -- page furniture -----------------------------------------------------------------------------
 def marking() -> None:
-    """Classification marking, as a plain caption (no HTML)."""
-    st.caption(f"**{classification()}**")
+    """Classification marking, plain text (never HTML)."""
+    st.markdown(f"**:red-background[{_escape_md(classification())}]**")
+
+
+def _escape_md(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
+
+
+def page_header(title: str, state: FilterState) -> None:
+    """Title, the one-line filter description and, for demo data, the synthetic label."""
+    st.title(title)
+    synthetic, _ = version_facts(state.version)
+    st.caption(f"{state.describe()} · compared with {fmt.as_of(state.previous().start)} – "
+               f"{fmt.as_of(state.previous().end)}")
+    if synthetic:
+        st.info("**Synthetic demo data** — not real figures. Shapes follow public releases; "
+                "import the official files on *Data & sources* to replace it.", icon="ℹ️")
+
+
+def source_line(state: FilterState, table: str, extra: str = "") -> str:
+    """'Source: … · as of 31 Oct 2026' for figures drawn from one table of this version."""
+    synthetic, as_of = version_facts(state.version)
+    row = as_of.set_index("table").loc[table]
+    src = "Synthetic demo data (Tideline), not real figures" if synthetic else _sources_of(state, table)
+    return f"Source: {src} · as of {fmt.as_of(row['as_of'])}{' · ' + extra if extra else ''}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sources_of(state: FilterState, table: str) -> str:
+    df = queries.sources(get_connection(state.version))
+    names = df.loc[df["table"] == table, "source"].tolist()
+    return "; ".join(names) or "no data"
+
+
+def empty_state(what: str, hint: str) -> None:
+    st.info(f"{what} — {hint}", icon="🔎")
+
+
+def share_control(state: FilterState, url_path: str) -> None:
+    """'Share this view': a link with every filter explicit and the data version pinned."""
+    with st.sidebar.popover("Share this view", icon=":material/link:", use_container_width=True):
+        st.caption("This link opens this page with these filters on data version "
+                   f"{state.version}, so the numbers stay the same after new imports.")
+        st.code(share_link(state, "/" + url_path), language=None, wrap_lines=True)
+
+
+# Which way is good for each KPI: "normal" (up is good), "inverse" (up is bad), "off" (neither).
+KPI_DIRECTION = {"people": "inverse", "boats": "inverse", "people_per_boat": "off", "prevented": "normal",
+                 "dead_missing": "inverse", "active_operations": "normal", "spent_gbp": "off", "in_post": "normal"}
+
+
+def kpi_value(key: str, value: object) -> str:
+    if key == "spent_gbp":
+        return fmt.gbp(value)
+    return fmt.number(value, 1 if key == "people_per_boat" else 0)
+
+
+def kpi_cards(df: pd.DataFrame, per_row: int = 4) -> None:
+    """KPI cards with the change against the previous equal-length period (and targets)."""
+    rows = df.to_dict("records")
+    for i in range(0, len(rows), per_row):
+        for col, r in zip(st.columns(per_row), rows[i:i + per_row], strict=False):
+            with col.container(border=True):
+                delta = fmt.change(r["value"], r["previous"])
+                st.metric(r["label"], kpi_value(r["key"], r["value"]),
+                          delta=f"{delta} vs previous period" if delta else None,
+                          delta_color=KPI_DIRECTION.get(r["key"], "off"),
+                          help=f"Previous period: {kpi_value(r['key'], r['previous'])} ({r['unit']})")
+                if r["target_label"]:
+                    share = (fmt.percent(float(r["value"]) / float(r["target"]) * 100)
+                             if not fmt.is_missing(r["value"]) and not fmt.is_missing(r["target"])
+                             and float(r["target"]) else "–")
+                    st.caption(f"{share} of {r['target_label']} ({kpi_value(r['key'], r['target'])})")
+
+
+def plain(value: object) -> str:
+    """Data-derived text made inert for st.markdown (no links, HTML, maths or formatting)."""
+    return "–" if fmt.is_missing(value) else _escape_md(str(value))

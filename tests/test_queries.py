@@ -78,8 +78,8 @@ def test_map_points_and_cells(con):
 
 def test_routes_with_flows(con):
     df = q.routes_with_flows(con, JAN).set_index("route")
-    assert df.loc["English Channel", "flow"] == 150  # Channel: arrivals
-    assert df.loc["Central Mediterranean", "flow"] == 200  # elsewhere: detections
+    assert df.loc["English Channel", "people_or_flow"] == 150  # Channel: arrivals
+    assert df.loc["Central Mediterranean", "people_or_flow"] == 200  # elsewhere: detections
     assert df.loc["English Channel", "path"] == [[1.8, 50.9], [1.2, 51.1]]
 
 

@@ -1,0 +1,167 @@
+"""Figure builders: make_<x>_figure(frame, source=…) -> plotly Figure. Pure: no drawing, no
+module-level mutable layout. Every figure has a title with units and a source line; series
+differ by dash, marker or text as well as colour (Okabe–Ito), so none relies on colour alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Okabe–Ito colour-blind-safe palette.
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+SKY, PURPLE, YELLOW, BLACK, GREY = "#56B4E9", "#CC79A7", "#F0E442", "#000000", "#8C8C8C"
+PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK]
+NOW, PREVIOUS = BLUE, GREY  # one accent for "now", a muted one for "previous"
+HEIGHT = 440
+FONT = 17
+
+
+def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
+            yaxis: str | None = None, xaxis: str | None = None) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
+        height=height, font={"size": FONT, "family": "Source Sans Pro, Arial, sans-serif"},
+        margin={"l": 70, "r": 30, "t": 70, "b": 95}, template="plotly_white", colorway=PALETTE,
+        showlegend=legend, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        hoverlabel={"font": {"size": FONT}}, separators=".,",
+    )
+    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=-0.2, showarrow=False,
+                       xanchor="left", yanchor="top", font={"size": FONT - 3, "color": "#444444"})
+    if yaxis:
+        fig.update_yaxes(title_text=yaxis, tickformat=",")
+    if xaxis:
+        fig.update_xaxes(title_text=xaxis)
+    return fig
+
+
+def make_weekly_trend_figure(df: pd.DataFrame, source: str) -> go.Figure:
+    """People arrived per week, with the same weeks a year earlier (dashed, muted)."""
+    fig = go.Figure()
+    fig.add_scatter(x=df["period"], y=df["people_previous_year"], name="Same weeks a year earlier",
+                    mode="lines", line={"color": PREVIOUS, "width": 3, "dash": "dash"},
+                    hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people a year earlier<extra></extra>")
+    fig.add_scatter(x=df["period"], y=df["people"], name="This period", mode="lines+markers",
+                    line={"color": NOW, "width": 4}, marker={"size": 7},
+                    hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people<extra></extra>")
+    return _layout(fig, "People arrived by small boat, per week (people)", source, yaxis="People per week")
+
+
+def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, title: str) -> go.Figure:
+    """Routes ranked by a volume column, largest at the top, values written on the bars."""
+    d = df.dropna(subset=[value]).sort_values(value)
+    fig = go.Figure(go.Bar(
+        x=d[value], y=d["route"], orientation="h", marker_color=BLUE, text=[f"{v:,.0f}" for v in d[value]],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>"))
+    fig.update_xaxes(title_text=label.capitalize(), tickformat=",", rangemode="tozero")
+    return _layout(fig, title, source, legend=False, height=max(HEIGHT, 70 + 48 * len(d)))
+
+
+def make_funding_figure(df: pd.DataFrame, source: str) -> go.Figure:
+    """Allocation vs spend by financial year (grouped bars, the spend bars hatched)."""
+    d = df.groupby(["financial_year"], as_index=False)[["allocated_gbp", "spent_gbp"]].sum(min_count=1)
+    fig = go.Figure()
+    fig.add_bar(x=d["financial_year"], y=d["allocated_gbp"] / 1e6, name="Allocated", marker_color=SKY,
+                text=[f"£{v:,.1f}m" for v in d["allocated_gbp"] / 1e6], textposition="outside",
+                hovertemplate="%{x}<br>Allocated £%{y:,.1f}m<extra></extra>")
+    fig.add_bar(x=d["financial_year"], y=d["spent_gbp"] / 1e6, name="Spent to date", marker_color=BLUE,
+                marker_pattern_shape="/", text=[("" if pd.isna(v) else f"£{v:,.1f}m") for v in d["spent_gbp"] / 1e6],
+                textposition="outside", hovertemplate="%{x}<br>Spent £%{y:,.1f}m<extra></extra>")
+    fig.update_layout(barmode="group")
+    return _layout(fig, "Allocation and spend by financial year (£ million)", source, yaxis="£ million",
+                   xaxis="Financial year (April–March)")
+
+
+def make_burnup_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:
+    """Cumulative spend against cumulative allocation (the plan)."""
+    fig = go.Figure()
+    fig.add_scatter(x=df["month"], y=df["cumulative_allocated_gbp"] / 1e6, name="Plan (cumulative allocation)",
+                    mode="lines", line={"color": GREY, "width": 3, "dash": "dash"},
+                    hovertemplate="%{x|%b %Y}<br>Plan £%{y:,.1f}m<extra></extra>")
+    fig.add_scatter(x=df["month"], y=df["cumulative_spent_gbp"] / 1e6, name="Spent (cumulative)",
+                    mode="lines+markers", line={"color": BLUE, "width": 4}, marker={"size": 6},
+                    hovertemplate="%{x|%b %Y}<br>Spent £%{y:,.1f}m<extra></extra>")
+    return _layout(fig, title, source, yaxis="£ million, cumulative")
+
+
+def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
+    """Planned (dashed) vs in-post (solid, markers) headcount per organisation."""
+    fig = go.Figure()
+    symbols = ["circle", "square", "diamond", "triangle-up"]
+    for i, (org, g) in enumerate(df.groupby("organisation", sort=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        fig.add_scatter(x=g["month"], y=g["planned"], name=f"{org} planned", mode="lines",
+                        line={"color": colour, "width": 3, "dash": "dash"},
+                        hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} planned<extra></extra>")
+        fig.add_scatter(x=g["month"], y=g["in_post"], name=f"{org} in post", mode="lines+markers",
+                        line={"color": colour, "width": 4}, marker={"symbol": symbols[i % 4], "size": 7},
+                        hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} in post<extra></extra>")
+    return _layout(fig, "Staff planned and in post (headcount)", source, yaxis="Headcount")
+
+
+def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.Figure:
+    """Planned vs in post per unit at one month (horizontal grouped bars, values written)."""
+    d = df.assign(label=df["organisation"] + " · " + df["unit"]).sort_values(["organisation", "unit"],
+                                                                              ascending=False)
+    fig = go.Figure()
+    fig.add_bar(y=d["label"], x=d["planned"], name="Planned", orientation="h", marker_color=SKY,
+                text=[f"{v:,.0f}" for v in d["planned"]], textposition="outside", cliponaxis=False)
+    fig.add_bar(y=d["label"], x=d["in_post"], name="In post", orientation="h", marker_color=BLUE,
+                marker_pattern_shape="/", text=[f"{v:,.0f}" for v in d["in_post"]], textposition="outside",
+                cliponaxis=False)
+    fig.update_layout(barmode="group")
+    return _layout(fig, f"Headcount by unit at {as_of} (staff)", source, xaxis="Headcount",
+                   height=max(HEIGHT, 100 + 60 * len(d)))
+
+
+def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
+    """Monthly spend (bars, left axis) next to outcomes (lines, right axis)."""
+    fig = go.Figure()
+    fig.add_bar(x=df["month"], y=df["spent_gbp"] / 1e6, name="BSC spend (£m)", marker_color=SKY,
+                hovertemplate="%{x|%b %Y}<br>Spend £%{y:,.1f}m<extra></extra>")
+    fig.add_scatter(x=df["month"], y=df["networks_disrupted"], name="Networks disrupted", yaxis="y2",
+                    mode="lines+markers", line={"color": VERMILLION, "width": 3},
+                    marker={"symbol": "diamond", "size": 9},
+                    hovertemplate="%{x|%b %Y}<br>%{y:,} networks disrupted<extra></extra>")
+    fig.add_scatter(x=df["month"], y=df["people_prevented"] / 100, name="People prevented (hundreds)",
+                    yaxis="y2", mode="lines+markers", line={"color": GREEN, "width": 3, "dash": "dot"},
+                    marker={"symbol": "square", "size": 7},
+                    hovertemplate="%{x|%b %Y}<br>%{y:,.1f} hundred people prevented<extra></extra>")
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Outcomes (count)", "rangemode": "tozero",
+                              "showgrid": False})
+    return _layout(fig, "Spend next to outcomes, per month (£ million; counts)", source, yaxis="£ million")
+
+
+def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp) -> go.Figure:
+    """Operations as start–end bars (active ones run to the period end), labelled by status."""
+    d = df.sort_values("start_date", ascending=False).head(60)
+    end = pd.to_datetime(d["end_date"]).fillna(period_end)
+    start = pd.to_datetime(d["start_date"])
+    styles = {"active": (BLUE, ""), "concluded": (GREY, ""), "suspended": (ORANGE, "x")}
+    fig = go.Figure()
+    for status, (colour, pattern) in styles.items():
+        m = d["status"] == status
+        if not m.any():
+            continue
+        fig.add_bar(y=d.loc[m, "name"], x=(end[m] - start[m]).dt.days * 86_400_000, base=start[m],
+                    orientation="h", name=status.capitalize(), marker_color=colour, marker_pattern_shape=pattern,
+                    customdata=d.loc[m, ["operation_id", "lead_agency"]].values,
+                    hovertemplate="%{y} (%{customdata[0]})<br>%{base|%-d %b %Y} – %{x}<br>Lead: %{customdata[1]}"
+                                  "<extra>" + status + "</extra>")
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(d["name"])[::-1])
+    return _layout(fig, "Operations timeline (start to end)", source, height=max(HEIGHT, 120 + 22 * len(d)))
+
+
+def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
+    """Arrests, charges, convictions and networks disrupted per region (grouped, values written)."""
+    measures = [("arrests", "Arrests", BLUE, ""), ("charges", "Charges", ORANGE, "/"),
+                ("convictions", "Convictions", GREEN, "x"),
+                ("networks_disrupted", "Networks disrupted", VERMILLION, ".")]
+    g = df.groupby("region", as_index=False)[[m[0] for m in measures]].sum()
+    fig = go.Figure()
+    for col, label, colour, pattern in measures:
+        fig.add_bar(x=g["region"], y=g[col], name=label, marker_color=colour, marker_pattern_shape=pattern,
+                    text=[f"{v:,.0f}" for v in g[col]], textposition="outside")
+    fig.update_layout(barmode="group")
+    return _layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")

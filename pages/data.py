@@ -1,0 +1,40 @@
+"""Data & sources: what data is this, how fresh, how reliable?"""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import catalog, fmt, queries, schema, ui
+
+state = ui.current_state()
+ui.page_header("Data & sources", state)
+con = ui.get_connection(state.version)
+
+st.subheader("Sources")
+st.dataframe(pd.DataFrame([s.__dict__ for s in catalog.SOURCES]), hide_index=True, width="stretch",
+             column_config={"tables": st.column_config.ListColumn("Tables"), "caveats": st.column_config.TextColumn(
+                 "Caveats", width="large")})
+
+st.subheader(f"Tables in data version {state.version}")
+_, as_of = ui.version_facts(state.version)
+rows = queries.sources(con).merge(as_of[["table", "as_of"]], on="table", how="right")
+rows["as_of"] = rows["as_of"].map(fmt.as_of)
+st.dataframe(rows.rename(columns={"rows_x": "rows"}), hide_index=True, width="stretch",
+             column_config={"as_of": "As of (latest date in the data)", "rows": st.column_config.NumberColumn(
+                 "Rows", format="%,d")})
+
+st.subheader("Data versions")
+st.caption("Every load creates a new, immutable version; share links pin one so their numbers never move.")
+versions = pd.DataFrame([{"version": v.id, "created (UTC)": v.created_at[:19].replace("T", " "),
+                          "source": v.source_name, "file": v.file_name, "rows": v.rows,
+                          "synthetic": "yes" if v.synthetic else "no", "sha256": (v.sha256 or "")[:16],
+                          "note": v.note} for v in reversed(ui.versions())])
+st.dataframe(versions, hide_index=True, width="stretch",
+             column_config={"rows": st.column_config.NumberColumn(format="%,d")})
+
+st.subheader("Data dictionary")
+table = st.selectbox("Table", schema.ALL_TABLES, key="data_table")
+cols = schema.SNAPSHOT_COLUMNS if table == "snapshots" else schema.columns(table)
+st.dataframe(pd.DataFrame([{"column": c.name, "type": c.type, "required": "yes" if not c.nullable else "",
+                            "meaning": c.doc} for c in cols]), hide_index=True, width="stretch")
+st.caption("Query these tables read-only from the command line: "
+           "`python -m dashboard sql \"SELECT … FROM crossings_daily\" [--version ID]`.")

@@ -1,0 +1,77 @@
+"""Operations: which operations ran where and when, with what result?"""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, maps, queries, ui
+from dashboard.filters import format_date
+
+state = ui.current_state()
+ui.page_header("Operations", state)
+ops = ui.cached(queries.operations, state)
+if ops.empty:
+    ui.empty_state("No operations active in this period for these filters",
+                   "widen the period or clear the region and route filters")
+    st.stop()
+
+f1, f2, f3 = st.columns([1, 1, 2])
+status = f1.multiselect("Status", sorted(ops["status"].unique()), key="operations_status", placeholder="Any status")
+agency = f2.multiselect("Lead agency", sorted(ops["lead_agency"].unique()), key="operations_agency",
+                        placeholder="Any agency")
+text = f3.text_input("Search name, description, partners", key="operations_search", max_chars=100,
+                     placeholder="e.g. Kestrel, engines, Europol")
+shown = ops
+if status:
+    shown = shown[shown["status"].isin(status)]
+if agency:
+    shown = shown[shown["lead_agency"].isin(agency)]
+if text.strip():
+    haystack = shown[["name", "description", "partners", "operation_id"]].fillna("").agg(" ".join, axis=1)
+    shown = shown[haystack.str.contains(text.strip(), case=False, regex=False)]
+st.caption(f"{len(shown):,} of {len(ops):,} operations active in the period · "
+           + ui.source_line(state, "operations", "select a row for details"))
+
+event = st.dataframe(
+    shown, key="operations_table", on_select="rerun", selection_mode="single-row", hide_index=True,
+    width="stretch", height=380,
+    column_order=["operation_id", "name", "status", "lead_agency", "region", "route", "start_date", "end_date",
+                  "arrests", "charges", "convictions", "networks_disrupted", "boats_engines_seized", "seizures_gbp"],
+    column_config={"seizures_gbp": st.column_config.NumberColumn("Seized (£)", format="£%,d"),
+                   "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
+                   "end_date": st.column_config.DateColumn("End", format="D MMM YYYY")})
+
+rows = event.selection.rows if event else []
+if rows:
+    op = shown.iloc[rows[0]]
+    with st.container(border=True):
+        st.subheader(f"{op['name']} ({op['operation_id']})")
+        left, right = st.columns([2, 3], gap="large")
+        with left:
+            end = "ongoing" if pd.isna(op["end_date"]) else format_date(op["end_date"])
+            st.markdown(f"**Lead:** {ui.plain(op['lead_agency'])}  \n**Partners:** {ui.plain(op['partners'])}  \n"
+                        f"**Region / route:** {ui.plain(op['region'])} / {ui.plain(op['route'])}  \n"
+                        f"**Dates:** {format_date(op['start_date'])} – {end} ({ui.plain(op['status'])})")
+            st.text(op["description"] or "")
+            st.dataframe(op[["arrests", "charges", "convictions", "networks_disrupted", "boats_engines_seized",
+                             "seizures_gbp"]].rename("value"), width="stretch")
+        with right:
+            nearby = queries.operation_incidents(ui.get_connection(state.version), state, op["operation_id"])
+            routes = ui.cached(queries.routes_with_flows, state)
+            deck = maps.build_map_deck(routes=routes[routes["route"] == op["route"]], points=nearby,
+                                       view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6})
+            st.pydeck_chart(deck, height=360, key="operations_map",
+                            alt=f"Map of the operation's area with {len(nearby)} incidents nearby.")
+            st.caption(f"{len(nearby):,} incidents within 1.5° of the operation's focus during the operation "
+                       "and the period · " + ui.source_line(state, "incidents"))
+        if len(nearby):
+            st.dataframe(nearby, hide_index=True, width="stretch", height=240)
+else:
+    st.caption("Select an operation in the table to see its details, map and nearby incidents.")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.plotly_chart(charts.make_timeline_figure(shown, ui.source_line(state, "operations", "60 most recent"),
+                                                pd.Timestamp(state.end)), key="operations_timeline")
+with right:
+    st.plotly_chart(charts.make_outcomes_by_region_figure(shown, ui.source_line(state, "operations")),
+                    key="operations_outcomes")

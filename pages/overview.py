@@ -1,0 +1,44 @@
+"""Overview: how are we doing in this period against the previous one?"""
+
+import streamlit as st
+
+from dashboard import charts, maps, queries, ui
+
+state = ui.current_state()
+ui.page_header("Overview", state)
+
+kpis = ui.cached(queries.kpis, state)
+ui.kpi_cards(kpis)
+st.caption(" · ".join([
+    ui.source_line(state, "crossings_daily", "arrivals, boats"),
+    ui.source_line(state, "incidents", "dead and missing (minimum estimates)"),
+    ui.source_line(state, "funding", "BSC spend (national, not filtered by region)"),
+]))
+
+trend_col, routes_col = st.columns([3, 2], gap="large")
+with trend_col:
+    trend = ui.cached(queries.weekly_trend, state)
+    if trend["people"].notna().any():
+        st.plotly_chart(charts.make_weekly_trend_figure(trend, ui.source_line(state, "crossings_daily")),
+                        key="overview_trend")
+    else:
+        ui.empty_state("No Channel arrivals recorded for these filters",
+                       "widen the period or clear the route and region filters")
+with routes_col:
+    routes = ui.cached(queries.by_route, state)
+    if routes["detections"].sum() > 0:
+        st.plotly_chart(charts.make_routes_figure(
+            routes, "detections", "detections", ui.source_line(state, "route_flows", "detections, not people"),
+            "Routes ranked by detections in the period (detections)"), key="overview_routes")
+    else:
+        ui.empty_state("No route detections for these filters", "widen the period or clear the route filter")
+
+st.subheader("Where it happened")
+kind, incidents = ui.cached(queries.map_incidents, state)
+flows = ui.cached(queries.routes_with_flows, state)
+deck = maps.build_map_deck(routes=flows, points=incidents if kind == "points" else None,
+                           cells=incidents if kind == "cells" else None, view=maps.VIEW_EUROPE)
+st.pydeck_chart(deck, height=420, key="overview_map",
+                alt="Map of routes (width by flow) and incidents in the period; details on the Map page.")
+st.caption(ui.source_line(state, "incidents", f"{'aggregated cells' if kind == 'cells' else 'one dot per incident'}"
+                          "; open the Map page for layers, details and a table"))
