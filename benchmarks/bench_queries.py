@@ -148,8 +148,8 @@ def main() -> None:
         ratios = []
         for name, (duck_fn, pandas_fn) in QUERIES.items():
             gc.collect()
-            td, a = median_seconds(lambda fn=duck_fn: fn(con), args.repeats)
-            tp, b = median_seconds(lambda fn=pandas_fn: fn(df), args.repeats)
+            td, a = median_seconds(lambda fn=duck_fn, c=con: fn(c), args.repeats)
+            tp, b = median_seconds(lambda fn=pandas_fn, d=df: fn(d), args.repeats)
             check_same(name, a, b)
             ratios.append(tp / td)
             print(f"{name:<26}{td * 1000:>11.1f}{tp * 1000:>11.1f}{tp / td:>7.1f}×")
