@@ -7,11 +7,11 @@ from dashboard import ui
 st.set_page_config(page_title="Tideline", page_icon="🌊", layout="wide", initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
-    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
-    st.Page("pages/funding.py", title="Funding & resources", icon=":material/payments:", url_path="funding"),
-    st.Page("pages/operations.py", title="Operations", icon=":material/policy:", url_path="operations"),
-    st.Page("pages/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
+    st.Page("pages/views/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
+    st.Page("pages/views/map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("pages/views/funding.py", title="Funding & resources", icon=":material/payments:", url_path="funding"),
+    st.Page("pages/views/operations.py", title="Operations", icon=":material/policy:", url_path="operations"),
+    st.Page("pages/views/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")

@@ -219,9 +219,11 @@ def format_date(d: date) -> str:
 
 
 def format_period(start: date, end: date) -> str:
-    """'1 Jan – 30 Jun 2025' within one year, '1 Nov 2025 – 31 Oct 2026' across years."""
+    """'1 – 31 Jan 2025', '1 Jan – 30 Jun 2025', '1 Nov 2025 – 31 Oct 2026'."""
     if start == end:
         return format_date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} – {format_date(end)}"
     if start.year == end.year:
         return f"{start.day} {start.strftime('%b')} – {format_date(end)}"
     return f"{format_date(start)} – {format_date(end)}"

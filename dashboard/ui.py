@@ -13,7 +13,7 @@ import streamlit as st
 
 from . import fmt, queries
 from .filters import FilterOptions, FilterState
-from .store import Store, Version
+from .store import Store, Version, data_dir_from_env
 
 STATE_KEY = "_tideline_state"
 NOTICES_KEY = "_tideline_notices"
@@ -24,43 +24,59 @@ def classification() -> str:
     return os.environ.get("TIDELINE_CLASSIFICATION", "").strip() or "OFFICIAL"
 
 
-@st.cache_resource(show_spinner="Preparing the data store…")
 def get_store() -> Store:
-    store = Store()
+    return _store(str(data_dir_from_env()))
+
+
+@st.cache_resource(show_spinner="Preparing the data store…")
+def _store(data_dir: str) -> Store:
+    store = Store(data_dir)
     store.ensure_initialised()
     return store
 
 
-@st.cache_resource(max_entries=8, show_spinner="Loading data version…")
 def get_connection(version_id: int) -> duckdb.DuckDBPyConnection:
     """One read-only connection per data version (versions are immutable); queries take cursors."""
-    return get_store().connect(version_id)
+    return _connection(str(data_dir_from_env()), version_id)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading data version…")
+def _connection(data_dir: str, version_id: int) -> duckdb.DuckDBPyConnection:
+    return _store(data_dir).connect(version_id)
 
 
 def versions() -> list[Version]:
     return get_store().versions()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def filter_options(version_id: int, version_ids: tuple[int, ...], current: int) -> FilterOptions:
-    return queries.filter_options(get_connection(version_id), version_ids, current)
+    return _filter_options(str(data_dir_from_env()), version_id, version_ids, current)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def _filter_options(data_dir: str, version_id: int, version_ids: tuple[int, ...], current: int) -> FilterOptions:
+    return queries.filter_options(_connection(data_dir, version_id), version_ids, current)
+
+
 def version_facts(version_id: int) -> tuple[bool, pd.DataFrame]:
     """(synthetic?, per-table rows and as-of) for a version."""
-    con = get_connection(version_id)
+    return _version_facts(str(data_dir_from_env()), version_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _version_facts(data_dir: str, version_id: int) -> tuple[bool, pd.DataFrame]:
+    con = _connection(data_dir, version_id)
     return queries.is_synthetic(con), queries.table_as_of(con)
 
 
 def cached(fn: Callable[..., pd.DataFrame], state: FilterState, *args: object) -> pd.DataFrame:
-    """Run a named query for a state, cached by (query, state, args); versions never change."""
-    return _cached_query(fn.__name__, state, args)
+    """Run a named query for a state, cached by (query, state, args): versions never change."""
+    return _cached_query(str(data_dir_from_env()), fn.__name__, state, args)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached_query(name: str, state: FilterState, args: tuple) -> pd.DataFrame:
-    return getattr(queries, name)(get_connection(state.version), state, *args)
+def _cached_query(data_dir: str, name: str, state: FilterState, args: tuple) -> pd.DataFrame:
+    return getattr(queries, name)(_connection(data_dir, state.version), state, *args)
 
 
 # -- shared filters -----------------------------------------------------------------------------
@@ -153,13 +169,13 @@ def source_line(state: FilterState, table: str, extra: str = "") -> str:
     """'Source: … · as of 31 Oct 2026' for figures drawn from one table of this version."""
     synthetic, as_of = version_facts(state.version)
     row = as_of.set_index("table").loc[table]
-    src = "Synthetic demo data (Tideline), not real figures" if synthetic else _sources_of(state, table)
+    src = "Synthetic demo data (Tideline), not real figures" if synthetic else _sources_of(str(data_dir_from_env()), state.version, table)
     return f"Source: {src} · as of {fmt.as_of(row['as_of'])}{' · ' + extra if extra else ''}"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _sources_of(state: FilterState, table: str) -> str:
-    df = queries.sources(get_connection(state.version))
+def _sources_of(data_dir: str, version_id: int, table: str) -> str:
+    df = queries.sources(_connection(data_dir, version_id))
     names = df.loc[df["table"] == table, "source"].tolist()
     return "; ".join(names) or "no data"
 

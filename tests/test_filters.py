@@ -97,3 +97,4 @@ def test_describe():
     assert FilterState(period=(date(2025, 11, 1), date(2026, 10, 31)), version=3).describe() == (
         "All regions and routes · 1 Nov 2025 – 31 Oct 2026 · data version 3")
     assert format_period(date(2025, 3, 4), date(2025, 3, 4)) == "4 Mar 2025"
+    assert format_period(date(2025, 1, 1), date(2025, 1, 31)) == "1 – 31 Jan 2025"

@@ -1,0 +1,100 @@
+"""AppTest from the entry script for every page, on the tiny hand-made dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tiny
+from streamlit.testing.v1 import AppTest
+
+from dashboard import queries, ui
+from dashboard.filters import FilterState
+from dashboard.store import Store
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+PAGES = {"overview": "Overview", "map": "Map", "funding": "Funding & resources", "operations": "Operations",
+         "data": "Data & sources"}
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Store:
+    s = Store(tmp_path / "store")
+    s.commit(tiny.frames(), source_name="tiny")
+    monkeypatch.setenv("TIDELINE_DATA_DIR", str(s.data_dir))
+    return s
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/views/{page}.py")
+        at.run()
+    return at
+
+
+def markdown_text(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_with_marking_and_description(store, page):
+    at = open_page(page, {"period": ["2025-01-01", "2025-01-31"]})
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    assert [t.value for t in at.title] == [PAGES[page]]
+    assert sum("OFFICIAL" in m for m in markdown_text(at)) == 2  # top and bottom
+    assert any("All regions and routes · 1 – 31 Jan 2025 · data version 1" in c.value for c in at.caption)
+    assert not any("Synthetic demo data" in i.value for i in at.info)  # the tiny data is not the demo
+
+
+def test_deep_link_sets_filters_and_kpis_match_the_query_layer(store):
+    params = {"period": ["2025-01-01", "2025-01-31"], "region": ["UK & Channel"], "version": "1"}
+    at = open_page("overview", params)
+    assert at.sidebar.date_input(key="period").value == (__import__("datetime").date(2025, 1, 1),
+                                                         __import__("datetime").date(2025, 1, 31))
+    assert at.sidebar.multiselect(key="region").value == ["UK & Channel"]
+    state, _ = FilterState.from_query_params(params, queries.filter_options(store.connect(1), (1,), 1))
+    expected = queries.kpis(store.connect(1), state)
+    shown = {m.label: m.value for m in at.metric}
+    for row in expected.to_dict("records"):
+        assert shown[row["label"]] == ui.kpi_value(row["key"], row["value"]), row["label"]
+    assert shown["People arrived"] == "150" and shown["Dead and missing"] == "0"
+
+
+def test_junk_parameters_give_a_visible_notice_and_no_crash(store):
+    at = open_page("map", {"region": ["Atlantis"], "period": ["yesterday", "today"], "version": "99",
+                           "zoom": "11"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    for fragment in ("'Atlantis'", "'yesterday' is not a date", "data version '99' not found", "'zoom'"):
+        assert fragment in warnings
+
+
+def test_share_link_pins_every_filter_and_the_version(store):
+    at = open_page("operations", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"]})
+    links = [c.value for c in at.sidebar.code]
+    assert links == ["/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1"]
+    # after a new import the link still opens version 1's numbers
+    store.commit({"crossings_daily": tiny.frames()["crossings_daily"].assign(people=1)}, source_name="rev")
+    at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"],
+                                "version": "1"})
+    assert {m.label: m.value for m in at.metric}["People arrived"] == "150"
+    at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"]})
+    assert {m.label: m.value for m in at.metric}["People arrived"] == "3"  # current version 2
+
+
+def test_classification_comes_from_the_environment(store, monkeypatch):
+    monkeypatch.setenv("TIDELINE_CLASSIFICATION", "OFFICIAL-SENSITIVE")
+    at = open_page("data")
+    assert sum("OFFICIAL\\-SENSITIVE" in m for m in markdown_text(at)) == 2
+
+
+def test_empty_period_shows_empty_states_not_errors(store):
+    at = open_page("overview", {"period": ["2019-01-01", "2019-01-31"]})
+    assert not at.exception
+    assert any("No Channel arrivals" in i.value for i in at.info)
+    at = open_page("operations", {"period": ["2019-01-01", "2019-01-31"]})
+    assert not at.exception and any("No operations" in i.value for i in at.info)
