@@ -16,7 +16,8 @@ PAGES = [
 
 page = st.navigation(PAGES, position="sidebar")
 ui.marking()
-st.sidebar.markdown("### 🌊 Tideline")
+st.sidebar.markdown("### Tideline")
+st.sidebar.caption("Organised immigration crime: routes, crossings, resources")
 state = ui.sidebar_filters()
 for notice in ui.notices():
     st.warning(f"Link parameter ignored — {notice}", icon="⚠️")

@@ -53,7 +53,8 @@ def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, ti
         x=d[value], y=d["route"], orientation="h", marker_color=BLUE, text=[f"{v:,.0f}" for v in d[value]],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>"))
-    fig.update_xaxes(title_text=label.capitalize(), tickformat=",", rangemode="tozero")
+    top = float(d[value].max()) if len(d) else 1.0
+    fig.update_xaxes(title_text=label.capitalize(), tickformat=",", range=[0, top * 1.18])  # room for labels
     return _layout(fig, title, source, legend=False, height=max(HEIGHT, 70 + 48 * len(d)))
 
 

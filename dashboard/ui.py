@@ -167,10 +167,24 @@ def page_header(title: str, state: FilterState) -> None:
 
 def source_line(state: FilterState, table: str, extra: str = "") -> str:
     """'Source: … · as of 31 Oct 2026' for figures drawn from one table of this version."""
+    return sources_caption(state, {table: extra})
+
+
+def sources_caption(state: FilterState, items: dict[str, str]) -> str:
+    """One source line for figures from several tables: tables with the same source and
+    as-of date are written once, e.g. 'Source: X · as of 31 Oct 2026 (arrivals; spend)'."""
     synthetic, as_of = version_facts(state.version)
-    row = as_of.set_index("table").loc[table]
-    src = "Synthetic demo data (Tideline), not real figures" if synthetic else _sources_of(str(data_dir_from_env()), state.version, table)
-    return f"Source: {src} · as of {fmt.as_of(row['as_of'])}{' · ' + extra if extra else ''}"
+    dates = as_of.set_index("table")["as_of"]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for table, what in items.items():
+        src = ("Synthetic demo data (Tideline), not real figures" if synthetic
+               else _sources_of(str(data_dir_from_env()), state.version, table))
+        groups.setdefault((src, fmt.as_of(dates.get(table))), []).append(what)
+    parts = []
+    for (src, day), whats in groups.items():
+        notes = "; ".join(w for w in whats if w)
+        parts.append(f"Source: {src} · as of {day}" + (f" ({notes})" if notes else ""))
+    return " · ".join(parts)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -9,11 +9,10 @@ ui.page_header("Overview", state)
 
 kpis = ui.cached(queries.kpis, state)
 ui.kpi_cards(kpis)
-st.caption(" · ".join([
-    ui.source_line(state, "crossings_daily", "arrivals, boats"),
-    ui.source_line(state, "incidents", "dead and missing (minimum estimates)"),
-    ui.source_line(state, "funding", "BSC spend (national, not filtered by region)"),
-]))
+st.caption(ui.sources_caption(state, {
+    "crossings_daily": "arrivals and boats: English Channel", "preventions_weekly": "preventions: French-reported",
+    "incidents": "dead and missing: minimum estimates", "operations": "",
+    "funding": "BSC spend and staffing are national, not filtered by region", "staffing": ""}))
 
 trend_col, routes_col = st.columns([3, 2], gap="large")
 with trend_col:
