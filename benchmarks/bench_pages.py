@@ -1,0 +1,63 @@
+"""Benchmark: each page's script run time on the demo data, through AppTest from the entry script.
+
+    .venv/bin/python benchmarks/bench_pages.py [--repeats 5]
+
+"cold" clears the query caches before the run (the data version stays loaded, as on a running
+server); "warm" is a rerun with the caches filled (what an analyst gets when moving between
+pages or toggling a page-local control). Prints medians in seconds. Run on demand, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PAGES = ["overview", "map", "funding", "operations", "data"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    os.environ["TIDELINE_DATA_DIR"] = tempfile.mkdtemp(prefix="tideline-bench-")
+    import logging
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+    from dashboard.store import Store
+
+    t0 = time.perf_counter()
+    Store().ensure_initialised()
+    print(f"demo data loaded into a new store in {time.perf_counter() - t0:.2f} s")
+    print(f"{'page':<12}{'cold s':>9}{'warm s':>9}")
+    for page in PAGES:
+        cold, warm = [], []
+        for _ in range(args.repeats):
+            at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120)
+            at.run()
+            if page != "overview":
+                at.switch_page(f"pages/views/{page}.py")
+            st.cache_data.clear()
+            t = time.perf_counter()
+            at.run()
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t)
+            assert not at.exception, [e.stack_trace for e in at.exception]
+        print(f"{page:<12}{statistics.median(cold):>9.2f}{statistics.median(warm):>9.2f}")
+
+
+if __name__ == "__main__":
+    main()
