@@ -347,9 +347,8 @@ def assert_page_found(page) -> None:
     if dialog.count():
         pytest.fail(
             f"Streamlit showed 'Page not found' for {page.url}: {dialog.first.inner_text()!r}. "
-            "(Seen here on the first script run after the server starts when the entry script's "
-            "folder has a pages/ directory besides st.navigation: the legacy pages/ discovery "
-            "answers that deep link; naming the folder otherwise, e.g. app_pages/, avoids it.)",
+            "(Streamlit's legacy pages/ mode answers a deep link on a fresh server's first run; "
+            "each url path needs its launcher in pages/, see pages/README.md.)",
             pytrace=False,
         )
 
