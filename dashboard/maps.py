@@ -26,7 +26,7 @@ from dashboard.schema import INCIDENT_TYPES, ROUTES
 
 BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basemap.geojson"
 
-VIEW_EUROPE = dict(lat=42, lon=8, zoom=3.2)
+VIEW_EUROPE = dict(lat=39, lon=6, zoom=3.3)  # Dakar to the Baltic on a 1920 px screen
 VIEW_CHANNEL = dict(lat=50.9, lon=1.5, zoom=8)
 
 RGB = list[int]
@@ -290,7 +290,7 @@ def route_casing_layer(routes: pd.DataFrame) -> pdk.Layer:
 def incident_radius_px(people: Any) -> float:
     """Point radius in pixels: grows with sqrt(people) on a fixed scale, so sizes compare across filters."""
     n = _num(people) or 0.0
-    return round(min(4.0 + 1.1 * math.sqrt(max(n, 0.0)), 16.0), 1)
+    return round(min(2.5 + 0.4 * math.sqrt(max(n, 0.0)), 8.0), 1)
 
 
 def incident_point_layer(points: pd.DataFrame, style: str = "light") -> pdk.Layer:

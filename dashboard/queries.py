@@ -259,12 +259,22 @@ def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFr
         [cell_deg, cell_deg, *p, cell_deg, cell_deg, cell_deg])
 
 
-def map_incidents(con: Con, state: FilterState, max_points: int = 5000,
-                  cell_deg: float = 0.25) -> tuple[str, pd.DataFrame]:
-    """('points', frame) while the filtered set is small, else ('cells', frame)."""
+CELL_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)  # degrees; coarser until the cells fit the budget
+
+
+def map_incidents(con: Con, state: FilterState, max_points: int = 4000,
+                  max_cells: int = 4000) -> tuple[str, pd.DataFrame]:
+    """('points', frame) while the filtered set is small, else ('cells', frame) with the finest
+    grid whose cell count fits `max_cells`, so the map payload stays bounded whatever the data size."""
     if incident_count(con, state) <= max_points:
         return "points", map_points(con, state)
-    return "cells", map_cells(con, state, cell_deg)
+    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    for deg in CELL_SIZES:
+        (n,) = _one(con, f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / ?), floor(lon / ?)
+                               FROM incidents WHERE {w})""", [deg, deg, *p])  # noqa: S608
+        if n <= max_cells or deg == CELL_SIZES[-1]:
+            return "cells", map_cells(con, state, deg)
+    raise AssertionError("unreachable")
 
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:

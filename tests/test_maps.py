@@ -201,7 +201,7 @@ def test_incident_points_rows():
     assert first["tip_title"].startswith("Arrival · ") and first["tip_title"][-4:] == "2025"
     assert first["colour"][:3] == maps.TYPE_COLOURS["arrival"]
     assert rows[-1]["incident_type"] == "dead or missing"  # deaths drawn on top
-    assert maps.incident_radius_px(None) == 4.0 < maps.incident_radius_px(50) <= 16.0
+    assert maps.incident_radius_px(None) == 2.5 < maps.incident_radius_px(50) <= 8.0
 
 
 def test_cells_are_squares_of_their_size_coloured_by_count():

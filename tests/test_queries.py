@@ -69,8 +69,11 @@ def test_by_route_and_region(con):
 def test_map_points_and_cells(con):
     kind, df = q.map_incidents(con, JAN, max_points=10)
     assert kind == "points" and sorted(df["incident_id"]) == ["INC1", "INC2", "INC3"]
-    kind, cells = q.map_incidents(con, JAN, max_points=2, cell_deg=1.0)
-    assert kind == "cells" and cells["incidents"].sum() == 3
+    kind, cells = q.map_incidents(con, JAN, max_points=2, max_cells=3)
+    assert kind == "cells" and cells["incidents"].sum() == 3 and cells["cell_size_deg"].iloc[0] == 0.25
+    kind, coarse = q.map_incidents(con, JAN, max_points=2, max_cells=2)  # INC2, INC3 share a 2° cell
+    assert len(coarse) == 2 and coarse["cell_size_deg"].iloc[0] == 2.0
+    cells = q.map_cells(con, JAN, 1.0)
     c = cells.set_index(["cell_lat", "cell_lon"])
     assert c.loc[(51.5, 1.5), "people"] == 50  # INC1 at 51.08, 1.18
     assert c.loc[(34.5, 12.5), "dead_missing"] == 5
@@ -118,3 +121,32 @@ def test_options_and_metadata(con):
 def test_counts_stay_integers(con):
     df = q.by_route(con, JAN)
     assert pd.api.types.is_integer_dtype(df["detections"]) and pd.api.types.is_integer_dtype(df["incidents"])
+
+
+def test_map_payload_stays_under_2mb_whatever_the_data_size(tmp_path):
+    """200k incidents spread over the whole map: cells coarsen until they fit; deck JSON ≤ 2 MB."""
+    import numpy as np
+    import tiny
+
+    from dashboard import maps
+    from dashboard.store import Store
+
+    rng = np.random.default_rng(1)
+    n = 200_000
+    frames = tiny.frames()
+    frames["incidents"] = pd.concat([frames["incidents"], pd.DataFrame({
+        "incident_id": [f"R{i}" for i in range(n)], "date": date(2025, 1, 15),
+        "lat": rng.uniform(25, 60, n), "lon": rng.uniform(-20, 40, n), "region": "Mediterranean",
+        "route": "Central Mediterranean", "incident_type": "rescue", "people": rng.integers(1, 80, n),
+        "dead": None, "missing": None, "survivors": None, "cause": None, "location": "sea", "source": "t",
+        "source_url": None, "source_quality": None})])
+    store = Store(tmp_path / "big")
+    store.commit(frames, source_name="big")
+    con = store.connect()
+    kind, cells = q.map_incidents(con, JAN)
+    assert kind == "cells" and len(cells) <= 4000 and cells["incidents"].sum() == n + 3
+    assert cells["cell_size_deg"].iloc[0] == 1.0  # 0.25° and 0.5° give > 4,000 cells here
+    deck = maps.build_map_deck(routes=q.routes_with_flows(con, JAN), cells=cells)
+    assert maps.payload_bytes(deck) <= 2_000_000
+    kind, points = q.map_incidents(con, replace(JAN, period=(date(2025, 1, 1), date(2025, 1, 14))))
+    assert kind == "points" and sorted(points["incident_id"]) == ["INC1", "INC2"]  # small sets stay points

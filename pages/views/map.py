@@ -48,7 +48,7 @@ def map_view() -> None:
     st.caption(ui.source_line(view_state, "incidents", "IOM counts are minimum estimates")
                + (f" · {len(incidents):,} incidents shown as points" if kind == "points"
                   else f" · {int(incidents['incidents'].sum()):,} incidents aggregated into "
-                       f"{len(incidents):,} grid cells of 0.25°"))
+                       f"{len(incidents):,} grid cells of {incidents['cell_size_deg'].iloc[0]:g}°"))
     legend(kind, incidents)
     details(event, incidents if kind == "points" else None)
     table(kind, incidents, routes)
@@ -61,13 +61,17 @@ def legend(kind: str, incidents: pd.DataFrame) -> None:
                   maps.legend_items("cells", style, int(incidents["incidents"].max()) if len(incidents) else 1))
     if not items:
         return
-    key = pd.DataFrame({"Key": ["●" if "incident" not in label else "◉" for label, _ in items],
-                        "Meaning": [label for label, _ in items]})
-    colours = [f"color: {maps.to_hex(rgb)}; font-size: 1.4em" for _, rgb in items]
     with st.expander("Legend", expanded=True):
         st.caption("Route lines: width follows the flow in the period. Incident dots: size follows the number "
                    "of people; dead or missing have a thicker ring. Cells: size and shade follow the count.")
-        st.dataframe(key.style.apply(lambda _: colours, subset=["Key"]), hide_index=True, width="content")
+        n_routes = len(maps.legend_items("routes", style)) if show_routes else 0
+        groups = [("Routes", items[:n_routes]), ("Incidents", items[n_routes:])]
+        for col, (title, group) in zip(st.columns(len(groups)), groups, strict=True):
+            if group:
+                key = pd.DataFrame({"Key": ["●"] * len(group), title: [label for label, _ in group]})
+                colours = [f"color: {maps.to_hex(rgb)}" for _, rgb in group]
+                col.dataframe(key.style.apply(lambda _, c=colours: c, subset=["Key"]), hide_index=True,
+                              width="stretch", height=38 + 35 * len(group))
 
 
 def details(event, points: pd.DataFrame | None) -> None:
