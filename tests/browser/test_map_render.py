@@ -23,7 +23,7 @@ from dashboard import maps
 
 style = st.query_params.get("style", "light")
 point = pd.DataFrame({{"incident_id": ["X"], "date": ["2025-06-01"], "lat": [50.6], "lon": [1.1],
-                      "route": ["English Channel"], "incident_type": ["dead or missing"], "people": [0],
+                      "route": ["English Channel"], "incident_type": ["dead or missing"], "people": [50],
                       "dead": [1], "missing": [0], "location": ["x"]}})
 deck = maps.build_deck(maps.basemap_layers(style) + [maps.incident_point_layer(point, style)],
                        maps.VIEW_CHANNEL, style)
@@ -65,7 +65,7 @@ def test_basemap_land_sea_and_pixel_sized_points(page, start_app, tmp_path, styl
     colours = maps.STYLES[style]
     assert share(pixels, colours["land"]) > 0.15, f"{style}: no land drawn"
     assert share(pixels, colours["sea"]) > 0.15, f"{style}: no sea drawn"
-    # A 4 px dot is ~50 px²; in broken units it would cover a large part of the map.
+    # A ~5 px dot (50 people) is ~90 px²; in broken units it would cover a large part of the map.
     dot = share(pixels, maps.TYPE_COLOURS["dead or missing"], tol=30) * pixels.shape[0] * pixels.shape[1]
     assert 10 < dot < 400, f"{style}: point covers {dot:.0f} px"
 
