@@ -25,7 +25,8 @@ def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, le
         showlegend=legend, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         hoverlabel={"font": {"size": FONT}}, separators=".,",
     )
-    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=-0.2, showarrow=False,
+    # A fixed pixel offset below the plot, so the source line sits in the bottom margin at any height.
+    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, yshift=-58, showarrow=False,
                        xanchor="left", yanchor="top", font={"size": FONT - 3, "color": "#444444"})
     if yaxis:
         fig.update_yaxes(title_text=yaxis, tickformat=",")

@@ -1,0 +1,65 @@
+"""Figure builders (pure): a title with units, the source line, and no meaning by colour alone."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from conftest import JAN
+
+from dashboard import charts, fmt
+from dashboard import queries as q
+
+SOURCE = "Source: Test fixture · as of 1 Feb 2025"
+
+
+def build_all(con):
+    ops = q.operations(con, JAN)
+    return {
+        "weekly": charts.make_weekly_trend_figure(q.weekly_trend(con, JAN), SOURCE),
+        "routes": charts.make_routes_figure(q.by_route(con, JAN), "detections", "detections", SOURCE,
+                                            "Routes by detections (detections)"),
+        "funding": charts.make_funding_figure(q.funding_by_year(con), SOURCE),
+        "burnup": charts.make_burnup_figure(q.funding_burnup(con), SOURCE, "Burn-up (£ million)"),
+        "staffing": charts.make_staffing_figure(q.staffing_series(con), SOURCE),
+        "units": charts.make_staffing_units_figure(q.staffing_by_unit(con, date(2025, 1, 31)), SOURCE, "1 Jan 2025"),
+        "outcomes": charts.make_spend_outcomes_figure(q.spend_and_outcomes(con, JAN), SOURCE),
+        "timeline": charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31")),
+        "by_region": charts.make_outcomes_by_region_figure(ops, SOURCE),
+    }
+
+
+def test_every_figure_has_units_in_its_title_and_a_source_line(con):
+    for name, fig in build_all(con).items():
+        title = fig.layout.title.text
+        assert "(" in title and ")" in title, (name, title)  # units in brackets
+        assert any(a.text == SOURCE for a in fig.layout.annotations), name
+
+
+def test_series_differ_by_more_than_colour(con):
+    figs = build_all(con)
+    weekly = figs["weekly"].data
+    assert {t.line.dash for t in weekly} == {"dash", None}  # previous year dashed
+    staffing = figs["staffing"].data
+    assert {t.mode for t in staffing} == {"lines", "lines+markers"}  # planned vs in post
+    funding = figs["funding"].data
+    assert [t.marker.pattern.shape for t in funding] == [None, "/"]  # spend hatched
+    routes = figs["routes"].data[0]
+    assert list(routes.text) == ["100", "200"]  # values written on the bars
+
+
+def test_route_values_are_readable_at_full_scale(con):
+    fig = build_all(con)["routes"]
+    assert fig.layout.xaxis.range[1] > 200  # room for the largest label
+
+
+@pytest.mark.parametrize(("value", "text"), [(150_000_000, "£150m"), (1_250_000, "£1.25m"), (12_500, "£12.5k"),
+                                             (950, "£950"), (2.1e9, "£2.1bn"), (-3400, "-£3.4k"), (None, "–")])
+def test_money(value, text):
+    assert fmt.gbp(value) == text
+
+
+def test_change_and_financial_year():
+    assert fmt.change(150, 30) == "+400%" and fmt.change(27, 30) == "-10%" and fmt.change(0, 0) is None
+    assert fmt.change(5, 0) == "+5 (none before)" and fmt.change(None, 3) is None
+    assert fmt.financial_year(date(2025, 3, 31)) == "2024-25" and fmt.financial_year(date(2025, 4, 1)) == "2025-26"
+    assert fmt.percent(12.345) == "12.3%" and fmt.number(12345.6) == "12,346" and fmt.number(pd.NA) == "–"
