@@ -6,6 +6,7 @@ import argparse
 import csv
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
@@ -91,6 +92,71 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(message: str, fraction: float, _last: list[int] = [-1]) -> None:  # noqa: B006
+    step = int(fraction * 10)
+    if step != _last[0]:
+        _last[0] = step
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from . import ingest
+    from .sources.base import StructuralError
+
+    store = Store()
+    try:
+        plan = ingest.plan(store, Path(args.file), source=args.source, progress=_progress)
+    except StructuralError as exc:
+        raise Refused(f"file refused: {exc}") from exc
+    r = plan.result
+    detected = "given with --source" if args.source else "detected"
+    print(f"Format: {plan.importer.LABEL} [{plan.importer.NAME}] ({detected})")
+    print(f"File: {plan.path.name} · sha256 {plan.sha256}")
+    print(f"Rows read: {r.rows_read:,} · accepted: {r.rows_accepted:,} · rejected: {plan.rejected:,}")
+    for table, frame in r.tables.items():
+        print(f"  {table}: {len(frame):,} rows")
+    if r.totals_by_year is not None and len(r.totals_by_year):
+        value = [c for c in r.totals_by_year.columns if c != "year"][0]
+        print(f"Totals by year ({value.replace('_', ' ')}):")
+        for year, total in r.totals_by_year[["year", value]].itertuples(index=False):
+            print(f"  {year}: {'–' if total is None or total != total else f'{int(total):,}'}")
+    for note in r.notes:
+        print(f"Note: {note}")
+    if plan.rejected:
+        report = Path(args.report) if args.report else ingest.default_report_path(store, plan)
+        ingest.write_report(plan, report)
+        for rej in r.rejected[:10]:
+            print(f"Rejected: {rej.where()}: {rej.reason}", file=sys.stderr)
+        if plan.rejected > 10:
+            print(f"… and {plan.rejected - 10:,} more", file=sys.stderr)
+        print(f"Rejection report: {report}")
+    if plan.duplicate_of is not None:
+        print(f"No change: this exact file (same sha256) is already in data version {plan.duplicate_of}.")
+        return 0
+    if plan.drops_demo:
+        print("The store holds synthetic demo data: the new version drops every demo row, so synthetic and "
+              "real figures never appear together.")
+    try:
+        version = ingest.apply(store, plan, accept_partial=args.accept_partial)
+    except ingest.ImportRefused as exc:
+        raise Refused(str(exc)) from exc
+    print(f"New data version: {version.id} (previous versions stay readable by id)")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    store = Store()
+    if args.empty:
+        version = ingest.init_empty(store)
+        print(f"Empty store created at {store.data_dir}: data version {version.id} (reference tables only).")
+    else:
+        version = store.ensure_initialised()
+        print(f"Store at {store.data_dir}: current data version {version.id}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="Tideline command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -100,10 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Tables: " + ", ".join(schema.ALL_TABLES))
     q.add_argument("query", help='e.g. "SELECT route, sum(people) FROM crossings_daily GROUP BY 1"')
     q.add_argument("--version", type=int, help="data version id (default: current)")
+    i = sub.add_parser("ingest", help="import an official release or a canonical table as a new data version")
+    i.add_argument("file", help="ODS/XLSX/CSV/Parquet/GeoJSON file")
+    i.add_argument("--source", help="format name, if detection should be skipped "
+                                    "(home_office_small_boats, iom_missing_migrants, frontex_detections, canonical)")
+    i.add_argument("--accept-partial", action="store_true",
+                   help="import the good rows even when some rows are rejected (they are listed in the report)")
+    i.add_argument("--report", help="where to write the CSV of rejected rows (default: in the data directory)")
+    n = sub.add_parser("init", help="create the store (with the demo data, or --empty)")
+    n.add_argument("--empty", action="store_true", help="no demo data: only the reference tables")
     return p
 
 
-COMMANDS = {"demo": cmd_demo, "versions": cmd_versions, "sql": cmd_sql}
+COMMANDS = {"demo": cmd_demo, "versions": cmd_versions, "sql": cmd_sql, "ingest": cmd_ingest, "init": cmd_init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -307,7 +307,7 @@ class Store:
         return con
 
 
-def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_id: int) -> pa.Table:
+def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_id: int | None) -> pa.Table:
     """Cast a frame to the canonical table's types and constraints (StoreError on mismatch)."""
     con = duckdb.connect(":memory:")
     try:

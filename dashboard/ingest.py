@@ -1,0 +1,206 @@
+"""The import pipeline: detect the format, read and validate, then commit a new data version in
+which the file's source supersedes its earlier rows (and the synthetic demo rows go).
+
+Nothing is written to the store until `apply`; a refused or failed import changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pyarrow as pa
+
+from . import schema
+from .sources import canonical, frontex, home_office, iom
+from .sources.base import ImportResult, Progress, StructuralError, no_progress
+from .store import Store, StoreError, Version, read_demo_csvs, typed_table
+
+# Most specific first: the canonical importer accepts anything shaped like a Tideline table.
+IMPORTERS: tuple[ModuleType, ...] = (home_office, iom, frontex, canonical)
+REFERENCE_SOURCE = "Tideline reference data (illustrative route corridors and label mappings)"
+REFERENCE_TABLES = ("routes", "regions")
+MAX_BYTES = 200 * 1024 * 1024
+
+
+class ImportRefused(Exception):
+    """The file was read but will not be imported as it is (e.g. rejected rows without
+    --accept-partial); the store is unchanged."""
+
+
+@dataclass
+class Plan:
+    """A file read and validated, ready to commit."""
+
+    path: Path
+    importer: ModuleType
+    result: ImportResult
+    sha256: str
+    duplicate_of: int | None  # a version whose rows from this very file are still current
+    drops_demo: bool  # the store holds synthetic demo rows, which this import removes
+
+    @property
+    def rejected(self) -> int:
+        return len(self.result.rejected)
+
+
+def importer_named(name: str) -> ModuleType:
+    for imp in IMPORTERS:
+        if imp.NAME == name:
+            return imp
+    known = ", ".join(imp.NAME for imp in IMPORTERS)
+    raise StructuralError(f"unknown source format {name!r} (known: {known})")
+
+
+def detect(path: Path) -> ModuleType:
+    """The importer whose format this file is in, judged from its sheets or headers."""
+    for imp in IMPORTERS:
+        if imp.detect(path):
+            return imp
+    raise StructuralError(
+        f"{path.name}: not a format Tideline can import. Expected one of: "
+        + "; ".join(imp.LABEL for imp in IMPORTERS))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def plan(store: Store, path: Path, source: str | None = None, progress: Progress = no_progress) -> Plan:
+    """Detect (or take) the format, read and validate the file. Raises StructuralError."""
+    path = Path(path)
+    if not path.is_file():
+        raise StructuralError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise StructuralError(f"{path.name}: the file is empty (0 bytes)")
+    if size > MAX_BYTES:
+        raise StructuralError(f"{path.name}: {size / 2**20:,.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
+    importer = importer_named(source) if source else detect(path)
+    store.ensure_initialised()
+    con = store.connect()
+    regions = con.execute("SELECT * FROM regions").df()
+    result = importer.read(path, regions=regions, progress=progress)
+    digest = sha256_file(path)
+    duplicate_of = _version_holding(con, digest)
+    drops_demo = _has_demo_rows(con)
+    con.close()
+    return Plan(path, importer, result, digest, duplicate_of, drops_demo)
+
+
+def _version_holding(con, digest: str) -> int | None:
+    """The version that loaded rows from the file with this sha256, if they are still current."""
+    for table in schema.DATA_TABLES:
+        (found,) = con.cursor().execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = ?",  # noqa: S608
+                               [digest]).fetchone()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def _has_demo_rows(con) -> bool:
+    return any(
+        con.cursor().execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, ?)",  # noqa: S608
+                    [schema.DEMO_SOURCE]).fetchone()[0]
+        for t in schema.DATA_TABLES)
+
+
+def write_report(plan_: Plan, out: Path) -> Path:
+    """The rejected rows as CSV: file, sheet, row, column, reason, value."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "sheet", "row", "column", "reason", "value"])
+        for r in plan_.result.rejected:
+            w.writerow([r.file, r.sheet or "", "" if r.row is None else r.row, r.column or "", r.reason,
+                        _inert(r.value)])
+    return out
+
+
+def _inert(value: str | None) -> str:
+    """Report cells a spreadsheet would run as a formula start with a quote instead."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+
+
+def default_report_path(store: Store, plan_: Plan) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return store.data_dir / "reports" / f"{stamp}-{plan_.path.stem}-{plan_.sha256[:8]}-rejected.csv"
+
+
+def apply(store: Store, plan_: Plan, *, accept_partial: bool = False) -> Version:
+    """Commit the plan as a new data version; ImportRefused (store unchanged) when it must not."""
+    con = store.connect()
+    try:
+        frames = _new_tables(con, plan_, accept_partial)
+    except StoreError as exc:
+        raise ImportRefused(f"{plan_.path.name}: {exc}") from exc
+    finally:
+        con.close()
+    notes = [f"{plan_.result.rows_accepted:,} rows from {plan_.path.name}"]
+    if plan_.rejected:
+        notes.append(f"{plan_.rejected:,} rejected rows left out (--accept-partial)")
+    if plan_.drops_demo:
+        notes.append("synthetic demo rows removed")
+    try:
+        return store.commit(frames, source_name=plan_.importer.NAME, file_name=plan_.path.name,
+                            sha256=plan_.sha256, note="; ".join(notes))
+    except StoreError as exc:
+        raise ImportRefused(f"{plan_.path.name}: {exc}") from exc
+
+
+def _new_tables(con, plan_: Plan, accept_partial: bool) -> dict[str, pa.Table]:
+    """Each touched table: the current rows minus this source's (and the demo's), plus the new rows."""
+    result = plan_.result
+    duplicate_of = plan_.duplicate_of or _version_holding(con, plan_.sha256)  # another import may have landed
+    if duplicate_of is not None:
+        raise ImportRefused(f"{plan_.path.name} was already imported (data version {duplicate_of}, "
+                            "same sha256): nothing to do")
+    if plan_.rejected and not accept_partial:
+        raise ImportRefused(f"{plan_.rejected:,} row(s) of {plan_.path.name} were rejected; nothing was imported. "
+                            "Fix the file, or import the good rows with --accept-partial")
+    if result.rows_accepted == 0:
+        raise ImportRefused(f"{plan_.path.name}: no rows to import")
+    # A release supersedes every source it carries (a canonical file may carry several).
+    sources = {result.source} | {str(v) for df in result.tables.values() if "source" in df
+                                 for v in df["source"].dropna().unique()}
+    frames: dict[str, pa.Table] = {}
+    touched = set(result.tables) | (set(schema.DATA_TABLES) if plan_.drops_demo else set())
+    for table in sorted(touched):
+        new = result.tables.get(table)
+        key = schema.CLUSTER_BY[table] if table in REFERENCE_TABLES else None
+        replaced = [] if new is None or key is None else sorted(new[key].dropna().astype(str).unique())
+        same_key = f"AND NOT list_contains(?, {key}::VARCHAR)" if key else ""  # a re-imported route replaces it
+        kept = con.cursor().sql(
+            f"SELECT * FROM {table} WHERE NOT list_contains(?, source) AND NOT starts_with(source, ?) {same_key}",  # noqa: S608,E501
+            params=[sorted(sources), schema.DEMO_SOURCE if plan_.drops_demo else "\x00"] + ([replaced] if key else []),
+        ).to_arrow_table()
+        parts = [kept]
+        if new is not None and len(new):
+            parts.append(typed_table(table, new, sha256=None, version_id=None))
+        elif table in REFERENCE_TABLES and kept.num_rows == 0:
+            parts.append(typed_table(table, reference_frames()[table], sha256=None, version_id=None))
+        frames[table] = pa.concat_tables(parts)
+    return frames
+
+
+def reference_frames() -> dict[str, pd.DataFrame]:
+    """Routes and regions: Tideline's reference tables, the demo's own with a non-demo source."""
+    demo = read_demo_csvs()
+    return {t: demo[t].assign(source=REFERENCE_SOURCE) for t in REFERENCE_TABLES}
+
+
+def init_empty(store: Store) -> Version:
+    """A store with no demo data: only the reference tables (routes, regions)."""
+    if store.versions():
+        raise StoreError(f"the store at {store.data_dir} already has data versions; "
+                         "choose an empty TIDELINE_DATA_DIR")
+    return store.commit(reference_frames(), source_name="empty", note="empty store: reference tables only")

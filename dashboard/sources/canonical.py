@@ -1,0 +1,502 @@
+"""Any CSV, XLSX, Parquet or GeoJSON file that already has a canonical table's columns, read as that table."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .. import schema
+from .base import (
+    DATE_FORMATS,
+    ImportResult,
+    Progress,
+    Rejection,
+    StructuralError,
+    no_progress,
+    parse_coordinate,
+    parse_count,
+    parse_date,
+    read_text_csv,
+)
+
+NAME = "canonical"
+LABEL = "A canonical Tideline table (CSV, XLSX, Parquet or GeoJSON)"
+
+KINDS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet",
+         ".geojson": "geojson", ".json": "geojson"}
+PROVENANCE = {c.name for c in schema.PROVENANCE}
+GEOMETRY = "\x00geometry"  # where a GeoJSON feature's geometry waits in a record; no column can have this name
+
+# Values the pages rely on, beyond the column types.
+ALLOWED = {
+    ("crossings_daily", "status"): schema.STATUSES,
+    ("incidents", "incident_type"): schema.INCIDENT_TYPES,
+    ("routes", "mode"): ("sea", "land", "air"),
+    ("operations", "status"): ("active", "concluded", "suspended"),
+}
+ISO3 = re.compile(r"^[A-Z]{3}$")
+FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_INT = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
+RANGES = {"lat": (-90, 90), "center_lat": (-90, 90), "lon": (-180, 180), "center_lon": (-180, 180)}
+FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # dates saved with a midnight time
+
+# Table -> (date column, count column) for the import summary; tables without dates have none.
+TOTALS = {
+    "crossings_daily": ("date", "people"),
+    "preventions_weekly": ("week_ending", "people_prevented"),
+    "incidents": ("date", "dead_and_missing"),
+    "route_flows": ("month", "detections"),
+    "operations": ("start_date", "arrests"),
+    "funding": ("financial_year", "allocated_gbp"),
+    "staffing": ("month", "planned_headcount"),
+}
+
+
+@dataclass(frozen=True)
+class RecordRejection(Rejection):
+    """A rejected Parquet record or GeoJSON feature: where() says 'record N' / 'feature N', not 'line N'."""
+
+    unit: str = "record"
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"{self.unit} {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+
+@dataclass
+class _File:
+    """A file's columns (lower case) and records as (row number, {column: raw value})."""
+
+    columns: list[str]
+    records: list[tuple[int, dict]]
+    derived: tuple[str, ...] = ()  # columns a GeoJSON file gives through its geometries (lat, lon, path)
+    sheet: str | None = None
+    unit: str = "line"  # what a row number counts: line (CSV), row (XLSX sheet), record, feature
+
+
+class _BadCell(Exception):
+    def __init__(self, column: str, reason: str, value: object) -> None:
+        super().__init__(reason)
+        self.column, self.reason, self.value = column, reason, value
+
+
+def detect(path: Path) -> bool:
+    """True when the file's columns hold the required columns of exactly one canonical table."""
+    try:
+        table_for(path)
+        return True
+    except Exception:  # detect must never raise: any unreadable or unmatched file is not this format
+        return False
+
+
+def table_for(path: Path) -> str:
+    """The canonical table the file's columns match; StructuralError when none or several do."""
+    path = Path(path)
+    return _choose(path, set(_header(path, _kind(path))))
+
+
+def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress,
+         table: str | None = None) -> ImportResult:
+    """Read the file as its canonical table (or `table`), rejecting rows whose values do not fit the schema."""
+    del regions  # part of the importer contract; canonical rows already name their own region
+    path = Path(path)
+    kind = _kind(path)
+    progress(f"Reading {path.name}", 0.0)
+    data = _load(path, kind)
+    found = set(data.columns) | set(data.derived)
+    if table is None:
+        table = _choose(path, found)
+    elif table not in schema.TABLES:
+        raise StructuralError(f"{path.name}: {table!r} is not a canonical table "
+                              f"(known: {', '.join(schema.TABLES)})")
+    else:
+        missing = [c for c in _required(table) if c not in found]
+        if missing:
+            raise StructuralError(f"{path.name}: table {table} needs column(s) {', '.join(missing)} "
+                                  f"(found: {', '.join(data.columns)})")
+    if not data.records:
+        raise StructuralError(f"{path.name}: the header has no data rows under it")
+
+    spec = schema.TABLES[table]
+    names = [c.name for c in spec]
+    rows, rejected = [], []
+    total = len(data.records)
+    for i, (number, record) in enumerate(data.records):
+        if i % 5000 == 0:
+            progress(f"Checking rows of {path.name}", i / total)
+        try:
+            rows.append(_row(table, spec, record))
+        except _BadCell as bad:
+            value = None if bad.value is None else str(bad.value)[:80]
+            if data.unit in ("record", "feature"):
+                rejected.append(RecordRejection(path.name, number, bad.column, bad.reason, value=value,
+                                                unit=data.unit))
+            else:
+                rejected.append(Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value))
+
+    out = _frame(spec, rows)
+    notes = []
+    extra = [c for c in data.columns if c not in names and c not in PROVENANCE]
+    if extra:
+        notes.append(f"columns not in table {table} ignored: {', '.join(extra)}")
+    if found & PROVENANCE:
+        notes.append("provenance columns ignored: the store stamps its own")
+    absent = [c.name for c in spec if c.name not in found]
+    if absent:
+        notes.append(f"columns absent from the file, left NULL: {', '.join(absent)}")
+    sources = sorted(set(out["source"]))
+    if len(sources) == 1:
+        source = sources[0]
+    else:
+        # several series in one file: the import as a whole is named after the file
+        source = path.name
+        if sources:
+            notes.append(f"rows name {len(sources)} sources ({'; '.join(sources[:5])}"
+                         f"{'; …' if len(sources) > 5 else ''}); the import is labelled {path.name!r}")
+    progress(f"Read {path.name}", 1.0)
+    return ImportResult(format=NAME, source=source, tables={table: out}, rows_read=total, rejected=rejected,
+                        notes=notes, totals_by_year=_totals(table, out))
+
+
+# -- which table ------------------------------------------------------------------------------
+
+def _required(table: str) -> list[str]:
+    return [c.name for c in schema.TABLES[table] if not c.nullable]
+
+
+def _choose(path: Path, found: set[str]) -> str:
+    """The one table whose required columns are all in `found`; StructuralError otherwise."""
+    fits = [t for t in schema.TABLES if set(_required(t)) <= found]
+    # regions needs only region and source, which every routes/incidents/operations file has too:
+    # a match whose required columns are a strict subset of another match's is not the file's table
+    fits = [t for t in fits if not any(set(_required(t)) < set(_required(u)) for u in fits)]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise StructuralError(f"{path.name}: the columns match more than one canonical table "
+                              f"({', '.join(fits)}); choose the table explicitly")
+    closest = max(schema.TABLES, key=lambda t: (len(found & {c.name for c in schema.TABLES[t]}),
+                                                -len(set(_required(t)) - found)))
+    missing = [c for c in _required(closest) if c not in found]
+    raise StructuralError(f"{path.name}: the columns match no canonical table; closest is {closest}, "
+                          f"missing required column(s) {', '.join(missing)} (found: {', '.join(sorted(found))})")
+
+
+# -- reading each format ----------------------------------------------------------------------
+
+def _kind(path: Path) -> str:
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise StructuralError(f"{path.name}: not a CSV, XLSX, Parquet or GeoJSON file (by its extension)")
+    return kind
+
+
+def _names(header: Iterable[object], path: Path) -> list[str]:
+    """Header cells as lower-case column names; StructuralError when two cells name the same column."""
+    names = ["" if h is None else str(h).strip().lower() for h in header]
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        raise StructuralError(f"{path.name}: column(s) {', '.join(twice)} appear more than once")
+    return names
+
+
+def _header(path: Path, kind: str) -> list[str]:
+    """The file's column names, reading as little as the format allows."""
+    if kind == "csv":
+        with open(path, "rb") as f:
+            head = f.read(65536)
+        if b"\x00" in head:
+            raise StructuralError(f"{path.name}: binary content (NUL bytes), not a text CSV")
+        try:
+            first = head.split(b"\n", 1)[0].decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise StructuralError(f"{path.name}: the header is not UTF-8 text") from exc
+        return [n for n in _names(next(csv.reader([first]), []), path) if n]
+    if kind == "xlsx":
+        workbook = _workbook(path)
+        try:
+            sheet = workbook.worksheets[0]
+            first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            return [n for n in _names(first, path) if n]
+        finally:
+            workbook.close()
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return _names(pq.read_schema(path).names, path)
+        except Exception as exc:
+            raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+    data = _load(path, kind)
+    return data.columns + list(data.derived)
+
+
+def _load(path: Path, kind: str) -> _File:
+    if kind == "csv":
+        frame, lines = read_text_csv(path)
+        columns = _names(frame.columns, path)
+        frame.columns = columns
+        records = [(line, dict(zip(columns, values, strict=True)))
+                   for line, values in zip(lines, frame.itertuples(index=False, name=None), strict=True)]
+        return _File([c for c in columns if c], records)
+    if kind == "xlsx":
+        return _load_xlsx(path)
+    if kind == "parquet":
+        return _load_parquet(path)
+    return _load_geojson(path)
+
+
+def _workbook(path: Path):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zip, XML and openpyxl errors all mean the same to the analyst
+        raise StructuralError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+
+
+def _load_xlsx(path: Path) -> _File:
+    workbook = _workbook(path)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers record a wrong sheet size; read every row there is
+        rows = sheet.iter_rows(min_row=1, values_only=True)
+        columns = _names(next(rows, ()), path)
+        if not any(columns):
+            raise StructuralError(f"{path.name}, sheet {sheet.title}: row 1 (the header) is empty")
+        records = []
+        for number, values in enumerate(rows, start=2):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            records.append((number, {c: v for c, v in zip(columns, values, strict=False) if c}))
+        return _File([c for c in columns if c], records, sheet=sheet.title, unit="row")
+    finally:
+        workbook.close()
+
+
+def _load_parquet(path: Path) -> _File:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+    columns = _names(table.column_names, path)
+    table = table.rename_columns(columns)
+    return _File(columns, [(i + 1, r) for i, r in enumerate(table.to_pylist())], unit="record")
+
+
+def _load_geojson(path: Path) -> _File:
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise StructuralError(f"{path.name}: not UTF-8 text") from exc
+    except ValueError as exc:
+        raise StructuralError(f"{path.name}: not valid JSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+            doc.get("features"), list):
+        raise StructuralError(f"{path.name}: not a GeoJSON FeatureCollection")
+    crs = doc.get("crs")  # GeoJSON is WGS84; an old-style crs member may say otherwise
+    crs = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
+    if crs and "4326" not in crs and "CRS84" not in crs:
+        raise StructuralError(f"{path.name}: coordinates are in {crs}; save the file in WGS84 (EPSG:4326)")
+    columns: list[str] = []
+    derived: set[str] = set()
+    records = []
+    for number, feature in enumerate(doc["features"], start=1):
+        feature = feature if isinstance(feature, dict) else {}
+        properties = feature.get("properties") or {}
+        names = _names(properties, path)
+        record = dict(zip(names, properties.values(), strict=True))
+        geometry = feature.get("geometry")
+        record[GEOMETRY] = geometry
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        derived.update({"Point": ("lat", "lon"), "LineString": ("path",)}.get(kind, ()))
+        columns += [n for n in names if n and n not in columns]
+        records.append((number, record))
+    return _File(columns, records, derived=tuple(sorted(derived)), unit="feature")
+
+
+# -- one row ----------------------------------------------------------------------------------
+
+def _row(table: str, spec: tuple[schema.Column, ...], record: dict) -> dict:
+    """The record as canonical values; _BadCell for the first value that does not fit."""
+    record = _with_geometry(table, spec, record)
+    out = {}
+    for col in spec:
+        raw = record.get(col.name)
+        try:
+            value = _value(table, col, raw)
+        except ValueError as exc:
+            raise _BadCell(col.name, str(exc), raw) from None
+        if value is None and not col.nullable:
+            raise _BadCell(col.name, f"{col.name} is required but empty", raw)
+        out[col.name] = value
+    return out
+
+
+def _with_geometry(table: str, spec: tuple[schema.Column, ...], record: dict) -> dict:
+    """A GeoJSON record with its geometry as lat/lon (Point) or path (LineString), as the table takes."""
+    if GEOMETRY not in record or record[GEOMETRY] is None:
+        return record
+    names = {c.name for c in spec}
+    wanted = "LineString" if "path" in names else "Point" if "lat" in names else None
+    if wanted is None:
+        return record  # the table has no place for a geometry
+    geometry = record[GEOMETRY]
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind != wanted:
+        raise _BadCell("geometry", f"a {kind or 'malformed'} geometry where {table} takes a {wanted}", kind)
+    coords = geometry.get("coordinates")
+    record = dict(record)
+    if wanted == "Point":
+        if not isinstance(coords, list) or len(coords) < 2:
+            raise _BadCell("geometry", "a Point without [lon, lat] coordinates", coords)
+        record["lon"], record["lat"] = coords[0], coords[1]
+    else:
+        record["path"] = coords
+    return record
+
+
+def _value(table: str, col: schema.Column, raw: object) -> object:
+    """One raw cell as its canonical value (None for blank); ValueError says why it does not fit."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not raw.strip()):
+        return None
+    kind = col.type
+    if kind == "DATE":
+        value = _date(col.name, raw)
+    elif kind in MAX_INT:
+        value = parse_count(raw)
+        if value > MAX_INT[kind]:
+            raise ValueError(f"{value} is too large for {col.name}")
+    elif kind == "DOUBLE":
+        if col.name in RANGES:
+            value = parse_coordinate(raw, *RANGES[col.name], col.name)
+        else:
+            value = _number(raw, col.name)
+    elif kind == "VARCHAR[]":
+        value = _json(raw, col.name)
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise ValueError(f"{col.name} is not a list of text labels")
+    elif kind == "DOUBLE[][]":
+        value = _path(_json(raw, col.name), col.name)
+    else:
+        value = _text(raw)
+    return _check(table, col.name, value)
+
+
+def _date(name: str, raw: object) -> date:
+    if name == "month" and isinstance(raw, str) and YEAR_MONTH.match(raw.strip()):
+        raw = raw.strip() + "-01"  # a month column may say just YYYY-MM
+    value = parse_date(raw, FORMATS)
+    if name == "month" and value.day != 1:
+        raise ValueError(f"month {value.isoformat()} is not the first day of a month")
+    return value
+
+
+def _number(raw: object, name: str) -> float:
+    try:
+        value = float(str(raw).strip()) if not isinstance(raw, bool) else math.nan
+    except ValueError:
+        raise ValueError(f"{name} is not a number: {str(raw)[:40]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} is not a finite number: {str(raw)[:40]!r}")
+    return value
+
+
+def _json(raw: object, name: str) -> object:
+    """A list cell: native in Parquet and GeoJSON, JSON text in CSV and XLSX."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ValueError(f"{name} is not a JSON list: {raw[:40]!r}") from None
+
+
+def _path(value: object, name: str) -> list[list[float]]:
+    """Ordered [lon, lat] waypoints, at least two."""
+    if not isinstance(value, list) or len(value) < 2:
+        raise ValueError(f"{name} needs at least two [lon, lat] waypoints")
+    points = []
+    for point in value:
+        if not isinstance(point, list | tuple) or len(point) < 2 or any(
+                isinstance(x, bool) or not isinstance(x, int | float) for x in point[:2]):
+            raise ValueError(f"{name} waypoint {str(point)[:40]} is not [lon, lat]")
+        points.append([parse_coordinate(point[0], -180, 180, "longitude"),
+                       parse_coordinate(point[1], -90, 90, "latitude")])
+    return points
+
+
+def _text(raw: object) -> str | None:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))  # a spreadsheet stores an id like 1001 as 1001.0
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat(sep=" ")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return str(raw).strip() or None
+
+
+def _check(table: str, name: str, value: object) -> object:
+    """Values the pages rely on beyond their type: enumerations, ISO-3 codes, financial years."""
+    if value is None:
+        return None
+    allowed = ALLOWED.get((table, name))
+    if allowed and value not in allowed:
+        raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+    if name == "nationality" and not (value == "UNK" or ISO3.match(value)):
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code or 'UNK'")
+    if name == "financial_year":
+        m = FINANCIAL_YEAR.match(value)
+        if not m or (int(m[1]) + 1) % 100 != int(m[2]):
+            raise ValueError(f"{value!r} is not a financial year written like '2024-25'")
+    return value
+
+
+# -- the result -------------------------------------------------------------------------------
+
+def _frame(spec: tuple[schema.Column, ...], rows: list[dict]) -> pd.DataFrame:
+    """Rows as a frame in schema column order: nullable Int64/Float64 numbers, None (never NaN) elsewhere."""
+    frame = pd.DataFrame({c.name: pd.Series([r[c.name] for r in rows], dtype=object) for c in spec})
+    for col in spec:
+        if col.type in MAX_INT:
+            frame[col.name] = frame[col.name].astype("Int64")
+        elif col.type == "DOUBLE":
+            frame[col.name] = frame[col.name].astype("Float64")
+    return frame
+
+
+def _totals(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The table's main count by year: calendar year, or financial year start for funding."""
+    if table not in TOTALS:
+        return None
+    when, count = TOTALS[table]
+    if table == "funding":
+        years = pd.Series([int(fy[:4]) for fy in frame[when]], index=frame.index, dtype="int64")
+    else:
+        years = pd.Series([d.year for d in frame[when]], index=frame.index, dtype="int64")
+    if count == "dead_and_missing":
+        values = (frame["dead"].fillna(0) + frame["missing"].fillna(0)).mask(
+            frame["dead"].isna() & frame["missing"].isna())
+    else:
+        values = frame[count]
+    if table == "staffing":
+        # headcount is a stock, not a flow: a year's figure is its last month's, not the sum of its months
+        keep = frame["month"] == frame["month"].groupby(years).transform("max")
+        values, years = values[keep], years[keep]
+    totals = values.groupby(years).sum(min_count=1)
+    return pd.DataFrame({"year": totals.index.astype("int64"), count: totals.astype("Int64").values})

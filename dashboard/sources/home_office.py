@@ -1,0 +1,405 @@
+"""Home Office "Migrants detected crossing the English Channel in small boats" (ODS, XLSX or one
+table per CSV): SB_01 daily arrivals -> crossings_daily, SB_02 weekly preventions -> preventions_weekly."""
+
+from __future__ import annotations
+
+import csv
+import html
+import numbers
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from .. import schema
+from .base import (
+    DATE_FORMATS,
+    ImportResult,
+    Progress,
+    Rejection,
+    StructuralError,
+    no_progress,
+    parse_count,
+    parse_date,
+    read_text_csv,
+)
+
+NAME = "home_office_small_boats"
+LABEL = "Home Office small boats time series (SB_01 daily, SB_02 weekly)"
+SOURCE = "Home Office: small boats time series"
+ROUTE = "English Channel"
+STATUS = "provisional"  # the whole series is published as provisional
+
+HEADER_SEARCH_ROWS = 10  # real releases may put a few title rows above the header
+DETECT_BYTES = 65536
+MAX_CONTENT_XML = 64 * 2**20  # detect reads an ODS's content.xml to list its sheets; cap it
+
+# Spreadsheet-exported date texts also carry a time; Excel serials cover 2000-01-01..2099-12-31.
+FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+EXCEL_EPOCH = date(1899, 12, 30)
+SERIAL_RANGE = (36526, 73050)
+AS_OF_LABEL = re.compile(r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
+                         r"\s*:?\s*(?P<date>.*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One Home Office data table and how its columns map to a canonical table."""
+
+    sheet: str
+    table: str
+    key: str  # the date column; finding it locates the header row
+    date_column: str  # canonical column the key maps to
+    counts: dict[str, str]  # file column -> canonical column
+    ignored: tuple[str, ...]  # known columns Tideline does not load
+    slack_days: int  # how far past the as-of date a row's date may be (a week ends after it starts)
+    fixed: dict[str, str]  # canonical columns with one value for every row
+
+
+SB_01 = Table("SB_01", "crossings_daily", "Date", "date", {"Migrants arrived": "people", "Boats arrived": "boats"},
+              ("Boats arrived - involved in uncontrolled landings", "Notes"), 0,
+              {"route": ROUTE, "source": SOURCE, "status": STATUS})
+# SB_02's weekly arrivals are SB_01's daily arrivals by week, so only its preventions are loaded.
+SB_02 = Table("SB_02", "preventions_weekly", "Week ending", "week_ending",
+              {"Migrants prevented": "people_prevented", "Events prevented": "events_prevented"},
+              ("Migrants arrived", "Boats arrived", "Boats arrived - involved in uncontrolled landings", "Notes"), 6,
+              {"route": ROUTE, "source": SOURCE})
+TABLES = (SB_01, SB_02)
+
+
+def _norm(text: object) -> str:
+    """A header cell compared loosely: no [note n] markers, one kind of dash, single spaces, lower case."""
+    s = re.sub(r"\[[^\]]*\]", " ", str(text)).replace("\u2013", "-").replace("\u2014", "-")
+    s = re.sub(r"\s*-\s*", " - ", s)
+    return " ".join(s.split()).rstrip("*").strip().lower()
+
+
+def _blank(value: object) -> bool:
+    """True for an empty cell: None, NaN/NaT, or only whitespace."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return bool(pd.isna(value))
+
+
+def _shown(value: object) -> str:
+    """A cell as text for messages: one line, at most 40 characters, date cells without 00:00:00."""
+    if isinstance(value, datetime) and value.time() == time(0):
+        value = value.date()
+    return " ".join(str(value).split())[:40]
+
+
+def _table_for(header: list[object], *, strict: bool) -> Table | None:
+    """The table a header row belongs to: its date column, plus (strict) one of its count columns."""
+    names = {_norm(h) for h in header if not _blank(h)}
+    for spec in (SB_02, SB_01):  # SB_02 first: "Week ending" is the more specific key
+        others = {_norm(c) for c in (*spec.counts, *spec.ignored) if c != "Notes"}
+        if _norm(spec.key) in names and (not strict or names & others):
+            return spec
+    return None
+
+
+# ---------------------------------------------------------------------------------------- detect
+
+def _workbook_engine(path: Path) -> str | None:
+    """'odf' or 'openpyxl' from the zip's contents (not the suffix); None if it is neither."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+    if "content.xml" in names:
+        return "odf"
+    if "xl/workbook.xml" in names:
+        return "openpyxl"
+    return None
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """Sheet names straight from the zip, without parsing the workbook."""
+    with zipfile.ZipFile(path) as zf:
+        if "content.xml" in zf.namelist():
+            with zf.open("content.xml") as f:
+                xml = f.read(MAX_CONTENT_XML).decode("utf-8", "replace")
+            found = re.findall(r'<table:table\b[^>]*?\btable:name="([^"]*)"', xml)
+        else:
+            xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            found = re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', xml)
+    return [html.unescape(n) for n in found]
+
+
+def detect(path: Path) -> bool:
+    """True for an ODS/XLSX with an SB_01 or SB_02 sheet, or a CSV with an SB_01 or SB_02 header."""
+    try:
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in (".ods", ".xlsx", ".xlsm"):
+            wanted = {t.sheet for t in TABLES}
+            return any(n.strip().upper() in wanted for n in _sheet_names(path))
+        if suffix == ".csv":
+            with path.open("rb") as f:
+                head = f.read(DETECT_BYTES)
+            if b"\x00" in head:
+                return False
+            # Decode loosely: a non-UTF-8 SB_01 CSV is still ours, and read() explains the encoding.
+            header = next(csv.reader(head.decode("utf-8-sig", "replace").splitlines(keepends=True)))
+            return _table_for(header, strict=True) is not None
+        return False
+    except Exception:  # detect must never raise: any unreadable file is simply not this format
+        return False
+
+
+# ------------------------------------------------------------------------------------------ read
+
+def _parse_date(value: object) -> date:
+    """A date cell, text date, or Excel serial number (a date cell that lost its format)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1] and value == int(value):
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError(f"not a date: {_shown(value)!r}")
+    return parse_date(value, FORMATS)
+
+
+@dataclass
+class _Sheet:
+    """What one data table yielded."""
+
+    frame: pd.DataFrame
+    rows_read: int
+    rejected: list[Rejection]
+    notes: list[str]
+
+
+class _Skip(Exception):
+    """A row that is not data (a total, a footnote): skipped with a note, not rejected."""
+
+
+class _Bad(Exception):
+    """A bad row: args are (column, reason)."""
+
+
+def _frame(table: str, records: list[dict]) -> pd.DataFrame:
+    """Records as a frame in schema column order and store-castable dtypes."""
+    out = {}
+    for col in schema.columns(table, provenance=False):
+        values = [r[col.name] for r in records]
+        if col.type == "DATE":
+            out[col.name] = pd.Series(pd.to_datetime(values), dtype="datetime64[s]")
+        elif col.type == "INTEGER":
+            out[col.name] = pd.Series(pd.array(values, dtype="Int64"))
+        else:
+            out[col.name] = pd.Series(values, dtype="str")
+    return pd.DataFrame(out)
+
+
+def _cell(cells: list[object], i: int) -> object:
+    """A cell's value, stripped, with blanks as None."""
+    value = cells[i] if i < len(cells) else None
+    if _blank(value):
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _record(spec: Table, values: dict[str, object], limit: date, as_of: date | None,
+            seen: dict[date, int], unit: str) -> dict:
+    """One row's canonical record; raises _Skip or _Bad."""
+    key = values[spec.key]
+    if isinstance(key, str) and re.search(r"\btotal\b", key, re.IGNORECASE):
+        raise _Skip(f"{_shown(key)!r} row skipped (a total, not data)")
+    try:
+        day = _parse_date(key)
+    except ValueError as exc:
+        if all(values[c] is None for c in spec.counts):
+            raise _Skip(f"row with no date and no counts skipped ({_shown(key)!r})") from exc
+        raise _Bad(spec.key, str(exc)) from exc
+    if day > limit:
+        raise _Bad(spec.key, f"date {day} is after the file's as-of date {as_of}" if as_of
+                   else f"date {day} is in the future")
+    if day in seen:
+        raise _Bad(spec.key, f"duplicate date {day}: first on {unit} {seen[day]}")
+    counts = {}
+    for col, canonical in spec.counts.items():
+        try:
+            counts[canonical] = parse_count(values[col])
+        except ValueError as exc:
+            raise _Bad(col, str(exc)) from exc
+    return {spec.date_column: day, **counts, **spec.fixed}
+
+
+def _parse_table(spec: Table, file: str, sheet: str | None, header: list[object],
+                 rows: list[tuple[int, list[object]]], as_of: date | None, progress: Progress,
+                 span: tuple[float, float]) -> _Sheet:
+    """Map one table's rows (with their sheet row / CSV line numbers) to canonical records."""
+    where = f"{file}, sheet {sheet}" if sheet else file
+    unit = "row" if sheet else "line"
+    wanted = {_norm(c): c for c in (spec.key, *spec.counts, *spec.ignored)}
+    index: dict[str, int] = {}
+    unknown = []
+    for i, cell in enumerate(header):
+        if _blank(cell):
+            continue
+        name = wanted.get(_norm(cell))
+        if name is None:
+            unknown.append(_shown(cell))
+        else:
+            index.setdefault(name, i)
+    missing = [c for c in (spec.key, *spec.counts) if c not in index]
+    if missing:
+        found = ", ".join(_shown(h) for h in header if not _blank(h))
+        raise StructuralError(f"{where}: missing column {', '.join(repr(c) for c in missing)}; "
+                              f"columns found: {found}")
+    notes = [f"{where}: column(s) not part of {spec.sheet}, ignored: {', '.join(unknown)}"] if unknown else []
+
+    # Today bounds a file that states no as-of date; a stated one is stricter.
+    limit = (as_of or date.today()) + timedelta(days=spec.slack_days)
+    records, rejected, seen = [], [], {}
+    for done, (n, cells) in enumerate(rows):
+        if done % 1000 == 0:
+            progress(f"Reading {spec.sheet}", span[0] + (span[1] - span[0]) * done / len(rows))
+        if all(_blank(c) for c in cells):
+            continue
+        values = {col: _cell(cells, i) for col, i in index.items()}
+        try:
+            record = _record(spec, values, limit, as_of, seen, unit)
+        except _Skip as skip:
+            notes.append(f"{where}, {unit} {n}: {skip}")
+            continue
+        except _Bad as bad:
+            col, reason = bad.args
+            value = values[col]
+            rejected.append(Rejection(file, n, col, reason, sheet=sheet,
+                                      value=None if value is None else _shown(value)))
+            continue
+        seen[record[spec.date_column]] = n
+        records.append(record)
+    return _Sheet(_frame(spec.table, records), len(records) + len(rejected), rejected, notes)
+
+
+def _cover_as_of(grid: pd.DataFrame) -> date | None:
+    """The publication date a cover sheet states: "Published: 20 March 2025", or a label cell then a date cell."""
+    for row in grid.itertuples(index=False, name=None):
+        cells = [c for c in row if not _blank(c)]
+        for i, cell in enumerate(cells):
+            # Only a cell that is just a label (and maybe the date): a sentence that mentions
+            # publishing and some other date must not become the as-of date.
+            label = AS_OF_LABEL.fullmatch(" ".join(str(cell).split())) if isinstance(cell, str) else None
+            if label is None:
+                continue
+            value = label["date"] or (cells[i + 1] if i + 1 < len(cells) else None)
+            try:
+                return parse_date(value, FORMATS)
+            except ValueError:
+                continue
+    return None
+
+
+def _header_row(grid: pd.DataFrame, spec: Table, where: str) -> int:
+    """Index of the header row: the first of the top rows with the table's date column."""
+    top = grid.head(HEADER_SEARCH_ROWS)
+    key = _norm(spec.key)
+    for i, row in enumerate(top.itertuples(index=False, name=None)):
+        if any(not _blank(c) and _norm(c) == key for c in row):
+            return i
+    widest = max(top.itertuples(index=False, name=None), key=lambda r: sum(not _blank(c) for c in r), default=())
+    found = ", ".join(_shown(c) for c in widest if not _blank(c)) or "none"
+    raise StructuralError(f"{where}: missing column {spec.key!r} (no header row with it in the first "
+                          f"{HEADER_SEARCH_ROWS} rows); columns found: {found}")
+
+
+def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None]:
+    kind = "ODS" if path.suffix.lower() == ".ods" else "XLSX"
+    try:
+        engine = _workbook_engine(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise StructuralError(f"{path.name}: not a readable {kind} workbook (damaged or truncated?): {exc}") from exc
+    if engine is None:
+        raise StructuralError(f"{path.name}: a zip file but neither an ODS nor an XLSX workbook")
+    progress(f"Opening {path.name}", 0.0)
+    try:
+        book = pd.ExcelFile(path, engine=engine)
+    except Exception as exc:  # the zip/XML parsers raise many types; all mean "unreadable"
+        raise StructuralError(f"{path.name}: cannot read the {kind} workbook (damaged or truncated?): "
+                              f"{type(exc).__name__}: {exc}") from exc
+    with book:
+        by_key = {n.strip().upper(): n for n in book.sheet_names}
+        specs = [t for t in TABLES if t.sheet in by_key]
+        if not specs:
+            raise StructuralError(f"{path.name}: no SB_01 or SB_02 sheet; sheets found: "
+                                  f"{', '.join(book.sheet_names) or 'none'}")
+
+        def grid(name: str) -> pd.DataFrame:
+            try:
+                return pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+            except Exception as exc:  # as above: any parser failure means the sheet is unreadable
+                raise StructuralError(f"{path.name}, sheet {name}: cannot read the sheet: "
+                                      f"{type(exc).__name__}: {exc}") from exc
+
+        cover = next((n for n in book.sheet_names if "cover" in n.lower()), None)
+        as_of = _cover_as_of(grid(cover)) if cover else None
+        out = []
+        for i, spec in enumerate(specs):
+            name = by_key[spec.sheet]
+            span = (i / len(specs), (i + 1) / len(specs))
+            progress(f"Reading {spec.sheet}", span[0])
+            cells = grid(name)
+            h = _header_row(cells, spec, f"{path.name}, sheet {name}")
+            values = cells.to_numpy(dtype=object).tolist()
+            rows = [(r + 1, values[r]) for r in range(h + 1, len(values))]  # sheet rows are 1-based
+            out.append((spec, _parse_table(spec, path.name, name, values[h], rows, as_of, progress, span)))
+    return out, as_of
+
+
+def _read_csv(path: Path, progress: Progress) -> list[tuple[Table, _Sheet]]:
+    progress(f"Reading {path.name}", 0.0)
+    frame, lines = read_text_csv(path)
+    header = list(frame.columns)
+    spec = _table_for(header, strict=False)
+    if spec is None:
+        raise StructuralError(f"{path.name}: the header has neither 'Date' (SB_01) nor 'Week ending' (SB_02); "
+                              f"columns found: {', '.join(_shown(h) for h in header if h)}")
+    progress(f"Reading {spec.sheet}", 0.0)
+    rows = [(n, list(cells)) for n, cells in zip(lines, frame.itertuples(index=False, name=None), strict=True)]
+    return [(spec, _parse_table(spec, path.name, None, header, rows, None, progress, (0.0, 1.0)))]
+
+
+def _totals(frame: pd.DataFrame, date_col: str, count_col: str) -> pd.DataFrame:
+    """People by calendar year; a year with only NULL counts is NULL, not 0."""
+    sums = frame.groupby(frame[date_col].dt.year.rename("year"))[count_col].sum(min_count=1)
+    return sums.rename("people").reset_index().astype({"year": "int64", "people": "Int64"})
+
+
+def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress) -> ImportResult:
+    """Read SB_01 and/or SB_02 into crossings_daily / preventions_weekly, rejecting bad rows."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise StructuralError(f"{path.name}: cannot open the file: {exc}") from exc
+    if size == 0:
+        raise StructuralError(f"{path.name}: the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    as_of = None
+    if suffix == ".csv":
+        sheets = _read_csv(path, progress)
+    elif suffix in (".ods", ".xlsx", ".xlsm"):
+        sheets, as_of = _read_workbook(path, progress)
+    else:
+        raise StructuralError(f"{path.name}: not an ODS, XLSX or CSV file")
+
+    tables = {spec.table: sheet.frame for spec, sheet in sheets}
+    notes = [n for _, sheet in sheets for n in sheet.notes]
+    if "crossings_daily" not in tables:
+        # Without SB_01 nothing about arrivals is loaded, and the analyst should know why.
+        notes.append(f"{path.name} has no SB_01 (daily arrivals): only SB_02 preventions were loaded. SB_02's "
+                     "weekly arrivals are not loaded because SB_01's daily series is Tideline's arrival series; "
+                     "import SB_01 for arrivals.")
+        totals = _totals(tables["preventions_weekly"], "week_ending", "people_prevented")
+    else:
+        totals = _totals(tables["crossings_daily"], "date", "people")
+    progress("Done", 1.0)
+    return ImportResult(
+        format=NAME, source=SOURCE, tables=tables,
+        rows_read=sum(sheet.rows_read for _, sheet in sheets),
+        rejected=[r for _, sheet in sheets for r in sheet.rejected],
+        notes=notes, totals_by_year=totals, as_of=as_of.isoformat() if as_of else None)

@@ -1,0 +1,252 @@
+"""The canonical-table importer: CSV, XLSX, Parquet and GeoJSON files shaped like a Tideline table."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import schema
+from dashboard.sources import canonical
+from dashboard.sources.base import StructuralError
+from dashboard.store import DEMO_DIR, typed_table
+
+FIX = Path(__file__).parent / "fixtures" / "canonical"
+FRONTEX = Path(__file__).parent / "fixtures" / "frontex"
+
+TABLE_OF = {
+    "crossings.csv": "crossings_daily", "bad_rows.csv": "route_flows", "operations.xlsx": "operations",
+    "incidents.parquet": "incidents", "incidents.geojson": "incidents", "routes.geojson": "routes",
+}
+
+
+def rejections(result) -> list[tuple]:
+    return [(r.row, r.column, r.reason) for r in result.rejected]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_module_contract():
+    assert canonical.NAME == "canonical"
+    assert "CSV, XLSX, Parquet or GeoJSON" in canonical.LABEL
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_OF))
+def test_detect_and_table_for(name):
+    assert canonical.detect(FIX / name)
+    assert canonical.table_for(FIX / name) == TABLE_OF[name]
+
+
+@pytest.mark.parametrize("path", [FIX / "nomatch.csv", FRONTEX / "detections.csv", FRONTEX / "garbage.csv",
+                                  FRONTEX / "empty.csv", FIX / "no_such_file.csv", FIX / "make_fixtures.py"])
+def test_detect_false(path):
+    assert canonical.detect(path) is False
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("crossings.csv", [(2023, 120), (2024, 52), (2025, 300)]),  # 120 (+NULL) · 45 + 7 · 300
+    ("bad_rows.csv", [(2024, 100)]),  # line 2 only; line 9's NULL is not 0
+    ("operations.xlsx", [(2023, 5), (2024, 12)]),  # arrests by start year; row 6 blank, row 4 rejected
+    ("incidents.parquet", [(2023, 5), (2024, 1)]),  # 3 + 2 · 1 (record 2 all NULL, record 3 rejected)
+    ("incidents.geojson", [(2024, 2), (2025, 4)]),  # 2 + 0 · NULL + 4
+])
+def test_totals_by_year_equal_hand_sums(name, expected):
+    totals = canonical.read(FIX / name).totals_by_year
+    assert list(totals.itertuples(index=False, name=None)) == expected
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_OF))
+def test_frames_fit_the_canonical_table_in_schema_order(name):
+    result = canonical.read(FIX / name)
+    (table, frame), = result.tables.items()
+    assert table == TABLE_OF[name]
+    assert list(frame.columns) == [c.name for c in schema.TABLES[table]]
+    assert typed_table(table, frame, sha256=None, version_id=1).num_rows == len(frame) > 0
+    assert result.format == canonical.NAME
+
+
+def test_csv_nulls_dates_and_extra_columns():
+    result = canonical.read(FIX / "crossings.csv")
+    frame = result.tables["crossings_daily"]
+    assert frame["people"].isna().tolist() == [False, True, False, False, False]
+    assert frame["boats"].isna().sum() == 1
+    assert frame["date"].tolist()[-1] == date(2025, 1, 5)  # "05/01/2025" is day-first
+    assert result.source == "Home Office small boats (fixture)"
+    assert result.notes == ["columns not in table crossings_daily ignored: notes"]
+    assert result.totals_by_year.columns.tolist() == ["year", "people"]
+    assert result.rejected == [] and result.rows_read == 5
+
+
+def test_csv_rejections_exact_and_good_rows_kept():
+    result = canonical.read(FIX / "bad_rows.csv")
+    assert rejections(result) == [
+        (3, "month", "month 2024-01-15 is not the first day of a month"),
+        (4, "detections", "negative count: -3"),
+        (5, "nationality", "'Sudan' is not an ISO 3166-1 alpha-3 code or 'UNK'"),
+        (6, "source", "source is required but empty"),
+        (7, "month", "not a date in a known form: 'not a date'"),
+        (8, "route", "route is required but empty"),
+    ]
+    assert result.rejected[0].where() == "bad_rows.csv, line 3, column 'month'"
+    frame = result.tables["route_flows"]
+    assert frame["month"].tolist() == [date(2024, 1, 1), date(2024, 4, 1)]  # "2024-04" is a month too
+    assert frame["detections"].isna().tolist() == [False, True]
+    assert result.rows_read == 8
+
+
+def test_xlsx_rows_numbered_as_in_the_sheet():
+    result = canonical.read(FIX / "operations.xlsx")
+    assert rejections(result) == [(4, "status", "'paused' is not one of active, concluded, suspended")]
+    assert result.rejected[0].sheet == "operations"
+    assert result.rejected[0].where() == "operations.xlsx, sheet operations, row 4, column 'status'"
+    frame = result.tables["operations"]
+    assert frame["operation_id"].tolist() == ["OP-1", "OP-2", "1004"]  # a numeric id becomes text, not 1004.0
+    assert frame["start_date"].tolist() == [date(2023, 3, 1), date(2024, 6, 15), date(2024, 11, 2)]
+    assert frame["seizures_gbp"].tolist()[:2] == [2_500_000, 0]
+    assert frame["partners"].tolist()[1] is None
+    assert result.rows_read == 4  # the blank row 5 is not a row
+
+
+def test_parquet_records_and_provenance():
+    result = canonical.read(FIX / "incidents.parquet")
+    assert rejections(result) == [(3, "lat", "lat 95.0 is outside -90..90")]
+    assert result.rejected[0].where() == "incidents.parquet, record 3, column 'lat'"
+    assert "provenance columns ignored: the store stamps its own" in result.notes
+    assert result.tables["incidents"]["incident_id"].tolist() == ["P-1", "P-2", "P-4"]
+    assert result.source == "Test series (fixture)"
+
+
+def test_geojson_points_give_lat_lon_and_mixed_sources_name_the_file():
+    result = canonical.read(FIX / "incidents.geojson")
+    assert rejections(result) == [(2, "geometry", "a LineString geometry where incidents takes a Point")]
+    assert result.rejected[0].where() == "incidents.geojson, feature 2, column 'geometry'"
+    frame = result.tables["incidents"]
+    assert frame[["lat", "lon"]].values.tolist() == [[50.95, 1.6], [35.5, 12.6]]
+    assert result.source == "incidents.geojson"
+    assert any("2 sources" in n for n in result.notes)
+    assert "columns not in table incidents ignored: comment" in result.notes
+
+
+def test_geojson_linestrings_give_paths():
+    result = canonical.read(FIX / "routes.geojson")
+    assert rejections(result) == [(3, "geometry", "a Point geometry where routes takes a LineString")]
+    frame = result.tables["routes"]
+    assert frame["path"].tolist()[0] == [[1.58, 50.75], [1.32, 51.12]]
+    assert result.totals_by_year is None
+    assert result.notes == []
+
+
+def test_list_columns_from_json_text(tmp_path):
+    regions = write(tmp_path, "regions.csv", "region,iom_labels,frontex_labels,source\n"
+                    'A,"[""x"",""y""]",[],S\n'
+                    "B,not json,[],S\n"
+                    'C,"[1, 2]",,S\n')
+    result = canonical.read(regions)
+    assert result.tables["regions"]["iom_labels"].tolist() == [["x", "y"]]
+    assert rejections(result) == [(3, "iom_labels", "iom_labels is not a JSON list: 'not json'"),
+                                  (4, "iom_labels", "iom_labels is not a list of text labels")]
+    typed_table("regions", result.tables["regions"], sha256=None, version_id=1)
+    routes = write(tmp_path, "routes.csv", "route,region,mode,path,source\n"
+                   'R,A,sea,"[[1,50],[2,51]]",S\n'
+                   'S,A,sea,"[[1,50]]",S\n'
+                   'T,A,sea,"[[1,95],[2,51]]",S\n'
+                   'U,A,boat,"[[1,50],[2,51]]",S\n')
+    result = canonical.read(routes)
+    assert result.tables["routes"]["path"].tolist() == [[[1.0, 50.0], [2.0, 51.0]]]
+    assert rejections(result) == [(3, "path", "path needs at least two [lon, lat] waypoints"),
+                                  (4, "path", "latitude 95.0 is outside -90..90"),
+                                  (5, "mode", "'boat' is not one of sea, land, air")]
+
+
+def test_headers_match_in_any_case_and_missing_nullable_columns_are_null(tmp_path):
+    p = write(tmp_path, "x.csv", "Date,ROUTE,Source,Status\n2024-01-01,English Channel,S,final\n")
+    result = canonical.read(p)
+    frame = result.tables["crossings_daily"]
+    assert frame["people"].isna().all() and frame["boats"].isna().all()
+    assert "columns absent from the file, left NULL: people, boats" in result.notes
+    assert result.totals_by_year["people"].isna().tolist() == [True]  # a year of NULLs totals NULL, not 0
+
+
+def test_funding_totals_by_financial_year_and_staffing_by_year_end(tmp_path):
+    funding = write(tmp_path, "funding.csv",
+                    "programme,funding_line,category,financial_year,month,allocated_gbp,source\n"
+                    "P,L,staff,2024-25,2024-04-01,100,S\n"
+                    "P,L,staff,2024-25,2025-03-01,50,S\n"  # calendar 2025, financial year 2024
+                    "P,L,staff,2025-26,2025-04-01,7,S\n"
+                    "P,L,staff,2025-27,2025-05-01,1,S\n")
+    result = canonical.read(funding)
+    assert list(result.totals_by_year.itertuples(index=False, name=None)) == [(2024, 150), (2025, 7)]
+    assert rejections(result) == [(5, "financial_year", "'2025-27' is not a financial year written like '2024-25'")]
+    staffing = write(tmp_path, "staffing.csv", "organisation,unit,role,month,planned_headcount,source\n"
+                     "BSC,U,R,2024-11-01,10,S\nBSC,U,R,2024-12-01,12,S\nBSC,V,R,2024-12-01,3,S\n"
+                     "BSC,U,R,2025-01-01,20,S\n")
+    totals = canonical.read(staffing).totals_by_year
+    assert list(totals.itertuples(index=False, name=None)) == [(2024, 15), (2025, 20)]  # 12 + 3 in December
+
+
+def test_explicit_table(tmp_path):
+    p = FIX / "routes.geojson"
+    assert set(canonical.read(p, table="regions").tables) == {"regions"}
+    with pytest.raises(StructuralError, match="table incidents needs column\\(s\\) incident_id, date"):
+        canonical.read(p, table="incidents")
+    with pytest.raises(StructuralError, match="'nope' is not a canonical table"):
+        canonical.read(p, table="nope")
+
+
+def test_structural_no_match_names_the_closest_table():
+    with pytest.raises(StructuralError) as err:
+        canonical.read(FIX / "nomatch.csv")
+    assert str(err.value) == ("nomatch.csv: the columns match no canonical table; closest is crossings_daily, "
+                              "missing required column(s) status (found: boats, date, people, route, source)")
+
+
+def test_structural_ambiguous(tmp_path):
+    p = write(tmp_path, "both.csv", "date,route,source,status,month,nationality\n"
+              "2024-01-01,R,S,final,2024-01-01,AFG\n")
+    with pytest.raises(StructuralError, match=r"match more than one canonical table \(crossings_daily, route_flows\)"):
+        canonical.table_for(p)
+    assert not canonical.detect(p)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("bad.xlsx", b"not a zip", "bad.xlsx: not a readable XLSX workbook"),
+    ("bad.parquet", b"not parquet", "bad.parquet: not a readable Parquet file"),
+    ("bad.geojson", b"{nope", "bad.geojson: not valid JSON"),
+    ("list.geojson", b"[]", "list.geojson: not a GeoJSON FeatureCollection"),
+    ("osgb.geojson", b'{"type": "FeatureCollection", "features": [], '
+                     b'"crs": {"type": "name", "properties": {"name": "EPSG:27700"}}}',
+     "coordinates are in EPSG:27700"),
+    ("empty.csv", b"", "empty.csv: the file is empty"),
+    ("binary.csv", bytes(range(256)), "binary.csv: binary content"),
+    ("dup.csv", b"month,route,Route,nationality,source\n", "dup.csv: column(s) route appear more than once"),
+    ("data.txt", b"a,b\n", "data.txt: not a CSV, XLSX, Parquet or GeoJSON file"),
+])
+def test_structural_unreadable(tmp_path, name, content, message):
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(StructuralError) as err:
+        canonical.read(p)
+    assert message in str(err.value)
+    assert not canonical.detect(p)
+
+
+def test_header_without_rows_is_detected_but_structural(tmp_path):
+    p = write(tmp_path, "header.csv", "month,route,nationality,source\n")
+    assert canonical.detect(p)  # it is shaped like route_flows; it just holds nothing
+    with pytest.raises(StructuralError, match="header.csv: the header has no data rows"):
+        canonical.read(p)
+
+
+def test_every_demo_csv_reads_back_as_its_own_table():
+    for table in schema.DATA_TABLES:
+        path = DEMO_DIR / f"{table}.csv"
+        assert canonical.table_for(path) == table
+        result = canonical.read(path)
+        assert result.rejected == [], (table, result.rejected[:3])
+        assert len(result.tables[table]) == len(pd.read_csv(path, dtype=str))

@@ -1,0 +1,450 @@
+"""IOM Missing Migrants importer: layouts, dates, coordinates, labels, rejections and structural errors.
+
+Fixtures are in tests/fixtures/iom (built by make_fixtures.py there); expected totals are worked out
+by hand below from the rows in that script.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import schema, store
+from dashboard.sources import iom
+from dashboard.sources.base import Rejection, StructuralError
+
+FIX = Path(__file__).parent / "fixtures" / "iom"
+ROOT = Path(__file__).parent.parent
+INCIDENT_COLUMNS = [c.name for c in schema.columns("incidents", provenance=False)]
+
+_spec = importlib.util.spec_from_file_location("iom_make_fixtures", FIX / "make_fixtures.py")
+mk = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mk)
+
+# Dead + missing (blank = 0) by year, summed by hand from the rows in make_fixtures.py:
+LITERAL_TOTALS = {
+    "current.csv": {
+        2023: 602,  # 3+10, 6+blank, 82+500, 1+0 = 13+6+582+1
+        2024: 76,  # 4+0, 12+40, 5+blank, 12+0, 1+blank, 2+blank = 4+52+5+12+1+2
+        2025: 16,  # 2+8, blank+blank, 1+0, 0+3, 0+2 = 10+0+1+3+2
+    },
+    "older.csv": {
+        2018: 10,  # 5+2, 1+blank, 2+0 = 7+1+2
+        2019: 115,  # 12+30, 0+4, 30+blank, 39+0 = 42+4+30+39
+        2020: 97,  # 3+91, 2+1 (its Total column says 5; the separate counts win) = 94+3
+    },
+    "split.csv": {
+        2022: 11,  # 2+5, 4+0 (25/12/2022) = 7+4
+        2023: 25,  # 1+2 (05/01/2023 = 5 Jan), blank+20, 1+blank, 1+0 = 3+20+1+1
+        2024: 3,  # 3+0
+    },
+    "bad_rows.csv": {
+        2023: 4,  # line 8: 0+4
+        2024: 4,  # line 2: 2+1, line 11: 1+blank = 3+1
+    },
+}
+
+
+def read(name: str | Path, regions: pd.DataFrame | None = None, **kw):
+    """Import a fixture (by name) or any path."""
+    return iom.read(FIX / name if isinstance(name, str) else name, regions=regions, **kw)
+
+
+def by_id(result) -> pd.DataFrame:
+    """The imported incidents indexed by id."""
+    return result.tables["incidents"].set_index("incident_id")
+
+
+def write_current(path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    """A current-layout CSV with the given rows (built with make_fixtures.current)."""
+    path.write_text(mk.csv_text(header or mk.CURRENT_HEADER, rows), encoding="utf-8", newline="")
+    return path
+
+
+def one_row(date: str = "2024-05-01", coords: str = "50.9, 1.6", dead: str = "1", main_id: str = "X1",
+            route: str = "English Channel to the UK") -> list[str]:
+    """A valid current-layout row with one field changed."""
+    return mk.current(main_id, "Europe", date, dead, "0", "", "Drowning", "Off Calais", coords, route)
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+def test_committed_fixtures_are_make_fixtures_output(tmp_path: Path):
+    mk.main(tmp_path)
+    for made in sorted(tmp_path.iterdir()):
+        assert made.read_bytes() == (FIX / made.name).read_bytes(), made.name
+
+
+# --- detect ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["current.csv", "older.csv", "split.csv", "bad_rows.csv"])
+def test_detect_layouts(name: str):
+    assert iom.detect(FIX / name) is True
+
+
+@pytest.mark.parametrize("name", ["wrong_header.csv", "garbage.bin.csv", "empty.csv", "no_such_file.csv"])
+def test_detect_other_files_false(name: str):
+    assert iom.detect(FIX / name) is False
+
+
+def test_detect_directory_is_false():
+    assert iom.detect(FIX) is False
+
+
+def test_detect_latin1_with_iom_header_is_true_so_read_can_explain():
+    # the header is plain ASCII: claiming the file lets read() say "not UTF-8" instead of "unknown format"
+    assert iom.detect(FIX / "latin1.csv") is True
+
+
+def test_detect_normalises_header_case_and_spacing(tmp_path: Path):
+    header = [f"  {h.upper()} " for h in mk.CURRENT_HEADER]
+    path = write_current(tmp_path / "shouty.csv", [one_row()], header=header)
+    assert iom.detect(path) is True
+    result = iom.read(path, regions=None)
+    assert list(by_id(result).index) == ["IOM-X1"]
+
+
+# --- totals and columns ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["current.csv", "older.csv", "split.csv", "bad_rows.csv"])
+def test_totals_by_year(name: str):
+    totals = read(name).totals_by_year
+    assert list(totals.columns) == ["year", "dead_and_missing"]
+    assert dict(zip(totals["year"], totals["dead_and_missing"], strict=True)) == LITERAL_TOTALS[name]
+
+
+@pytest.mark.parametrize("name", ["current.csv", "older.csv", "split.csv", "bad_rows.csv"])
+def test_frames_are_canonical(name: str):
+    frame = read(name).tables["incidents"]
+    assert list(frame.columns) == INCIDENT_COLUMNS
+    table = store.typed_table("incidents", frame, sha256=None, version_id=1)
+    assert table.num_rows == len(frame)
+    assert frame["incident_id"].is_unique
+    assert set(frame["incident_type"]) == {"dead or missing"}
+    assert set(frame["source"]) == {iom.SOURCE}
+
+
+@pytest.mark.parametrize("name,rows", [("current.csv", 15), ("older.csv", 9), ("split.csv", 7)])
+def test_every_row_of_the_good_fixtures_is_kept(name: str, rows: int):
+    result = read(name)
+    assert (result.rows_read, result.rows_accepted, result.rejected) == (rows, rows, [])
+    assert (result.format, result.source) == (iom.NAME, iom.SOURCE)
+
+
+# --- current layout ----------------------------------------------------------------------------
+
+
+def test_current_routes_and_regions_mapped():
+    df = by_id(read("current.csv"))
+    assert df.loc["IOM-2023.MMP0001", ["route", "region"]].tolist() == ["Central Mediterranean", "Mediterranean"]
+    assert df.loc["IOM-2023.MMP0002", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
+    assert df.loc["IOM-2024.MMP0006", ["route", "region"]].tolist() == ["Atlantic (Canary Islands)", "Atlantic"]
+    assert df.loc["IOM-2024.MMP0009", ["route", "region"]].tolist() == ["Western Balkans",
+                                                                       "Balkans & Eastern Europe"]
+    assert df.loc["IOM-2025.MMP0013", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
+    # no route label: kept with a marker; the Region label "Mediterranean" is a Tideline region
+    assert df.loc["IOM-2025.MMP0014", ["route", "region"]].tolist() == ["(not stated)", "Mediterranean"]
+
+
+def test_unknown_labels_kept_and_listed():
+    result = read("current.csv")
+    df = by_id(result)
+    assert df.loc["IOM-2023.MMP0004", ["route", "region"]].tolist() == ["Sahara Desert crossing", "Northern Africa"]
+    assert df.loc["IOM-2024.MMP0005", ["route", "region"]].tolist() == ["Sahara Desert crossing", "Northern Africa"]
+    assert df.loc["IOM-2024.MMP0010", ["route", "region"]].tolist() == ["US-Mexico border crossing",
+                                                                       "North America"]
+    assert ("unknown route labels kept as-is: 'Sahara Desert crossing' (2 rows), "
+            "'US-Mexico border crossing' (1 row); 3 rows") in result.notes
+    assert ("unknown region labels kept as-is: 'North America' (1 row), 'Northern Africa' (2 rows); "
+            "3 rows") in result.notes
+    assert "1 row(s) give no migration route: route set to '(not stated)'." in result.notes
+
+
+def test_blank_counts_are_null_and_people_sums_known_counts():
+    df = by_id(read("current.csv"))
+    row = df.loc["IOM-2023.MMP0002"]  # 6 dead, missing blank, 50 survivors
+    assert (row["dead"], row["survivors"], row["people"]) == (6, 50, 56)
+    assert pd.isna(row["missing"])
+    row = df.loc["IOM-2025.MMP0012"]  # only survivors known
+    assert pd.isna(row["dead"]) and pd.isna(row["missing"])
+    assert row["people"] == 15
+    assert df.loc["IOM-2023.MMP0001", "people"] == 3 + 10 + 25
+
+
+def test_people_null_when_no_count_is_known(tmp_path: Path):
+    row = one_row(dead="")
+    row[7] = ""  # Minimum Estimated Number of Missing
+    df = by_id(iom.read(write_current(tmp_path / "c.csv", [row]), regions=None))
+    assert df[["people", "dead", "missing", "survivors"]].isna().all(axis=None)
+
+
+def test_coordinates_spacing_and_other_fields():
+    df = by_id(read("current.csv"))
+    assert df.loc["IOM-2023.MMP0003", ["lat", "lon"]].tolist() == [36.9, 21.3]  # "36.9,21.3"
+    assert df.loc["IOM-2024.MMP0005", ["lat", "lon"]].tolist() == [17.0, 8.0]  # " 17.0 ,  8.0 "
+    row = df.loc["IOM-2023.MMP0001"]
+    assert row["date"] == pd.Timestamp("2023-02-14")
+    assert (row["cause"], row["location"]) == ("Drowning", "Off Lampedusa, Italy")
+    assert (row["source_url"], row["source_quality"]) == ("https://example.org/iom/2023.MMP0001", "3")
+
+
+def test_incident_id_falls_back_to_incident_id_column():
+    assert "IOM-2025.MMP0015" in by_id(read("current.csv")).index
+
+
+def test_wkt_point_is_lon_lat(tmp_path: Path):
+    path = write_current(tmp_path / "c.csv", [one_row(coords="POINT (1.6 50.9)")])
+    assert by_id(iom.read(path, regions=None)).loc["IOM-X1", ["lat", "lon"]].tolist() == [50.9, 1.6]
+
+
+@pytest.mark.parametrize("coords,reason", [
+    ("-91, 200", "latitude -91.0 is outside -90..90"),
+    ("12.5, 190", "longitude 190.0 is outside -180..180"),
+    ("50.9 1.6", "coordinates are not 'lat, lon': '50.9 1.6'"),
+    ("50.9, 1.6, 3", "coordinates are not 'lat, lon': '50.9, 1.6, 3'"),
+    ("north, east", "latitude is not a number: 'north'"),
+])
+def test_bad_coordinates_rejected(tmp_path: Path, coords: str, reason: str):
+    result = iom.read(write_current(tmp_path / "c.csv", [one_row(coords=coords)]), regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Coordinates", reason)]
+
+
+def test_swapped_pair_hinted_only_when_swapping_fits(tmp_path: Path):
+    # "150, 1.6": latitude 150 is impossible, but read the other way round it is a valid place
+    result = iom.read(write_current(tmp_path / "c.csv", [one_row(coords="150, 1.6")]), regions=None)
+    assert result.rejected[0].reason == "latitude 150.0 is outside -90..90 (latitude and longitude swapped?)"
+    result = iom.read(write_current(tmp_path / "c.csv", [one_row(coords="95, 200")]), regions=None)
+    assert result.rejected[0].reason == "latitude 95.0 is outside -90..90"
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+def test_older_us_style_and_weekday_dates():
+    dates = by_id(read("older.csv"))["date"].dt.strftime("%Y-%m-%d").to_dict()
+    assert dates == {
+        "IOM-40001": "2018-01-05",  # Fri, 01/05/2018 - 12:00
+        "IOM-40002": "2018-03-12",  # March 12, 2018
+        "IOM-40003": "2018-10-13",  # 10/13/2018
+        "IOM-40004": "2019-06-08",  # Sat, 06/08/2019 - 12:00
+        "IOM-40005": "2019-03-04",  # 03/04/2019, month first in older files
+        "IOM-40006": "2019-07-24",  # Wed, 07/24/2019 - 12:00
+        "IOM-40007": "2019-11-23",  # 11/23/2019
+        "IOM-40008": "2020-02-16",  # ISO
+        "IOM-40009": "2020-09-15",  # Tue, 09/15/2020 - 12:00
+    }
+
+
+def test_split_day_first_order_proved_by_the_file():
+    result = read("split.csv")
+    dates = result.tables["incidents"].set_index("incident_id")["date"].dt.strftime("%Y-%m-%d")
+    assert dates["IOM-line-3"] == "2022-12-25"  # 25/12/2022
+    assert dates["IOM-line-4"] == "2023-01-05"  # 05/01/2023: day first, as 25/12 shows
+    assert dates["IOM-line-5"] == "2023-03-14"  # 14 March 2023
+    assert "2 date(s) written dd/dd/yyyy read as day/month/year." in result.notes
+
+
+def test_current_month_first_order_proved_by_the_file(tmp_path: Path):
+    path = write_current(tmp_path / "c.csv", [one_row("12/31/2023", main_id="A"), one_row("02/03/2024", main_id="B")])
+    dates = by_id(iom.read(path, regions=None))["date"].dt.strftime("%Y-%m-%d").to_dict()
+    assert dates == {"IOM-A": "2023-12-31", "IOM-B": "2024-02-03"}
+
+
+def test_weekday_must_match_date(tmp_path: Path):
+    path = write_current(tmp_path / "c.csv", [one_row("Mon, 01/05/2018 - 12:00")])
+    result = iom.read(path, regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (2, "Incident Date", "weekday Mon does not match 2018-01-05 (read as month/day/year): "
+                             "'Mon, 01/05/2018 - 12:00'")]
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("yesterday", "not a date in a known form: 'yesterday'"),
+    ("2024-02-30", "not a valid date: '2024-02-30'"),
+    ("", "date is missing"),
+])
+def test_bad_dates_rejected(tmp_path: Path, text: str, reason: str):
+    result = iom.read(write_current(tmp_path / "c.csv", [one_row(text)]), regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Incident Date", reason)]
+
+
+# --- older layout ------------------------------------------------------------------------------
+
+
+def test_older_bom_and_crlf_handled():
+    raw = (FIX / "older.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfWeb ID,") and b"\r\n" in raw
+    df = by_id(read("older.csv"))
+    assert list(df.index[:2]) == ["IOM-40001", "IOM-40002"]  # the BOM is not part of the first header
+    assert df.loc["IOM-40001", ["route", "region"]].tolist() == ["Central Mediterranean", "Mediterranean"]
+    assert df.loc["IOM-40009", ["route", "region"]].tolist() == ["Atlantic (Canary Islands)", "Atlantic"]
+    assert df.loc["IOM-40003", "location"] == "Off Dunkirk, France"  # Location Description
+    assert pd.isna(df.loc["IOM-40002", "missing"])
+
+
+def test_older_total_mismatch_noted():
+    notes = read("older.csv").notes
+    assert ("Total Dead and Missing differs from dead + missing on 1 row(s) (line 10); "
+            "the separate counts are used.") in notes
+    assert "3 date(s) written dd/dd/yyyy read as month/day/year." in notes
+
+
+def test_bom_on_current_layout(tmp_path: Path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + mk.csv_text(mk.CURRENT_HEADER, [one_row()]).encode())
+    assert iom.detect(path) is True
+    assert list(by_id(iom.read(path, regions=None)).index) == ["IOM-X1"]
+
+
+# --- split layout ------------------------------------------------------------------------------
+
+
+def test_split_layout_mapping_and_ids():
+    result = read("split.csv")
+    df = by_id(result)
+    assert list(df.index) == [f"IOM-line-{n}" for n in range(2, 9)]
+    assert df.loc["IOM-line-3", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
+    assert df.loc["IOM-line-7", ["route", "region"]].tolist() == ["Eastern Borders", "Balkans & Eastern Europe"]
+    assert df.loc["IOM-line-8", ["route", "region"]].tolist() == ["Eastern Route", "Horn of Africa"]
+    assert df.loc["IOM-line-2", ["lat", "lon", "dead", "missing"]].tolist() == [33.2, 11.9, 2, 5]
+    assert df["survivors"].isna().all()
+    assert any(n.startswith("No Main ID, Web ID or Incident ID column") for n in result.notes)
+
+
+def test_split_missing_longitude_rejected(tmp_path: Path):
+    path = tmp_path / "s.csv"
+    row = ["2024-01-01", "Europe", "English Channel", "1", "0", "1", "51.0", "", "Drowning", "Calais", ""]
+    path.write_text(mk.csv_text(mk.SPLIT_HEADER, [row]), encoding="utf-8")
+    result = iom.read(path, regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (2, "Longitude", "no coordinates: an incident needs a location")]
+
+
+# --- regions table -----------------------------------------------------------------------------
+
+
+def test_regions_table_from_store_lists_and_from_csv_json():
+    demo = pd.read_csv(ROOT / "data" / "demo" / "regions.csv")  # iom_labels as JSON text
+    stored = demo.assign(iom_labels=demo["iom_labels"].map(json.loads))  # iom_labels as lists
+    expected = by_id(read("current.csv"))[["route", "region"]]
+    for regions in (demo, stored):
+        pd.testing.assert_frame_equal(by_id(read("current.csv", regions))[["route", "region"]], expected)
+
+
+def test_regions_table_maps_extra_labels():
+    regions = pd.DataFrame({"region": ["Sahel", "Mediterranean"],
+                            "iom_labels": [["Sahara Desert crossing"], ["Central Mediterranean"]]})
+    result = read("current.csv", regions)
+    df = by_id(result)
+    # the analyst's table files the label under a region; the route label itself is still kept as-is
+    assert df.loc["IOM-2023.MMP0004", ["route", "region"]].tolist() == ["Sahara Desert crossing", "Sahel"]
+    assert df.loc["IOM-2024.MMP0010", ["route", "region"]].tolist() == ["US-Mexico border crossing",
+                                                                       "North America"]
+    # a route the table does not list still takes its region from schema.REGIONS
+    assert df.loc["IOM-2023.MMP0002", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
+    assert "unknown region labels kept as-is: 'North America' (1 row); 1 row" in result.notes
+
+
+# --- bad rows ----------------------------------------------------------------------------------
+
+
+def test_bad_rows_exact_rejections():
+    result = read("bad_rows.csv")
+    f = "bad_rows.csv"
+    assert result.rejected == [
+        Rejection(f, 3, "Incident Date", "not a valid date: '2024-13-45'", value="2024-13-45"),
+        Rejection(f, 4, "Coordinates", "latitude 95.0 is outside -90..90 (latitude and longitude swapped?)",
+                  value="95, 12.5"),
+        Rejection(f, 5, "Number Dead", "negative count: -2", value="-2"),
+        Rejection(f, 6, "Main ID", "duplicate incident id 'IOM-2024.MMP0101' (first on line 2)",
+                  value="2024.MMP0101"),
+        Rejection(f, 7, "Coordinates", "no coordinates: an incident needs a location"),
+        Rejection(f, 9, "Incident Date", "date 2099-01-01 is in the future", value="2099-01-01"),
+        Rejection(f, 10, "Incident Date", "ambiguous day/month order in '05/01/2024': nothing in this file "
+                                          "shows which comes first; use YYYY-MM-DD", value="05/01/2024"),
+    ]
+    assert list(by_id(result).index) == ["IOM-2024.MMP0101", "IOM-2023.MMP0107", "IOM-2024.MMP0110"]
+    assert (result.rows_read, result.rows_accepted) == (10, 3)
+
+
+def test_duplicate_of_a_rejected_row_is_kept(tmp_path: Path):
+    path = write_current(tmp_path / "c.csv", [one_row("nope", main_id="D"), one_row(main_id="D")])
+    result = iom.read(path, regions=None)
+    assert [(r.row, r.column) for r in result.rejected] == [(2, "Incident Date")]
+    assert list(by_id(result).index) == ["IOM-D"]
+
+
+def test_fractional_count_rejected(tmp_path: Path):
+    result = iom.read(write_current(tmp_path / "c.csv", [one_row(dead="2.5")]), regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (2, "Number Dead", "not a whole number: '2.5'")]
+
+
+def test_missing_id_rejected(tmp_path: Path):
+    row = one_row(main_id="")
+    row[1] = ""  # Incident ID too
+    result = iom.read(write_current(tmp_path / "c.csv", [row]), regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Main ID", "incident id is missing")]
+
+
+# --- structural errors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,message", [
+    ("empty.csv", "empty.csv: the file is empty"),
+    ("garbage.bin.csv", "garbage.bin.csv: binary content (NUL bytes), not a text CSV"),
+    ("latin1.csv", "latin1.csv: not UTF-8 text (invalid byte 0xf4 on line 2)"),
+])
+def test_unreadable_files(name: str, message: str):
+    with pytest.raises(StructuralError) as err:
+        read(name)
+    assert str(err.value).startswith(message)
+
+
+def test_wrong_header_names_expected_and_found():
+    with pytest.raises(StructuralError) as err:
+        read("wrong_header.csv")
+    message = str(err.value)
+    assert message.startswith("wrong_header.csv: the header matches no IOM Missing Migrants layout")
+    for expected in ("current: Main ID, Incident Date", "older: Web ID, Reported Date",
+                     "split: Latitude, Longitude, No. dead", "found: date, route, people, boats"):
+        assert expected in message
+
+
+def test_required_column_missing_named(tmp_path: Path):
+    header = [h for h in mk.CURRENT_HEADER if h not in ("Coordinates", "Migration route")]
+    path = tmp_path / "nocoords.csv"
+    path.write_text(",".join(header) + "\n", encoding="utf-8")
+    assert iom.detect(path) is True
+    with pytest.raises(StructuralError, match=r"^nocoords\.csv: IOM current layout, but required column\(s\) "
+                                              r"missing: Coordinates, Migration route$"):
+        iom.read(path, regions=None)
+
+
+def test_header_only_file_gives_empty_canonical_frame(tmp_path: Path):
+    path = tmp_path / "h.csv"
+    path.write_text(",".join(mk.CURRENT_HEADER) + "\n", encoding="utf-8")
+    result = iom.read(path, regions=None)
+    assert (result.rows_read, result.rows_accepted, len(result.totals_by_year)) == (0, 0, 0)
+    assert list(result.tables["incidents"].columns) == INCIDENT_COLUMNS
+    assert store.typed_table("incidents", result.tables["incidents"], sha256=None, version_id=1).num_rows == 0
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def test_progress_every_5000_rows(tmp_path: Path):
+    rows = [one_row(f"2024-{1 + i % 12:02d}-01", main_id=f"P{i}") for i in range(12_000)]
+    calls = []
+    result = iom.read(write_current(tmp_path / "big.csv", rows), regions=None,
+                      progress=lambda message, fraction: calls.append(fraction))
+    assert calls == [5_000 / 12_000, 10_000 / 12_000, 1.0]
+    assert result.rows_accepted == 12_000
+    assert result.totals_by_year.to_dict("list") == {"year": [2024], "dead_and_missing": [12_000]}
