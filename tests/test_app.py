@@ -98,3 +98,21 @@ def test_empty_period_shows_empty_states_not_errors(store):
     assert any("No Channel arrivals" in i.value for i in at.info)
     at = open_page("operations", {"period": ["2019-01-01", "2019-01-31"]})
     assert not at.exception and any("No operations" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("fill", ["empty", "home_office_only"])
+def test_partly_filled_stores_show_empty_states_not_errors(tmp_path, monkeypatch, page, fill):
+    from dashboard import ingest
+
+    store = Store(tmp_path / "partial")
+    ingest.init_empty(store)
+    if fill == "home_office_only":
+        fixture = Path(__file__).resolve().parent / "fixtures" / "home_office" / "small_boats.ods"
+        ingest.apply(store, ingest.plan(store, fixture))
+    monkeypatch.setenv("TIDELINE_DATA_DIR", str(store.data_dir))
+    at = open_page(page)
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    assert [t.value for t in at.title] == [PAGES[page]]
+    if page in ("operations", "funding"):
+        assert any("No " in i.value for i in at.info), [i.value for i in at.info]

@@ -7,6 +7,7 @@ from dashboard import catalog, fmt, queries, schema, ui
 
 state = ui.current_state()
 ui.page_header("Data & sources", state)
+ui.flash()
 con = ui.get_connection(state.version)
 
 st.subheader("Sources")
@@ -38,3 +39,16 @@ st.dataframe(pd.DataFrame([{"column": c.name, "type": c.type, "required": "yes" 
                             "meaning": c.doc} for c in cols]), hide_index=True, width="stretch")
 st.caption("Query these tables read-only from the command line: "
            "`python -m dashboard sql \"SELECT … FROM crossings_daily\" [--version ID]`.")
+
+st.subheader("Import a file")
+st.caption("Home Office small-boats tables (ODS, XLSX or CSV), IOM Missing Migrants CSV, Frontex detections "
+           "CSV, or any CSV/XLSX/Parquet/GeoJSON with a canonical table's columns. Nothing changes until you "
+           "confirm; the import then becomes a new data version and earlier versions stay readable.")
+upload = st.file_uploader("File to import", type=["ods", "xlsx", "csv", "parquet", "geojson", "json"],
+                          key="data_upload")
+if upload is not None:
+    plan, error = ui.plan_upload(upload)
+    if error:
+        st.error(f"File refused — {ui.plain(error)}", icon="⛔")
+    else:
+        ui.show_plan(plan)
