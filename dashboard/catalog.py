@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .schema import DEMO_SOURCE
+from .sources import frontex, home_office, iom
 
 
 @dataclass(frozen=True)
 class SourceInfo:
     name: str
+    source: str  # the `source` value its rows carry
     publisher: str
     tables: tuple[str, ...]
     licence: str
@@ -18,21 +20,26 @@ class SourceInfo:
 
 
 SOURCES: tuple[SourceInfo, ...] = (
-    SourceInfo("Home Office small boats", "Home Office: Migrants detected crossing the English Channel in small boats "
+    SourceInfo("Home Office small boats", home_office.SOURCE, "Home Office: Migrants detected crossing the English Channel in small boats "
                "(weekly, ODS)", ("crossings_daily", "preventions_weekly"), "Open Government Licence v3.0 "
                "(Crown copyright)", "provisional",
                "Provisional and revised in later releases. '-' means not available (never zero). Preventions are "
                "French-reported figures the UK has not verified; they start in the week ending 5 May 2024."),
-    SourceInfo("IOM Missing Migrants", "International Organization for Migration: Missing Migrants Project",
+    SourceInfo("IOM Missing Migrants", iom.SOURCE, "International Organization for Migration: Missing Migrants Project",
                ("incidents",), "CC BY 4.0", "provisional",
                "Counts are minimum estimates: many deaths at sea are never recorded. Layouts differ between "
                "releases."),
-    SourceInfo("Frontex detections", "Frontex: monthly detections of illegal border-crossings", ("route_flows",),
+    SourceInfo("Frontex detections", frontex.SOURCE, "Frontex: monthly detections of illegal border-crossings", ("route_flows",),
                "Reuse permitted with acknowledgement (Frontex)", "provisional",
                "Counts detections, not people: one person can be detected more than once."),
-    SourceInfo("Funding and staffing", "Home Office / NCA announcements and returns", ("funding", "staffing"),
+    SourceInfo("Funding and staffing", "", "Home Office / NCA announcements and returns", ("funding", "staffing"),
                "Open Government Licence v3.0", "final for past months",
                "Monthly phasing of announced totals; future months are plan, not spend."),
-    SourceInfo("Synthetic demo data", DEMO_SOURCE, ("all tables",), "Made for Tideline; no real people or groups",
+    SourceInfo("Synthetic demo data", DEMO_SOURCE, DEMO_SOURCE, ("all tables",), "Made for Tideline; no real people or groups",
                "synthetic", "Generated from a fixed seed and calibrated to public annual totals; not real figures."),
 )
+
+
+def info_for(source: str) -> SourceInfo | None:
+    """The catalogue entry for rows carrying this `source` value, if Tideline knows it."""
+    return next((s for s in SOURCES if s.source and source.startswith(s.source)), None)

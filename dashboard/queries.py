@@ -84,6 +84,28 @@ def sources(con: Con) -> pd.DataFrame:
     return _df(con, f"SELECT * FROM ({parts}) ORDER BY 1, 2")  # noqa: S608
 
 
+AS_OF_EXPR = {
+    "crossings_daily": "max(date)", "preventions_weekly": "max(week_ending)", "incidents": "max(date)",
+    "route_flows": "last_day(max(month))", "operations": "max(greatest(start_date, coalesce(end_date, start_date)))",
+    "funding": "last_day(max(CASE WHEN spent_gbp IS NOT NULL THEN month END))",
+    "staffing": "last_day(max(CASE WHEN in_post_headcount IS NOT NULL THEN month END))",
+    "routes": "NULL::DATE", "regions": "NULL::DATE",
+}
+
+
+def provenance(con: Con) -> pd.DataFrame:
+    """Per table and source: rows, the latest date in the data, and when and from which file it was loaded."""
+    parts = " UNION ALL ".join(
+        f"""SELECT '{t}' AS table_name, source, count(*) AS rows, {AS_OF_EXPR[t]} AS as_of,
+                   max(loaded_version) AS loaded_version, any_value(source_sha256) AS sha256
+            FROM {t} GROUP BY source"""  # noqa: S608
+        for t in schema.DATA_TABLES)
+    return _df(con, f"""
+        SELECT p.*, s.created_at AS imported_at, s.file_name
+        FROM ({parts}) p LEFT JOIN snapshots s ON s.snapshot_id = p.loaded_version
+        ORDER BY p.source, p.table_name""")  # noqa: S608
+
+
 def is_synthetic(con: Con) -> bool:
     """True when any row of this version is synthetic demo data."""
     parts = " UNION ALL ".join(

@@ -150,3 +150,11 @@ def test_map_payload_stays_under_2mb_whatever_the_data_size(tmp_path):
     assert maps.payload_bytes(deck) <= 2_000_000
     kind, points = q.map_incidents(con, replace(JAN, period=(date(2025, 1, 1), date(2025, 1, 14))))
     assert kind == "points" and sorted(points["incident_id"]) == ["INC1", "INC2"]  # small sets stay points
+
+
+def test_provenance_lists_each_source_with_its_as_of_and_import(con):
+    p = q.provenance(con).set_index("table_name")
+    assert p.loc["crossings_daily", "as_of"] == pd.Timestamp("2025-02-01")
+    assert p.loc["staffing", "as_of"] == pd.Timestamp("2025-01-31")  # last month with staff in post
+    assert set(p["loaded_version"]) == {1} and set(p["file_name"]) == {"tiny.py"}
+    assert p["imported_at"].notna().all() and set(p["sha256"]) == {"0" * 64}

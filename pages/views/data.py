@@ -15,13 +15,19 @@ st.dataframe(pd.DataFrame([s.__dict__ for s in catalog.SOURCES]), hide_index=Tru
              column_config={"tables": st.column_config.ListColumn("Tables"), "caveats": st.column_config.TextColumn(
                  "Caveats", width="large")})
 
-st.subheader(f"Tables in data version {state.version}")
-_, as_of = ui.version_facts(state.version)
-rows = queries.sources(con).merge(as_of[["table", "as_of"]], on="table", how="right")
-rows["as_of"] = rows["as_of"].map(fmt.as_of)
-st.dataframe(rows.rename(columns={"rows_x": "rows"}), hide_index=True, width="stretch",
-             column_config={"as_of": "As of (latest date in the data)", "rows": st.column_config.NumberColumn(
-                 "Rows", format="%,d")})
+st.subheader(f"What is in data version {state.version}")
+st.caption("Per source and table: the latest date in the data (its as-of), when and from which file it was "
+           "imported, and the caveats to read with it.")
+prov = queries.provenance(con)
+info = [catalog.info_for(src) for src in prov["source"]]
+prov["status"] = [i.status if i else "" for i in info]
+prov["caveats"] = [i.caveats if i else "" for i in info]
+prov["as_of"] = prov["as_of"].map(fmt.as_of)
+prov["imported_at"] = prov["imported_at"].map(lambda t: "–" if fmt.is_missing(t) else f"{t:%d %b %Y %H:%M} UTC")
+st.dataframe(prov.drop(columns=["sha256"]), hide_index=True, width="stretch", column_config={
+    "table_name": "Table", "source": "Source", "rows": st.column_config.NumberColumn("Rows", format="%,d"),
+    "as_of": "As of (latest date)", "loaded_version": "Loaded in version", "imported_at": "Imported",
+    "file_name": "File", "status": "Status", "caveats": st.column_config.TextColumn("Caveats", width="large")})
 
 st.subheader("Data versions")
 st.caption("Every load creates a new, immutable version; share links pin one so their numbers never move.")
