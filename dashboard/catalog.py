@@ -21,8 +21,9 @@ class SourceInfo:
 
 SOURCES: tuple[SourceInfo, ...] = (
     SourceInfo("Home Office small boats", home_office.SOURCE,
-               "Home Office: Migrants detected crossing the English Channel in small boats (weekly, ODS)", ("crossings_daily", "preventions_weekly"), "Open Government Licence v3.0 "
-               "(Crown copyright)", "provisional",
+               "Home Office: Migrants detected crossing the English Channel in small boats (weekly, ODS)",
+               ("crossings_daily", "preventions_weekly"), "Open Government Licence v3.0 (Crown copyright)",
+               "provisional",
                "Provisional and revised in later releases. '-' means not available (never zero). Preventions are "
                "French-reported figures the UK has not verified; they start in the week ending 5 May 2024."),
     SourceInfo("IOM Missing Migrants", iom.SOURCE, "International Organization for Migration: Missing Migrants Project",
