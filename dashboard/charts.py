@@ -4,6 +4,8 @@ differ by dash, marker or text as well as colour (Okabe–Ito), so none relies o
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,20 +21,40 @@ FONT = 17
 def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
             yaxis: str | None = None, xaxis: str | None = None) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
+        title={"text": html.escape(title, quote=False), "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
         height=height, font={"size": FONT, "family": "Source Sans Pro, Arial, sans-serif"},
-        margin={"l": 70, "r": 30, "t": 70, "b": 95}, template="plotly_white", colorway=PALETTE,
+        margin={"l": 70, "r": 30, "t": 70, "b": 110}, template="plotly_white", colorway=PALETTE,
         showlegend=legend, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         hoverlabel={"font": {"size": FONT}}, separators=".,",
     )
     # A fixed pixel offset below the plot, so the source line sits in the bottom margin at any height.
-    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, yshift=-58, showarrow=False,
+    fig.add_annotation(text=wrap(source), xref="paper", yref="paper", x=0, y=0, yshift=-58, showarrow=False,
                        xanchor="left", yanchor="top", font={"size": FONT - 3, "color": "#444444"})
     if yaxis:
         fig.update_yaxes(title_text=yaxis, tickformat=",")
     if xaxis:
         fig.update_xaxes(title_text=xaxis)
     return fig
+
+
+def _esc(values: pd.Series) -> pd.Series:
+    """Data-derived labels as plain text: plotly would read tags in tick and hover labels."""
+    return values.astype(str).map(lambda v: html.escape(v, quote=False))
+
+
+def wrap(text: str, width: int = 70) -> str:
+    """Break a long source line at its ' · ' separators so it fits under a half-width chart.
+
+    Plotly reads annotation text as a small HTML subset: the text (which may come from data) is
+    escaped first, so only the line breaks added here are markup."""
+    lines, line = [], ""
+    for part in html.escape(text, quote=False).split(" · "):
+        candidate = f"{line} · {part}" if line else part
+        if line and len(candidate) > width:
+            lines.append(line)
+            candidate = part
+        line = candidate
+    return "<br>".join([*lines, line])
 
 
 def make_weekly_trend_figure(df: pd.DataFrame, source: str) -> go.Figure:
@@ -51,7 +73,7 @@ def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, ti
     """Routes ranked by a volume column, largest at the top, values written on the bars."""
     d = df.dropna(subset=[value]).sort_values(value)
     fig = go.Figure(go.Bar(
-        x=d[value], y=d["route"], orientation="h", marker_color=BLUE, text=[f"{v:,.0f}" for v in d[value]],
+        x=d[value], y=_esc(d["route"]), orientation="h", marker_color=BLUE, text=[f"{v:,.0f}" for v in d[value]],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>"))
     top = float(d[value].max()) if len(d) else 1.0
@@ -90,7 +112,8 @@ def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Planned (dashed) vs in-post (solid, markers) headcount per organisation."""
     fig = go.Figure()
     symbols = ["circle", "square", "diamond", "triangle-up"]
-    for i, (org, g) in enumerate(df.groupby("organisation", sort=True)):
+    for i, (org_raw, g) in enumerate(df.groupby("organisation", sort=True)):
+        org = html.escape(str(org_raw), quote=False)
         colour = PALETTE[i % len(PALETTE)]
         fig.add_scatter(x=g["month"], y=g["planned"], name=f"{org} planned", mode="lines",
                         line={"color": colour, "width": 3, "dash": "dash"},
@@ -103,7 +126,7 @@ def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
 
 def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.Figure:
     """Planned vs in post per unit at one month (horizontal grouped bars, values written)."""
-    d = df.assign(label=df["organisation"] + " · " + df["unit"]).sort_values(["organisation", "unit"],
+    d = df.assign(label=_esc(df["organisation"] + " · " + df["unit"])).sort_values(["organisation", "unit"],
                                                                               ascending=False)
     fig = go.Figure()
     fig.add_bar(y=d["label"], x=d["planned"], name="Planned", orientation="h", marker_color=SKY,
@@ -137,6 +160,7 @@ def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
 def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp) -> go.Figure:
     """Operations as start–end bars (active ones run to the period end), labelled by status."""
     d = df.sort_values("start_date", ascending=False).head(60)
+    d = d.assign(name=_esc(d["name"]), lead_agency=_esc(d["lead_agency"]))
     end = pd.to_datetime(d["end_date"]).fillna(period_end)
     start = pd.to_datetime(d["start_date"])
     styles = {"active": (BLUE, ""), "concluded": (GREY, ""), "suspended": (ORANGE, "x")}
@@ -163,7 +187,7 @@ def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
     g = df.groupby("region", as_index=False)[[m[0] for m in measures]].sum()
     fig = go.Figure()
     for col, label, colour, pattern in measures:
-        fig.add_bar(x=g["region"], y=g[col], name=label, marker_color=colour, marker_pattern_shape=pattern,
+        fig.add_bar(x=_esc(g["region"]), y=g[col], name=label, marker_color=colour, marker_pattern_shape=pattern,
                     text=[f"{v:,.0f}" for v in g[col]], textposition="outside")
     fig.update_layout(barmode="group")
     return _layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")

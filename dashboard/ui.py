@@ -171,19 +171,20 @@ def source_line(state: FilterState, table: str, extra: str = "") -> str:
 
 
 def sources_caption(state: FilterState, items: dict[str, str]) -> str:
-    """One source line for figures from several tables: tables with the same source and
-    as-of date are written once, e.g. 'Source: X · as of 31 Oct 2026 (arrivals; spend)'."""
+    """One source line for figures from several tables, each source named once:
+    'Source: X · as of 31 Oct 2026 (arrivals); 25 Oct 2026 (preventions)'."""
     synthetic, as_of = version_facts(state.version)
     dates = as_of.set_index("table")["as_of"]
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[str, dict[str, list[str]]] = {}
     for table, what in items.items():
         src = ("Synthetic demo data (Tideline), not real figures" if synthetic
                else _sources_of(str(data_dir_from_env()), state.version, table))
-        groups.setdefault((src, fmt.as_of(dates.get(table))), []).append(what)
+        groups.setdefault(src, {}).setdefault(fmt.as_of(dates.get(table)), []).append(what)
     parts = []
-    for (src, day), whats in groups.items():
-        notes = "; ".join(w for w in whats if w)
-        parts.append(f"Source: {src} · as of {day}" + (f" ({notes})" if notes else ""))
+    for src, by_day in groups.items():
+        days = "; ".join(day + (f" ({', '.join(w for w in whats if w)})" if any(whats) else "")
+                         for day, whats in by_day.items())
+        parts.append(f"Source: {src} · as of {days}")
     return " · ".join(parts)
 
 

@@ -63,3 +63,20 @@ def test_change_and_financial_year():
     assert fmt.change(5, 0) == "+5 (none before)" and fmt.change(None, 3) is None
     assert fmt.financial_year(date(2025, 3, 31)) == "2024-25" and fmt.financial_year(date(2025, 4, 1)) == "2025-26"
     assert fmt.percent(12.345) == "12.3%" and fmt.number(12345.6) == "12,346" and fmt.number(pd.NA) == "–"
+
+
+def test_long_source_lines_wrap_and_data_text_is_escaped():
+    text = "Source: A very long publisher name, with a series title · as of 31 Oct 2026 · detections, not people"
+    assert charts.wrap(text, 60) == ("Source: A very long publisher name, with a series title<br>as of 31 Oct 2026 · "
+                                     "detections, not people")
+    assert charts.wrap("Source: <a href='javascript:alert(1)'>x</a>") == (
+        "Source: &lt;a href='javascript:alert(1)'&gt;x&lt;/a&gt;")
+
+
+def test_data_text_in_labels_is_escaped(con):
+    ops = q.operations(con, JAN).assign(name="<img src=x onerror=alert(1)>")
+    fig = charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31"))
+    labels = [v for t in fig.data for v in t.y]
+    assert labels and all(v == "&lt;img src=x onerror=alert(1)&gt;" for v in labels)
+    fig = charts.make_burnup_figure(q.funding_burnup(con), SOURCE, "<b>Prog</b>: burn-up (£ million)")
+    assert fig.layout.title.text.startswith("&lt;b&gt;Prog")
