@@ -29,7 +29,7 @@ def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, le
     )
     # A fixed pixel offset below the plot, so the source line sits in the bottom margin at any height.
     fig.add_annotation(text=wrap(source), xref="paper", yref="paper", x=0, y=0, yshift=-58, showarrow=False,
-                       xanchor="left", yanchor="top", font={"size": FONT - 3, "color": "#444444"})
+                       xanchor="left", yanchor="top", align="left", font={"size": FONT - 3, "color": "#444444"})
     if yaxis:
         fig.update_yaxes(title_text=yaxis, tickformat=",")
     if xaxis:

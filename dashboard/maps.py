@@ -28,6 +28,7 @@ BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basem
 
 VIEW_EUROPE = dict(lat=39, lon=6, zoom=3.3)  # Dakar to the Baltic on a 1920 px screen
 VIEW_CHANNEL = dict(lat=50.9, lon=1.5, zoom=8)
+VIEW_OVERVIEW = dict(lat=41, lon=4, zoom=2.8)  # the whole theatre in a short (420 px) map
 
 RGB = list[int]
 

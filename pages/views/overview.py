@@ -36,7 +36,7 @@ st.subheader("Where it happened")
 kind, incidents = ui.cached(queries.map_incidents, state)
 flows = ui.cached(queries.routes_with_flows, state)
 deck = maps.build_map_deck(routes=flows, points=incidents if kind == "points" else None,
-                           cells=incidents if kind == "cells" else None, view=maps.VIEW_EUROPE)
+                           cells=incidents if kind == "cells" else None, view=maps.VIEW_OVERVIEW)
 st.pydeck_chart(deck, height=420, key="overview_map",
                 alt="Map of routes (width by flow) and incidents in the period; details on the Map page.")
 st.caption(ui.source_line(state, "incidents", f"{'aggregated cells' if kind == 'cells' else 'one dot per incident'}"
