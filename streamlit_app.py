@@ -12,15 +12,20 @@ PAGES = [
     st.Page("pages/views/funding.py", title="Funding & resources", icon=":material/payments:", url_path="funding"),
     st.Page("pages/views/operations.py", title="Operations", icon=":material/policy:", url_path="operations"),
     st.Page("pages/views/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
+    st.Page("pages/views/briefing.py", title="Briefing", icon=":material/co_present:", url_path="briefing"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
 ui.marking()
-st.sidebar.markdown("### Tideline")
-st.sidebar.caption("Organised immigration crime: routes, crossings, resources")
-state = ui.sidebar_filters()
-for notice in ui.notices():
-    st.warning(f"Link parameter ignored — {notice}", icon="⚠️")
-page.run()
-ui.share_control(state, page.url_path)
+if page.url_path == "briefing":  # the big screen: no filters, its views carry their own
+    page.run()
+else:
+    st.sidebar.markdown("### Tideline")
+    st.sidebar.caption("Organised immigration crime: routes, crossings, resources")
+    state = ui.sidebar_filters()
+    for notice in ui.notices():
+        st.warning(f"Link parameter ignored — {ui.plain(notice)}", icon="⚠️")
+    page.run()
+    ui.share_control(state, page.url_path)
+    ui.save_view_control(state, page.url_path)
 ui.marking()

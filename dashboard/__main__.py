@@ -157,6 +157,47 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from . import briefing
+    from .views import ViewError, ViewStore
+
+    store = Store()
+    store.ensure_initialised()
+    t0 = time.perf_counter()
+    try:
+        saved = ViewStore(store.data_dir).list()
+    except ViewError as exc:
+        raise Refused(str(exc)) from exc
+    defaults = briefing.default_views(store)
+    if args.views is None:
+        views = saved or defaults
+    else:
+        known = {v.id: v for v in [*saved, *defaults]}
+        ids = [i.strip() for i in args.views.split(",") if i.strip()]
+        unknown = [i for i in ids if i not in known]
+        if unknown or not ids:
+            raise Refused(f"unknown view id(s): {', '.join(unknown) or '(none given)'}; known ids: "
+                          + ", ".join(known))
+        views = [known[i] for i in ids]
+    marking = os.environ.get("TIDELINE_CLASSIFICATION", "").strip() or "OFFICIAL"
+    html = briefing.build_pack(store, views, marking)
+    out = Path(args.out)
+    # Written next to the target and renamed: a scheduled run never leaves half a pack behind.
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise Refused(f"cannot write the pack to {out}: {exc.strerror or exc}") from exc
+    print(f"Briefing pack: {out} · {out.stat().st_size:,} bytes · {len(views)} views · "
+          f"generated in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="Tideline command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -175,10 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--report", help="where to write the CSV of rejected rows (default: in the data directory)")
     n = sub.add_parser("init", help="create the store (with the demo data, or --empty)")
     n.add_argument("--empty", action="store_true", help="no demo data: only the reference tables")
+    b = sub.add_parser("brief", help="export the briefing pack: one self-contained HTML file (works offline)")
+    b.add_argument("--out", required=True, help="the HTML file to write, e.g. briefing.html")
+    b.add_argument("--views", help="comma-separated view ids in order (default: the saved views, or the "
+                                   "default sequence when none are saved)")
     return p
 
 
-COMMANDS = {"demo": cmd_demo, "versions": cmd_versions, "sql": cmd_sql, "ingest": cmd_ingest, "init": cmd_init}
+COMMANDS = {"demo": cmd_demo, "versions": cmd_versions, "sql": cmd_sql, "ingest": cmd_ingest, "init": cmd_init,
+            "brief": cmd_brief}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

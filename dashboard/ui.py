@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import duckdb
 import pandas as pd
@@ -322,3 +322,210 @@ def flash() -> None:
     if message:
         st.success(plain(message), icon="✅")
 
+
+
+# -- saved views and the briefing ----------------------------------------------------------------
+BRIEFING_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+.block-container {max-width: 100%; padding: 1.5rem 3rem;}
+.stMainBlockContainer p, .stMainBlockContainer li {font-size: 1.45rem;}
+[data-testid="stMetricValue"] {font-size: 3.6rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.5rem;}
+h1 {font-size: 3.4rem !important;}
+</style>"""
+"""Big-screen type for the briefing page only: a constant, never data."""
+
+
+def view_store():
+    from .views import ViewStore
+
+    return ViewStore(get_store().data_dir)
+
+
+def briefing_sequence() -> tuple[list, bool]:
+    """(views, is_default): the saved views in order, or one view per page at the default filters."""
+    from .views import ViewError, default_sequence
+
+    try:
+        saved = view_store().list()
+    except ViewError as exc:  # a damaged file is kept as it is: say so, present the default sequence
+        st.error(f"Saved views could not be read — {plain(str(exc))}", icon="⛔")
+        saved = []
+    if saved:
+        return saved, False
+    current = versions()[-1].id
+    opts = filter_options(current, tuple(v.id for v in versions()), current)
+    return default_sequence(FilterState.default(opts)), True
+
+
+def save_view_control(state: FilterState, url_path: str) -> None:
+    """'Save this view' for the briefing: title and note, stored in the data directory."""
+    from .views import ViewError
+
+    with st.sidebar.popover("Save view for briefing", icon=":material/bookmark_add:", use_container_width=True):
+        with st.form("save_view_form", clear_on_submit=True, border=False):
+            title = st.text_input("Title", max_chars=120, key="save_view_title")
+            note = st.text_area("Why this matters (optional)", max_chars=2000, key="save_view_note")
+            if st.form_submit_button("Save view", type="primary"):
+                try:
+                    view = view_store().add(title, note, url_path, state)
+                except ViewError as exc:
+                    st.error(plain(str(exc)))
+                else:
+                    st.success(f"Saved “{plain(view.title)}” as slide {len(view_store().list())} of the briefing.")
+
+
+def manage_briefing(views: list, is_default: bool) -> None:
+    """List, rename, reorder and delete saved views; start the presentation; download the pack."""
+    from . import briefing
+    from .views import PAGES, ViewError
+
+    st.title("Briefing")
+    st.caption("A sequence of saved views for the big screen. Save views from any page with "
+               "*Save view for briefing* in the sidebar.")
+    left, right = st.columns([1, 1])
+    if left.button("Present from the first slide", icon=":material/slideshow:", type="primary", key="brief_present"):
+        st.query_params["slide"] = "1"
+        st.rerun()
+    with right:
+        auto = st.number_input("Auto-advance (seconds, 0 = off)", min_value=0, max_value=600, value=0, step=5,
+                               key="brief_auto")
+        st.caption(f"Presenter link: `/briefing?slide=1{f'&auto={auto}' if auto else ''}` · ← → keys move between "
+                   "slides.")
+    if is_default:
+        st.info("No saved views yet: the briefing shows one view per page at the default filters.", icon="ℹ️")
+    for i, view in enumerate(views):
+        with st.container(border=True):
+            c1, c2 = st.columns([5, 2])
+            c1.markdown(f"**{i + 1}. {plain(view.title)}** · {PAGES.get(view.page, view.page)}  \n"
+                        f"{plain(view.note) if view.note else ''}")
+            c1.caption(f"Link: {plain(view.link())}")
+            if not is_default:
+                b = c2.columns(4)
+                if b[0].button("", icon=":material/arrow_upward:", key=f"brief_up_{view.id}", help="Move up",
+                               disabled=i == 0):
+                    view_store().move(view.id, -1)
+                    st.rerun()
+                if b[1].button("", icon=":material/arrow_downward:", key=f"brief_down_{view.id}", help="Move down",
+                               disabled=i == len(views) - 1):
+                    view_store().move(view.id, +1)
+                    st.rerun()
+                if b[2].button("", icon=":material/delete:", key=f"brief_del_{view.id}", help="Delete"):
+                    view_store().delete(view.id)
+                    st.rerun()
+                with b[3].popover("", icon=":material/edit:", help="Rename"):
+                    with st.form(f"brief_edit_{view.id}", border=False):
+                        title = st.text_input("Title", value=view.title, max_chars=120)
+                        note = st.text_area("Why this matters", value=view.note, max_chars=2000)
+                        if st.form_submit_button("Save"):
+                            try:
+                                view_store().update(view.id, title=title, note=note)
+                            except ViewError as exc:
+                                st.error(plain(str(exc)))
+                            else:
+                                st.rerun()
+    st.subheader("Briefing pack")
+    st.caption("One self-contained HTML file (charts interactive, works offline, prints one view per page).")
+    if st.button("Prepare the briefing pack", icon=":material/description:", key="brief_pack"):
+        with st.spinner("Building the pack…"):
+            html = briefing.build_pack(get_store(), views, classification())
+        st.download_button("Download the pack (HTML)", html.encode("utf-8"), mime="text/html",
+                           file_name=f"{classification().replace(' ', '-')}-tideline-briefing.html",
+                           key="brief_pack_download")
+
+
+def present(views: list) -> None:
+    """One slide, big: title, note, KPIs, the main chart or map, source; ← → and auto-advance."""
+    import time
+
+    st.html(BRIEFING_CSS)
+    n = len(views)
+    raw = st.query_params.get("slide", "1")
+    index = (int(raw) - 1) % n if raw.isdigit() and int(raw) >= 1 else 0
+    raw_auto = st.query_params.get("auto", "")
+    auto = min(max(int(raw_auto), 5), 600) if raw_auto.isdigit() and int(raw_auto) > 0 else None
+
+    def go(to: int) -> None:
+        st.query_params["slide"] = str(to % n + 1)
+        st.session_state["_brief_changed"] = time.monotonic()
+
+    nav = st.columns([1, 1, 6, 1])
+    nav[0].button("◀ Previous", key="brief_prev", shortcut="Left", on_click=go, args=(index - 1,))
+    nav[1].button("Next ▶", key="brief_next", shortcut="Right", on_click=go, args=(index + 1,))
+    nav[2].markdown(f"**Slide {index + 1} of {n}**" + (f" · auto-advance every {auto} s" if auto else ""))
+    nav[3].button("Exit", key="brief_exit", on_click=lambda: st.query_params.pop("slide", None))
+
+    @st.fragment(run_every=auto)
+    def slide() -> None:
+        changed = st.session_state.setdefault("_brief_changed", time.monotonic())
+        if auto and time.monotonic() - changed >= auto - 0.5:
+            go(index + 1)
+            st.rerun()  # a full run: the slide number, URL and content move together
+        draw_slide(views[index])
+
+    slide()
+
+
+# The four KPIs a slide shows, by the page the view was saved from.
+BRIEF_KPIS = {
+    "": ("people", "boats", "prevented", "dead_missing"),
+    "map": ("people", "dead_missing", "prevented", "active_operations"),
+    "funding": ("spent_gbp", "in_post", "active_operations", "prevented"),
+    "operations": ("active_operations", "prevented", "people", "dead_missing"),
+    "data": ("people", "boats", "dead_missing", "active_operations"),
+}
+
+
+def draw_slide(view) -> None:
+    from . import briefing, maps, queries
+
+    s = briefing.build_slide(get_store(), view)
+    st.title(plain(view.title))
+    if view.note:
+        st.markdown(plain(view.note))
+    st.caption(f"{plain(s.description)}" + (" · **Synthetic demo data — not real figures**" if s.synthetic else ""))
+    keys = BRIEF_KPIS.get(view.page, BRIEF_KPIS[""])
+    kpi_cards(s.kpis.set_index("key").loc[list(keys)].reset_index(), per_row=4)
+    if view.page == "map":
+        con = get_connection(s.state.version)
+        kind, incidents = queries.map_incidents(con, s.state)
+        deck = maps.build_map_deck(routes=queries.routes_with_flows(con, s.state),
+                                   points=incidents if kind == "points" else None,
+                                   cells=incidents if kind == "cells" else None, view=maps.VIEW_EUROPE,
+                                   style="dark")
+        st.pydeck_chart(deck, height=620, key=f"brief_map_{view.id}", alt="Map of routes and incidents")
+    else:
+        fig = s.figure
+        fig.update_layout(height=620, font={"size": 22})
+        st.plotly_chart(fig, key=f"brief_fig_{view.id}")
+    st.caption(plain(s.source))
+
+
+# -- data exports (download_buttons) ------------------------------------------------------------
+def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: str, key: str, detail: str = "") -> None:
+    """'Download CSV' and 'Download XLSX' of the filtered data behind a view, marked and described."""
+    from . import exports
+
+    meta = {"classification": classification(), "version": state.version, "source": source,
+            "description": state.describe(with_version=False) + (f" · {detail}" if detail else "")}
+    tip = (f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
+           "version. Text that a spreadsheet could read as a formula starts with an apostrophe (').")
+    with st.container(horizontal=True, key=f"{key}_downloads"):
+        for ext, label, mime in (("csv", "Download CSV", exports.CSV_MIME),
+                                 ("xlsx", "Download XLSX", exports.XLSX_MIME)):
+            data, now = _export_bytes(ext, df, **meta)
+            st.download_button(label, data, file_name=exports.export_filename(name, meta["classification"], ext, now),
+                               mime=mime, key=f"{key}_{ext}", help=tip, on_click="ignore", icon=":material/download:")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _export_bytes(ext: str, df: pd.DataFrame, **meta) -> tuple[bytes, datetime]:
+    """The file for a frame and its labels, built once (reruns such as map playback reuse it)."""
+    from . import exports
+
+    now = datetime.now(UTC)
+    build = exports.to_csv_bytes if ext == "csv" else exports.to_xlsx_bytes
+    return build(df, generated_at=now, **meta), now
+
+
+# -- end of data exports --------------------------------------------------------------------------

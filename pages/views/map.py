@@ -1,14 +1,30 @@
 """Map: where are the routes and incidents? Offline basemap, playback, details, table."""
 
+import time
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import maps, queries, ui
-from dashboard.filters import format_date
+from dashboard import fmt, maps, queries, ui
+from dashboard.filters import format_date, format_period
 
 MAX_POINTS = 4000  # above this, incidents are aggregated into grid cells in DuckDB
+STEP_S = 2  # playback: seconds per month
+# The details panel: (label, column, formatter) in reading order; empty values are left out.
+DETAIL_FIELDS = [
+    ("Date", "date", lambda v: format_date(pd.Timestamp(v).date())), ("Type", "incident_type", str.capitalize),
+    ("Location", "location", str), ("Route", "route", str), ("Region", "region", str),
+    ("People", "people", fmt.number), ("Dead", "dead", fmt.number), ("Missing", "missing", fmt.number),
+    ("Survivors", "survivors", fmt.number), ("Cause", "cause", str),
+    ("Position", "lat", None),  # lat, lon together
+]
+
+
+def _play_started() -> None:
+    # The click on Play reruns the whole script: the first step comes STEP_S later, not at once.
+    st.session_state["_map_stepped_at"] = time.monotonic()
+
 
 state = ui.current_state()
 ui.page_header("Map", state)
@@ -20,22 +36,26 @@ style = c3.segmented_control("Map style", ["light", "dark"], default="light", ke
                              format_func=str.capitalize)
 by_month = c4.toggle("Month by month", value=False, key="map_by_month",
                      help="Step through the period one month at a time.")
-playing = by_month and c5.toggle("▶ Play", value=False, key="map_play", help="Advance one month every 2 seconds.")
+playing = by_month and c5.toggle("▶ Play", value=False, key="map_play", on_change=_play_started,
+                                 help=f"Advance one month every {STEP_S} seconds.")
 months = pd.date_range(state.start.replace(day=1), state.end, freq="MS").date.tolist() or [state.start]
 
 
-@st.fragment(run_every=2 if playing else None)
+@st.fragment(run_every=STEP_S if playing else None)
 def map_view() -> None:
     view_state = state
     if by_month:
-        if playing and "map_month" in st.session_state:
+        # Step on the fragment's timer only: other reruns (Play itself, a click on the map) keep the month.
+        due = time.monotonic() - st.session_state.get("_map_stepped_at", 0.0) >= 0.75 * STEP_S
+        if playing and due and "map_month" in st.session_state:
             i = months.index(st.session_state.map_month) if st.session_state.map_month in months else -1
             st.session_state.map_month = months[(i + 1) % len(months)]
+            st.session_state["_map_stepped_at"] = time.monotonic()
         month = st.select_slider("Month", options=months, key="map_month",
                                  format_func=lambda d: d.strftime("%b %Y"))
         month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
         view_state = replace(state, period=(max(month, state.start), min(month_end, state.end)))
-        st.markdown(f"**Showing {format_date(view_state.start)} – {format_date(view_state.end)}**")
+        st.markdown(f"**Showing {format_period(view_state.start, view_state.end)}**")
     kind, incidents = ui.cached(queries.map_incidents, view_state, MAX_POINTS)
     routes = ui.cached(queries.routes_with_flows, view_state)
     deck = maps.build_map_deck(
@@ -43,15 +63,26 @@ def map_view() -> None:
         points=incidents if show_incidents and kind == "points" else None,
         cells=incidents if show_incidents and kind == "cells" else None,
         view=maps.VIEW_EUROPE, style=style)
+    # deck.gl drops a click that comes while a hover highlight is re-rendering, i.e. most quick clicks
+    # on a dot: no hover highlight on this clickable map (the selection marks the clicked dot).
+    for layer in deck.layers:
+        layer.auto_highlight = False
     event = st.pydeck_chart(deck, height=640, key="map_deck", on_select="rerun", selection_mode="single-object",
                             alt="Map of smuggling routes and incidents; the same data is in the table below.")
     st.caption(ui.source_line(view_state, "incidents", "IOM counts are minimum estimates")
-               + (f" · {len(incidents):,} incidents shown as points" if kind == "points"
-                  else f" · {int(incidents['incidents'].sum()):,} incidents aggregated into "
-                       f"{len(incidents):,} grid cells of {incidents['cell_size_deg'].iloc[0]:g}°"))
-    legend(kind, incidents)
+               + (f" · {_n(len(incidents), 'incident')} shown as points" if kind == "points"
+                  else f" · {_n(int(incidents['incidents'].sum()), 'incident')} aggregated into "
+                       f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°"))
+    # Details right under the map, where the click was; the legend follows.
     details(event, incidents if kind == "points" else None)
+    legend(kind, incidents)
     table(kind, incidents, routes)
+    ui.download_buttons(incidents, "map-incidents" if kind == "points" else "map-incident-cells", view_state,
+                        ui.source_line(view_state, "incidents", "IOM counts are minimum estimates"), key="map_export")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def legend(kind: str, incidents: pd.DataFrame) -> None:
@@ -61,30 +92,49 @@ def legend(kind: str, incidents: pd.DataFrame) -> None:
                   maps.legend_items("cells", style, int(incidents["incidents"].max()) if len(incidents) else 1))
     if not items:
         return
+    notes = ["Route lines: width follows the flow in the period."] if show_routes else []
+    if show_incidents and kind == "points":
+        notes.append("Incident dots: size follows the number of people; dead or missing have a thicker ring.")
+    elif show_incidents and len(incidents):
+        notes.append(f"Cells: {incidents['cell_size_deg'].iloc[0]:g}° grid squares shaded by the number of "
+                     "incidents (log scale).")
     with st.expander("Legend", expanded=True):
-        st.caption("Route lines: width follows the flow in the period. Incident dots: size follows the number "
-                   "of people; dead or missing have a thicker ring. Cells: size and shade follow the count.")
+        st.caption(" ".join(notes))
         n_routes = len(maps.legend_items("routes", style)) if show_routes else 0
         groups = [("Routes", items[:n_routes]), ("Incidents", items[n_routes:])]
         for col, (title, group) in zip(st.columns(len(groups)), groups, strict=True):
             if group:
-                key = pd.DataFrame({"Key": ["●"] * len(group), title: [label for label, _ in group]})
-                colours = [f"color: {maps.to_hex(rgb)}" for _, rgb in group]
-                col.dataframe(key.style.apply(lambda _, c=colours: c, subset=["Key"]), hide_index=True,
-                              width="stretch", height=38 + 35 * len(group))
+                # A filled swatch, not a coloured "●": a small yellow or light-grey glyph is lost on white.
+                key = pd.DataFrame({"Key": [""] * len(group), title: [label for label, _ in group]})
+                swatches = [f"background-color: {maps.to_hex(rgb)}" for _, rgb in group]
+                col.dataframe(key.style.apply(lambda _, c=swatches: c, subset=["Key"]), hide_index=True,
+                              width="content", height=38 + 35 * len(group))
 
 
 def details(event, points: pd.DataFrame | None) -> None:
+    if points is None:
+        st.caption(f"More than {MAX_POINTS:,} incidents, so the map shows grid cells: narrow the period, "
+                   "region, route or type to click individual incidents.")
+        return
     objects = (getattr(event, "selection", None) or {}).get("objects", {}) if event else {}
     picked = objects.get("incidents") or []
-    if picked and points is not None:
-        row = points[points["incident_id"] == picked[0].get("incident_id")]
-        if len(row):
-            with st.container(border=True):
-                st.markdown(f"**Incident {row.iloc[0]['incident_id']}**")
-                st.dataframe(row.T.rename(columns={row.index[0]: "value"}).astype(str), width="stretch")
-            return
-    st.caption("Click an incident dot to see its details here.")
+    rows = points[points["incident_id"] == picked[0].get("incident_id")] if picked else points.iloc[:0]
+    if rows.empty:
+        st.caption("Click an incident dot to see its details here.")
+        return
+    r = rows.iloc[0]
+    fields = []
+    for label, col, show in DETAIL_FIELDS:
+        if col == "lat":
+            if not fmt.is_missing(r["lat"]) and not fmt.is_missing(r["lon"]):
+                fields.append((label, f"{r['lat']:.4f}, {r['lon']:.4f}"))
+        elif col in r and not fmt.is_missing(r[col]) and str(r[col]).strip():
+            fields.append((label, show(r[col])))
+    with st.container(border=True):
+        st.markdown(f"**Incident {ui.plain(r['incident_id'])}** · click it again, or anywhere else on the map, "
+                    "to clear")
+        st.dataframe(pd.DataFrame(fields, columns=["Field", "Value"]), hide_index=True, width="content",
+                     height=38 + 35 * len(fields))
 
 
 def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame) -> None:

@@ -3,8 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, maps, queries, ui
+from dashboard import charts, fmt, maps, queries, ui
 from dashboard.filters import format_date
+
+OUTCOMES = {"arrests": "Arrests", "charges": "Charges", "convictions": "Convictions",
+            "networks_disrupted": "Networks disrupted", "boats_engines_seized": "Boats and engines seized",
+            "seizures_gbp": "Seized (£)"}
 
 state = ui.current_state()
 ui.page_header("Operations", state)
@@ -31,29 +35,37 @@ if text.strip():
 st.caption(f"{len(shown):,} of {len(ops):,} operations active in the period · "
            + ui.source_line(state, "operations", "select a row for details"))
 
+# A selection is a row position in the table as it was drawn: once a filter changes the rows, it would
+# point at another operation (or past the end). A new key per filter combination starts with none.
+table_key = "operations_table_" + str(abs(hash((state, tuple(status), tuple(agency), text.strip().lower()))))
 event = st.dataframe(
-    shown, key="operations_table", on_select="rerun", selection_mode="single-row", hide_index=True,
+    shown, key=table_key, on_select="rerun", selection_mode="single-row", hide_index=True,
     width="stretch", height=380,
     column_order=["operation_id", "name", "status", "lead_agency", "region", "route", "start_date", "end_date",
                   "arrests", "charges", "convictions", "networks_disrupted", "boats_engines_seized", "seizures_gbp"],
     column_config={"seizures_gbp": st.column_config.NumberColumn("Seized (£)", format="£%,d"),
                    "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
                    "end_date": st.column_config.DateColumn("End", format="D MMM YYYY")})
+ui.download_buttons(shown, "operations", state, ui.source_line(state, "operations"), key="operations_export",
+                    detail="; ".join(f"{label}: {', '.join(values)}" for label, values in (
+                        ("status", status), ("lead agency", agency),
+                        ("search", [f"'{text.strip()}'"] if text.strip() else [])) if values))
 
-rows = event.selection.rows if event else []
+rows = [r for r in (event.selection.rows if event else []) if 0 <= r < len(shown)]
 if rows:
     op = shown.iloc[rows[0]]
     with st.container(border=True):
-        st.subheader(f"{op['name']} ({op['operation_id']})")
+        st.subheader(f"{ui.plain(op['name'])} ({ui.plain(op['operation_id'])})")
         left, right = st.columns([2, 3], gap="large")
         with left:
             end = "ongoing" if pd.isna(op["end_date"]) else format_date(op["end_date"])
             st.markdown(f"**Lead:** {ui.plain(op['lead_agency'])}  \n**Partners:** {ui.plain(op['partners'])}  \n"
                         f"**Region / route:** {ui.plain(op['region'])} / {ui.plain(op['route'])}  \n"
                         f"**Dates:** {format_date(op['start_date'])} – {end} ({ui.plain(op['status'])})")
-            st.text(op["description"] or "")
-            st.dataframe(op[["arrests", "charges", "convictions", "networks_disrupted", "boats_engines_seized",
-                             "seizures_gbp"]].rename("value"), width="stretch")
+            st.text("" if fmt.is_missing(op["description"]) else str(op["description"]))
+            outcomes = pd.DataFrame({"Outcome": list(OUTCOMES.values()), "Value": [
+                fmt.gbp(op[k]) if k == "seizures_gbp" else fmt.number(op[k]) for k in OUTCOMES]})
+            st.dataframe(outcomes, hide_index=True, width="stretch", height=38 + 35 * len(outcomes))
         with right:
             nearby = queries.operation_incidents(ui.get_connection(state.version), state, op["operation_id"])
             routes = ui.cached(queries.routes_with_flows, state)

@@ -9,10 +9,12 @@ ui.page_header("Overview", state)
 
 kpis = ui.cached(queries.kpis, state)
 ui.kpi_cards(kpis)
-st.caption(ui.sources_caption(state, {
+kpi_sources = ui.sources_caption(state, {
     "crossings_daily": "arrivals and boats: English Channel", "preventions_weekly": "preventions: French-reported",
     "incidents": "dead and missing: minimum estimates", "operations": "",
-    "funding": "BSC spend and staffing are national, not filtered by region", "staffing": ""}))
+    "funding": "BSC spend and staffing are national, not filtered by region", "staffing": ""})
+st.caption(kpi_sources)
+ui.download_buttons(kpis, "overview-kpis", state, kpi_sources, key="overview_export")
 
 trend_col, routes_col = st.columns([3, 2], gap="large")
 with trend_col:

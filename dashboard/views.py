@@ -1,0 +1,218 @@
+"""Saved views: a page, its filters and a pinned data version under a title and a note, kept in
+the data directory (not the browser) in briefing order.
+
+The file is ``<data_dir>/saved_views.json``::
+
+    {"format": 1, "views": [{"id": "3f9a0c1e", "title": …, "note": …, "page": "map",
+                             "query": "period=…&version=2", "created_at": "2025-…Z"}, …]}
+
+Every change reads, edits and rewrites it under an exclusive lock (temp file, fsync, rename,
+fsync folder), so two analysts saving at once both keep their views and a crash leaves the old
+file whole. A file that cannot be read (bad JSON, wrong shape) raises ViewError naming the file
+and the reason, for reads and changes alike: it is never overwritten, so nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .filters import FilterState
+
+PAGES: dict[str, str] = {"": "Overview", "map": "Map", "funding": "Funding & resources",
+                         "operations": "Operations", "data": "Data & sources"}
+DEFAULT_PAGES = ("", "map", "funding", "operations")
+FILE_NAME = "saved_views.json"
+FORMAT = 1
+MAX_TITLE = 120
+MAX_NOTE = 2000
+FIELDS = ("id", "title", "note", "page", "query", "created_at")
+
+
+class ViewError(ValueError):
+    """A saved-view request that cannot be done; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """One saved view: page + filters + pinned data version, with a title and a note."""
+
+    id: str
+    title: str
+    note: str
+    page: str
+    query: str
+    created_at: str
+
+    def link(self) -> str:
+        """The page with every filter explicit and the version pinned, e.g. '/map?period=…'."""
+        return f"/{self.page}?{self.query}"
+
+    def briefing_link(self) -> str:
+        """This view on the Briefing page."""
+        return f"/briefing?view={self.id}"
+
+    @property
+    def page_title(self) -> str:
+        return PAGES.get(self.page, self.page)
+
+
+def clean_title(title: str) -> str:
+    """One line, 1–120 characters (whitespace runs collapse to one space)."""
+    text = " ".join(str(title).split())
+    if not text:
+        raise ViewError("title is empty: give the view a title (up to 120 characters)")
+    if len(text) > MAX_TITLE:
+        raise ViewError(f"title is {len(text)} characters long: at most {MAX_TITLE} are allowed")
+    return text
+
+
+def clean_note(note: str) -> str:
+    """Up to 2,000 characters; line breaks are kept."""
+    text = str(note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise ViewError(f"note is {len(text):,} characters long: at most {MAX_NOTE:,} are allowed")
+    return text
+
+
+def check_page(page: str) -> str:
+    if page not in PAGES:
+        known = ", ".join(repr(p) for p in PAGES)
+        raise ViewError(f"unknown page {page!r}: a view can show one of {known}")
+    return page
+
+
+def default_sequence(state: FilterState) -> list[SavedView]:
+    """The briefing when nothing is saved: one view per main page at `state` (not stored)."""
+    return [SavedView(id=f"default-{page or 'overview'}", title=PAGES[page], note="", page=page,
+                      query=state.query_string(), created_at="") for page in DEFAULT_PAGES]
+
+
+class ViewStore:
+    """The saved views of one data directory, in briefing order."""
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / FILE_NAME
+
+    # -- reading --------------------------------------------------------------------------
+    def list(self) -> list[SavedView]:
+        """All saved views in briefing order ([] when none were ever saved)."""
+        return self._read()
+
+    def get(self, view_id: str) -> SavedView:
+        views = self._read()
+        return views[self._index(views, view_id)]
+
+    # -- changing -------------------------------------------------------------------------
+    def add(self, title: str, note: str, page: str, state: FilterState) -> SavedView:
+        """Save `state` on `page` at the end of the sequence."""
+        title, note, page = clean_title(title), clean_note(note), check_page(page)
+        if state.version is None:
+            raise ViewError("the filters have no data version to pin: a saved view must keep its numbers")
+        with self._lock():
+            views = self._read()
+            taken = {v.id for v in views}
+            new_id = secrets.token_hex(4)
+            while new_id in taken:
+                new_id = secrets.token_hex(4)
+            view = SavedView(id=new_id, title=title, note=note, page=page, query=state.query_string(),
+                             created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            self._write([*views, view])
+        return view
+
+    def update(self, view_id: str, *, title: str | None = None, note: str | None = None) -> SavedView:
+        """Rename a view and/or change its note (the page, filters and version stay as saved)."""
+        changes = {}
+        if title is not None:
+            changes["title"] = clean_title(title)
+        if note is not None:
+            changes["note"] = clean_note(note)
+        with self._lock():
+            views = self._read()
+            i = self._index(views, view_id)
+            views[i] = SavedView(**{**asdict(views[i]), **changes})
+            self._write(views)
+        return views[i]
+
+    def move(self, view_id: str, delta: int) -> None:
+        """Move a view up (-1) or down (+1) in the sequence; clamped at either end."""
+        with self._lock():
+            views = self._read()
+            i = self._index(views, view_id)
+            j = min(max(i + int(delta), 0), len(views) - 1)
+            if i != j:
+                views.insert(j, views.pop(i))
+                self._write(views)
+
+    def delete(self, view_id: str) -> None:
+        with self._lock():
+            views = self._read()
+            del views[self._index(views, view_id)]
+            self._write(views)
+
+    # -- file -----------------------------------------------------------------------------
+    @staticmethod
+    def _index(views: list[SavedView], view_id: str) -> int:
+        for i, v in enumerate(views):
+            if v.id == view_id:
+                return i
+        known = ", ".join(v.id for v in views) or "none saved"
+        raise ViewError(f"no saved view with id {str(view_id)[:40]!r} (known ids: {known})")
+
+    def _read(self) -> list[SavedView]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ViewError(f"saved views file {self.path} cannot be read: {exc}") from exc
+        why = "it was left untouched; fix it or move it away to start a new list"
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ViewError(f"saved views file {self.path} is not valid JSON ({exc}); {why}") from exc
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("views"), list):
+            raise ViewError(f"saved views file {self.path} is not a format-{FORMAT} saved views list; {why}")
+        views = []
+        for n, item in enumerate(doc["views"], start=1):
+            if not isinstance(item, dict) or any(not isinstance(item.get(k), str) for k in FIELDS):
+                raise ViewError(f"saved views file {self.path}: entry {n} lacks one of {', '.join(FIELDS)}; {why}")
+            views.append(SavedView(**{k: item[k] for k in FIELDS}))
+        return views
+
+    def _write(self, views: list[SavedView]) -> None:
+        doc = {"format": FORMAT, "views": [asdict(v) for v in views]}
+        tmp = self.data_dir / f".{FILE_NAME}.{uuid.uuid4().hex}.tmp"
+        try:
+            with tmp.open("w", encoding="utf-8") as f:
+                json.dump(doc, f, indent=1, ensure_ascii=False)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        fd = os.open(self.data_dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        # Its own lock file: saving a view must not wait behind a long data import.
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / f".{FILE_NAME}.lock").open("w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)

@@ -1,0 +1,96 @@
+"""The briefing pack opened from disk in headless Chromium: no request leaves the file, every view
+renders with its marking, and it prints to PDF one view per page."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from dashboard import briefing
+from dashboard.store import Store
+from dashboard.views import ViewStore
+
+from . import harness
+
+MARK = "OFFICIAL-SENSITIVE"
+VIEWS = [("", "Arrivals against last year"), ("map", "Where the routes run"), ("funding", "Money against plan"),
+         ("operations", "Operations in the period"), ("data", "What data this is")]
+
+
+@pytest.fixture(scope="module")
+def pack_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A five-view pack on the demo data, written to a temp file."""
+    root = tmp_path_factory.mktemp("pack")
+    store = Store(root / "data")
+    store.ensure_initialised()
+    saved = ViewStore(store.data_dir)
+    state = briefing.default_state(store)
+    for page, title in VIEWS:
+        saved.add(title, f"Why this matters: {title.lower()} <script>alert(1)</script>", page, state)
+    t0 = time.perf_counter()
+    html = briefing.build_pack(store, saved.list(), MARK)
+    path = root / "briefing.html"
+    path.write_text(html, encoding="utf-8")
+    print(f"\npack: {path.stat().st_size:,} bytes, generated in {time.perf_counter() - t0:.2f} s")
+    return path
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A 1920x1080 page whose context records every request, console error and page error."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    context.set_default_timeout(30_000)
+    log = {"requests": [], "errors": []}
+    context.on("request", lambda req: log["requests"].append(req.url))
+    page = context.new_page()
+    page.on("console", lambda msg: log["errors"].append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: log["errors"].append(str(err)))
+    page.on("websocket", lambda ws: log["requests"].append(ws.url))
+    yield page, log
+    context.close()
+
+
+def test_pack_offline_from_disk(offline_page, pack_file: Path):
+    page, log = offline_page
+    page.goto(pack_file.as_uri(), wait_until="load")
+    plots = page.locator(".js-plotly-plot")
+    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                           arg=len(VIEWS))
+    assert plots.count() == len(VIEWS)
+    for _, title in VIEWS:
+        heading = page.get_by_role("heading", name=title, exact=True)
+        assert heading.count() == 1 and heading.is_visible()
+    # The note is shown as text, never run as a tag.
+    assert page.get_by_text("<script>alert(1)</script>", exact=False).count() == len(VIEWS)
+
+    markings = page.locator("section .marking")
+    assert markings.count() == 2 * (len(VIEWS) + 1)
+    assert set(markings.all_inner_texts()) == {MARK}
+    for section in page.locator("section.sheet").all():
+        assert section.locator(".marking").count() == 2
+
+    # The map view draws the committed basemap as filled land, not through plotly geo (a CDN fetch).
+    assert page.locator("#plot-2 .scatterlayer path.js-fill").count() >= 1
+    assert page.locator("#plot-2 .geolayer > *").count() == 0
+
+    page.evaluate("document.getElementById('view-1').scrollIntoView()")
+    harness.screenshot(page, "pack")
+    page.evaluate("document.getElementById('view-2').scrollIntoView()")
+    harness.screenshot(page, "pack-map")
+
+    # Printing lays every figure out to the page width; then one view per A4 landscape page.
+    page.emulate_media(media="print")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                           ".every(p => p._fullLayout.width === 1020)")
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    assert len(VIEWS) + 1 <= pages <= 2 * (len(VIEWS) + 1), pages
+
+    foreign = [url for url in log["requests"] if not url.startswith(("file://", "data:", "blob:"))]
+    assert not foreign, foreign
+    assert log["requests"][0] == pack_file.as_uri()
+    assert not log["errors"], log["errors"]
