@@ -329,8 +329,8 @@ BRIEFING_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {max-width: 100%; padding: 1.5rem 3rem;}
 .stMainBlockContainer p, .stMainBlockContainer li {font-size: 1.45rem;}
-[data-testid="stMetricValue"] {font-size: 3.6rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.5rem;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.4rem !important; line-height: 1.15;}
+[data-testid="stMetricLabel"] p {font-size: 1.5rem !important;}
 h1 {font-size: 3.4rem !important;}
 </style>"""
 """Big-screen type for the briefing page only: a constant, never data."""
@@ -493,12 +493,12 @@ def draw_slide(view) -> None:
                                    points=incidents if kind == "points" else None,
                                    cells=incidents if kind == "cells" else None, view=maps.VIEW_EUROPE,
                                    style="dark")
-        st.pydeck_chart(deck, height=620, key=f"brief_map_{view.id}", alt="Map of routes and incidents")
-    else:
+        st.pydeck_chart(deck, height=520, key=f"brief_map_{view.id}", alt="Map of routes and incidents")
+        st.caption(plain(s.source))
+    else:  # the figure carries its own source line
         fig = s.figure
-        fig.update_layout(height=620, font={"size": 22})
-        st.plotly_chart(fig, key=f"brief_fig_{view.id}")
-    st.caption(plain(s.source))
+        fig.update_layout(height=520, font={"size": 22})
+        chart(fig, key=f"brief_fig_{view.id}")
 
 
 # -- data exports (download_buttons) ------------------------------------------------------------
@@ -529,3 +529,9 @@ def _export_bytes(ext: str, df: pd.DataFrame, **meta) -> tuple[bytes, datetime]:
 
 
 # -- end of data exports --------------------------------------------------------------------------
+
+
+def chart(fig, key: str) -> None:
+    """A plotly figure as built (our fonts and colours, not Streamlit's theme); PNG export offline."""
+    st.plotly_chart(fig, key=key, theme=None, config={
+        "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"tideline-{key}"}})

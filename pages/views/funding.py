@@ -20,10 +20,10 @@ else:
     chosen = funding[funding["programme"] == programme]
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(charts.make_funding_figure(chosen, ui.source_line(state, "funding")), key="funding_years")
+        ui.chart(charts.make_funding_figure(chosen, ui.source_line(state, "funding")), key="funding_years")
     with right:
         burn = queries.funding_burnup(con, programme)
-        st.plotly_chart(charts.make_burnup_figure(
+        ui.chart(charts.make_burnup_figure(
             burn, ui.source_line(state, "funding"), f"{programme}: cumulative spend against plan (£ million)"),
             key="funding_burnup")
     with st.expander("Allocation and spend by funding line and financial year (table)"):
@@ -38,19 +38,19 @@ if staff.empty:
 else:
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(charts.make_staffing_figure(staff, ui.source_line(state, "staffing")), key="staff_series")
+        ui.chart(charts.make_staffing_figure(staff, ui.source_line(state, "staffing")), key="staff_series")
     with right:
         units = queries.staffing_by_unit(con, state.end)
         if units.empty:
             ui.empty_state("No staff in post reported by the end of the period", "move the period later")
         else:
-            st.plotly_chart(charts.make_staffing_units_figure(
+            ui.chart(charts.make_staffing_units_figure(
                 units, ui.source_line(state, "staffing"), fmt.as_of(units["month"].iloc[0])), key="staff_units")
 
 st.subheader("Spend next to outcomes")
 outcomes = ui.cached(queries.spend_and_outcomes, state)
 if outcomes["spent_gbp"].notna().any() or outcomes["networks_disrupted"].sum() > 0:
-    st.plotly_chart(charts.make_spend_outcomes_figure(
+    ui.chart(charts.make_spend_outcomes_figure(
         outcomes, ui.source_line(state, "funding", "outcomes: operations and preventions in the same filters")),
         key="spend_outcomes")
 else:

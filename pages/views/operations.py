@@ -82,8 +82,8 @@ else:
 
 left, right = st.columns(2, gap="large")
 with left:
-    st.plotly_chart(charts.make_timeline_figure(shown, ui.source_line(state, "operations", "60 most recent"),
+    ui.chart(charts.make_timeline_figure(shown, ui.source_line(state, "operations", "60 most recent"),
                                                 pd.Timestamp(state.end)), key="operations_timeline")
 with right:
-    st.plotly_chart(charts.make_outcomes_by_region_figure(shown, ui.source_line(state, "operations")),
+    ui.chart(charts.make_outcomes_by_region_figure(shown, ui.source_line(state, "operations")),
                     key="operations_outcomes")

@@ -20,7 +20,7 @@ trend_col, routes_col = st.columns([3, 2], gap="large")
 with trend_col:
     trend = ui.cached(queries.weekly_trend, state)
     if trend["people"].notna().any():
-        st.plotly_chart(charts.make_weekly_trend_figure(trend, ui.source_line(state, "crossings_daily")),
+        ui.chart(charts.make_weekly_trend_figure(trend, ui.source_line(state, "crossings_daily")),
                         key="overview_trend")
     else:
         ui.empty_state("No Channel arrivals recorded for these filters",
@@ -28,7 +28,7 @@ with trend_col:
 with routes_col:
     routes = ui.cached(queries.by_route, state)
     if routes["detections"].sum() > 0:
-        st.plotly_chart(charts.make_routes_figure(
+        ui.chart(charts.make_routes_figure(
             routes, "detections", "detections", ui.source_line(state, "route_flows", "detections, not people"),
             "Routes ranked by detections in the period (detections)"), key="overview_routes")
     else:
