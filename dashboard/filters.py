@@ -237,6 +237,8 @@ def _shift_year(d: date, years: int) -> date:
 
 
 def _parse_period(raw: list[str]) -> tuple[date, date] | str:
+    if len(raw) == 1:  # one day (the URL drops a repeated identical value)
+        raw = raw * 2
     if len(raw) != 2:
         return f"expected two dates (start and end), got {len(raw)}"
     out = []

@@ -116,14 +116,16 @@ def sidebar_filters() -> FilterState:
             "Period", value=(start, end), min_value=date(2000, 1, 1), max_value=date(2100, 12, 31),
             key="period", bind="query-params", format="DD/MM/YYYY",
             help=f"Default: the latest 12 full months of data ({fmt.as_of(start)} – {fmt.as_of(end)}).")
-        if not isinstance(period, tuple | list) or len(period) != 2:
-            st.caption("Pick an end date to complete the period; until then the default period is used.")
+        if isinstance(period, tuple | list) and len(period) == 1:  # a one-day period, or a range half picked
+            period = (period[0], period[0])
+        elif not isinstance(period, tuple | list) or len(period) != 2:
             period = (start, end)
         region = st.multiselect("Region", opts.regions, key="region", bind="query-params",
                                 placeholder="All regions")
         route = st.multiselect("Route", opts.routes, key="route", bind="query-params", placeholder="All routes")
+        # No format_func: a bound widget writes its labels to the URL, and the URL must hold values.
         types = st.multiselect("Incident type", opts.types, key="type", bind="query-params",
-                               placeholder="All incident types", format_func=str.capitalize)
+                               placeholder="All incident types")
     state = FilterState(period=(period[0], period[1]), region=tuple(region), route=tuple(route),
                         type=tuple(types), version=version_id)
     st.session_state[STATE_KEY] = state

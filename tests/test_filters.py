@@ -29,7 +29,7 @@ def test_round_trip_through_query_params():
 
 
 @pytest.mark.parametrize(("params", "fragment"), [
-    ({"period": ["2025-01-01"]}, "expected two dates"),
+    ({"period": ["2025-01-01", "2025-01-02", "2025-01-03"]}, "expected two dates"),
     ({"period": ["2025-13-01", "2025-02-01"]}, "is not a date"),
     ({"period": ["1066-10-14", "2025-02-01"]}, "outside"),
     ({"region": ["Atlantis"]}, "unknown region ignored: 'Atlantis'"),
@@ -53,6 +53,11 @@ def test_good_values_survive_next_to_bad_ones():
         {"route": ["English Channel", "Nowhere", "English Channel"], "version": ["2"]}, OPTS)
     assert state.route == ("English Channel",) and state.version == 2
     assert notices == ["unknown route ignored: 'Nowhere'"]
+
+
+def test_one_date_is_a_one_day_period():
+    state, notices = FilterState.from_query_params({"period": ["2025-03-04"]}, OPTS)
+    assert state.period == (date(2025, 3, 4), date(2025, 3, 4)) and notices == []
 
 
 def test_reversed_period_is_swapped_with_notice():
