@@ -175,26 +175,15 @@ def source_line(state: FilterState, table: str, extra: str = "") -> str:
 def sources_caption(state: FilterState, items: dict[str, str]) -> str:
     """One source line for figures from several tables, each source named once:
     'Source: X · as of 31 Oct 2026 (arrivals); 25 Oct 2026 (preventions)'."""
-    synthetic, as_of = version_facts(state.version)
-    dates = as_of.set_index("table")["as_of"]
-    groups: dict[str, dict[str, list[str]]] = {}
-    for table, what in items.items():
-        src = ("Synthetic demo data (Tideline), not real figures" if synthetic
-               else _sources_of(str(data_dir_from_env()), state.version, table))
-        groups.setdefault(src, {}).setdefault(fmt.as_of(dates.get(table)), []).append(what)
-    parts = []
-    for src, by_day in groups.items():
-        days = "; ".join(day + (f" ({', '.join(w for w in whats if w)})" if any(whats) else "")
-                         for day, whats in by_day.items())
-        parts.append(f"Source: {src} · as of {days}")
-    return " · ".join(parts)
+    return _sources_caption(str(data_dir_from_env()), state.version, tuple(items.items()))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _sources_of(data_dir: str, version_id: int, table: str) -> str:
-    df = queries.sources(_connection(data_dir, version_id))
-    names = df.loc[df["table"] == table, "source"].tolist()
-    return "; ".join(names) or "no data"
+@st.cache_data(max_entries=256, show_spinner=False)
+def _sources_caption(data_dir: str, version_id: int, items: tuple[tuple[str, str], ...]) -> str:
+    from .briefing import source_text
+
+    synthetic, _ = _version_facts(data_dir, version_id)
+    return source_text(_connection(data_dir, version_id), synthetic, dict(items))
 
 
 def empty_state(what: str, hint: str) -> None:
