@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 # URL keys, which are also the widget keys and the field names below.
@@ -107,7 +107,7 @@ class FilterState:
             return [raw] if isinstance(raw, str) else [str(v) for v in raw]
 
         period = default.period
-        raw_period = values("period")
+        raw_period = [v for v in values("period") if v != ""]  # an empty value clears the picker
         if raw_period:
             parsed = _parse_period(raw_period)
             if isinstance(parsed, str):
@@ -138,9 +138,9 @@ class FilterState:
         version = options.current_version
         raw_version = values("version")
         if raw_version:
-            v = raw_version[-1].strip()
-            if v.isdigit() and len(v) < 10 and int(v) in options.versions:
-                version = int(v)
+            v = raw_version[-1]
+            if small_int(v) in options.versions:
+                version = small_int(v)
             else:
                 notices.append(
                     f"data version {_show([v])} not found: showing the current version ({options.current_version})"
@@ -236,16 +236,28 @@ def _shift_year(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
+def small_int(text: str) -> int | None:
+    """A plain non-negative integer as written in a URL ('12'), else None: no signs, spaces, leading
+    zeros, non-ASCII digits ('²', '１') or huge values (int() refuses > 4,300 digits)."""
+    if text.isascii() and text.isdigit() and len(text) <= 9 and text == str(int(text)):
+        return int(text)
+    return None
+
+
 def _parse_period(raw: list[str]) -> tuple[date, date] | str:
-    if len(raw) == 1:  # one day (the URL drops a repeated identical value)
+    raw = list(dict.fromkeys(raw))  # as the date picker reads the URL: repeated values count once
+    if len(raw) == 1:  # one day
         raw = raw * 2
-    if len(raw) != 2:
+    if len(raw) != 2:  # the date picker drops these too
         return f"expected two dates (start and end), got {len(raw)}"
     out = []
     for text in raw:
         try:
-            d = date.fromisoformat(text.strip())
+            # Exactly what the date picker accepts: Y-M-D with dashes, nothing around it.
+            d = datetime.strptime(text, "%Y-%m-%d").date() if text.strip() == text else None
         except ValueError:
+            d = None
+        if d is None:
             return f"{_show([text])} is not a date in the form YYYY-MM-DD"
         if not EARLIEST <= d <= LATEST:
             return f"{d.isoformat()} is outside {EARLIEST.year}–{LATEST.year}"

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from . import fmt, queries
-from .filters import FilterOptions, FilterState
+from .filters import FilterOptions, FilterState, small_int
 from .store import Store, Version, data_dir_from_env
 
 STATE_KEY = "_tideline_state"
@@ -95,15 +95,13 @@ def sidebar_filters() -> FilterState:
     current = ids[-1]
     if NOTICES_KEY not in st.session_state:
         raw = _raw_query_params()
-        pinned = raw.get("version", [])
-        pinned_id = int(pinned[-1]) if pinned and pinned[-1].isdigit() and int(pinned[-1]) in ids else current
+        pinned = small_int(raw.get("version", [""])[-1])
+        pinned_id = pinned if pinned in ids else current
         opts = filter_options(pinned_id, ids, current)
-        parsed, notices = FilterState.from_query_params(raw, opts)
+        _, notices = FilterState.from_query_params(raw, opts)
         st.session_state[NOTICES_KEY] = notices
         # Values the widgets cannot take from the URL (e.g. a reversed period) are set through
         # session state, before the widgets exist.
-        if any(n.startswith("period") and "swapped" in n for n in notices):
-            st.session_state["period"] = parsed.period
     with st.sidebar:
         st.header("Filters")
         version_id = st.selectbox(
@@ -120,6 +118,7 @@ def sidebar_filters() -> FilterState:
             period = (period[0], period[0])
         elif not isinstance(period, tuple | list) or len(period) != 2:
             period = (start, end)
+        period = tuple(sorted(period))  # a reversed link: the notice says the dates were swapped
         region = st.multiselect("Region", opts.regions, key="region", bind="query-params",
                                 placeholder="All regions")
         route = st.multiselect("Route", opts.routes, key="route", bind="query-params", placeholder="All routes")
@@ -431,10 +430,13 @@ def present(views: list) -> None:
 
     st.html(BRIEFING_CSS)
     n = len(views)
-    raw = st.query_params.get("slide", "1")
-    index = (int(raw) - 1) % n if raw.isdigit() and int(raw) >= 1 else 0
-    raw_auto = st.query_params.get("auto", "")
-    auto = min(max(int(raw_auto), 5), 600) if raw_auto.isdigit() and int(raw_auto) > 0 else None
+    raw, raw_auto = st.query_params.get("slide", "1"), st.query_params.get("auto", "")
+    slide_no, auto = small_int(raw), small_int(raw_auto)
+    if not slide_no or slide_no > n or (raw_auto and not auto):
+        st.warning(f"Link parameter ignored — slide must be 1 to {n} and auto a number of seconds "
+                   f"(got slide={plain(raw[:20])}, auto={plain(raw_auto[:20])})", icon="⚠️")
+    index = slide_no - 1 if slide_no and slide_no <= n else 0
+    auto = min(max(auto, 5), 600) if auto else None
 
     def go(to: int) -> None:
         st.query_params["slide"] = str(to % n + 1)

@@ -29,7 +29,9 @@ def test_round_trip_through_query_params():
 
 
 @pytest.mark.parametrize(("params", "fragment"), [
-    ({"period": ["2025-01-01", "2025-01-02", "2025-01-03"]}, "expected two dates"),
+    ({"period": ["20250101", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
+    ({"period": ["2025-01-01 ", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
+    ({"period": ["2025-W01-1", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
     ({"period": ["2025-13-01", "2025-02-01"]}, "is not a date"),
     ({"period": ["1066-10-14", "2025-02-01"]}, "outside"),
     ({"region": ["Atlantis"]}, "unknown region ignored: 'Atlantis'"),
@@ -37,6 +39,9 @@ def test_round_trip_through_query_params():
     ({"type": ["shipwreck"]}, "unknown incident type ignored"),
     ({"version": ["99"]}, "data version '99' not found"),
     ({"version": ["abc"]}, "data version 'abc' not found"),
+    ({"version": ["01"]}, "data version '01' not found"),
+    ({"version": ["²"]}, "data version '²' not found"),
+    ({"version": ["9" * 5000]}, "data version '999"),
     ({"colour": ["red"]}, "unknown parameter(s) not used for filtering: 'colour'"),
 ])
 def test_junk_is_dropped_with_a_notice(params, fragment):
@@ -53,6 +58,16 @@ def test_good_values_survive_next_to_bad_ones():
         {"route": ["English Channel", "Nowhere", "English Channel"], "version": ["2"]}, OPTS)
     assert state.route == ("English Channel",) and state.version == 2
     assert notices == ["unknown route ignored: 'Nowhere'"]
+
+
+def test_like_the_date_picker_more_than_two_dates_are_ignored():
+    state, notices = FilterState.from_query_params(
+        {"period": ["2025-1-1", "2025-03-01", "2025-04-01", "2025-05-01"]}, OPTS)
+    assert state.period == FilterState.default(OPTS).period
+    assert notices == ["period '2025-1-1', '2025-03-01', '2025-04-01', '2025-05-01' ignored: "
+                       "expected two dates (start and end), got 4"]
+    state, _ = FilterState.from_query_params({"period": ["2025-1-1", "2025-1-1", "2025-03-01", "2025-03-01"]}, OPTS)
+    assert state.period == (date(2025, 1, 1), date(2025, 3, 1))  # unpadded, as the picker reads it
 
 
 def test_one_date_is_a_one_day_period():

@@ -69,10 +69,10 @@ def map_view() -> None:
         layer.auto_highlight = False
     event = st.pydeck_chart(deck, height=640, key="map_deck", on_select="rerun", selection_mode="single-object",
                             alt="Map of smuggling routes and incidents; the same data is in the table below.")
-    st.caption(ui.source_line(view_state, "incidents", "IOM counts are minimum estimates")
-               + (f" · {_n(len(incidents), 'incident')} shown as points" if kind == "points"
-                  else f" · {_n(int(incidents['incidents'].sum()), 'incident')} aggregated into "
-                       f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°"))
+    st.caption(ui.plain(ui.source_line(view_state, "incidents", "IOM counts are minimum estimates")
+                        + (f" · {_n(len(incidents), 'incident')} shown as points" if kind == "points"
+                           else f" · {_n(int(incidents['incidents'].sum()), 'incident')} aggregated into "
+                                f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°")))
     # Details right under the map, where the click was; the legend follows.
     details(event, incidents if kind == "points" else None)
     legend(kind, incidents)

@@ -32,8 +32,8 @@ if agency:
 if text.strip():
     haystack = shown[["name", "description", "partners", "operation_id"]].fillna("").agg(" ".join, axis=1)
     shown = shown[haystack.str.contains(text.strip(), case=False, regex=False)]
-st.caption(f"{len(shown):,} of {len(ops):,} operations active in the period · "
-           + ui.source_line(state, "operations", "select a row for details"))
+st.caption(ui.plain(f"{len(shown):,} of {len(ops):,} operations active in the period · "
+                    + ui.source_line(state, "operations", "select a row for details")))
 
 # A selection is a row position in the table as it was drawn: once a filter changes the rows, it would
 # point at another operation (or past the end). A new key per filter combination starts with none.
@@ -73,8 +73,8 @@ if rows:
                                        view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6})
             st.pydeck_chart(deck, height=360, key="operations_map",
                             alt=f"Map of the operation's area with {len(nearby)} incidents nearby.")
-            st.caption(f"{len(nearby):,} incidents within 1.5° of the operation's focus during the operation "
-                       "and the period · " + ui.source_line(state, "incidents"))
+            st.caption(ui.plain(f"{len(nearby):,} incidents within 1.5° of the operation's focus during the "
+                                "operation and the period · " + ui.source_line(state, "incidents")))
         if len(nearby):
             st.dataframe(nearby, hide_index=True, width="stretch", height=240)
 else:

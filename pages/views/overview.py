@@ -13,7 +13,7 @@ kpi_sources = ui.sources_caption(state, {
     "crossings_daily": "arrivals and boats: English Channel", "preventions_weekly": "preventions: French-reported",
     "incidents": "dead and missing: minimum estimates", "operations": "",
     "funding": "BSC spend and staffing are national, not filtered by region", "staffing": ""})
-st.caption(kpi_sources)
+st.caption(ui.plain(kpi_sources))
 ui.download_buttons(kpis, "overview-kpis", state, kpi_sources, key="overview_export")
 
 trend_col, routes_col = st.columns([3, 2], gap="large")
@@ -41,5 +41,6 @@ deck = maps.build_map_deck(routes=flows, points=incidents if kind == "points" el
                            cells=incidents if kind == "cells" else None, view=maps.VIEW_OVERVIEW)
 st.pydeck_chart(deck, height=420, key="overview_map",
                 alt="Map of routes (width by flow) and incidents in the period; details on the Map page.")
-st.caption(ui.source_line(state, "incidents", f"{'aggregated cells' if kind == 'cells' else 'one dot per incident'}"
-                          "; open the Map page for layers, details and a table"))
+shown_as = "aggregated cells" if kind == "cells" else "one dot per incident"
+st.caption(ui.plain(ui.source_line(state, "incidents",
+                                   f"{shown_as}; open the Map page for layers, details and a table")))
