@@ -262,7 +262,7 @@ def route_layer(routes: pd.DataFrame, style: str = "light") -> pdk.Layer:
         cap_rounded=True,
         joint_rounded=True,
         pickable=True,
-        auto_highlight=True,
+        auto_highlight=False,  # deck.gl drops clicks that land while a hover highlight re-renders
     )
 
 
@@ -339,7 +339,7 @@ def incident_point_layer(points: pd.DataFrame, style: str = "light") -> pdk.Laye
         stroked=True,
         filled=True,
         pickable=True,
-        auto_highlight=True,
+        auto_highlight=False,  # deck.gl drops clicks that land while a hover highlight re-renders
     )
 
 
@@ -383,7 +383,7 @@ def incident_cell_layer(cells: pd.DataFrame, style: str = "light") -> pdk.Layer:
         stroked=True,
         filled=True,
         pickable=True,
-        auto_highlight=True,
+        auto_highlight=False,  # deck.gl drops clicks that land while a hover highlight re-renders
     )
 
 

@@ -35,13 +35,14 @@ class Rejection:
     reason: str
     sheet: str | None = None
     value: str | None = None
+    unit: str | None = None  # what `row` counts when not a line or sheet row: "record" (Parquet), "feature"
 
     def where(self) -> str:
         parts = [self.file]
         if self.sheet:
             parts.append(f"sheet {self.sheet}")
         if self.row is not None:
-            parts.append(f"{'row' if self.sheet else 'line'} {self.row}")
+            parts.append(f"{self.unit or ('row' if self.sheet else 'line')} {self.row}")
         if self.column:
             parts.append(f"column {self.column!r}")
         return ", ".join(parts)

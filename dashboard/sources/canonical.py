@@ -61,21 +61,6 @@ TOTALS = {
 }
 
 
-@dataclass(frozen=True)
-class RecordRejection(Rejection):
-    """A rejected Parquet record or GeoJSON feature: where() says 'record N' / 'feature N', not 'line N'."""
-
-    unit: str = "record"
-
-    def where(self) -> str:
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(f"{self.unit} {self.row}")
-        if self.column:
-            parts.append(f"column {self.column!r}")
-        return ", ".join(parts)
-
-
 @dataclass
 class _File:
     """A file's columns (lower case) and records as (row number, {column: raw value})."""
@@ -141,11 +126,9 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
             rows.append(_row(table, spec, record))
         except _BadCell as bad:
             value = None if bad.value is None else str(bad.value)[:80]
-            if data.unit in ("record", "feature"):
-                rejected.append(RecordRejection(path.name, number, bad.column, bad.reason, value=value,
-                                                unit=data.unit))
-            else:
-                rejected.append(Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value))
+            unit = data.unit if data.unit in ("record", "feature") else None
+            rejected.append(Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value,
+                                      unit=unit))
 
     out = _frame(spec, rows)
     notes = []

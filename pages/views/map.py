@@ -63,10 +63,6 @@ def map_view() -> None:
         points=incidents if show_incidents and kind == "points" else None,
         cells=incidents if show_incidents and kind == "cells" else None,
         view=maps.VIEW_EUROPE, style=style)
-    # deck.gl drops a click that comes while a hover highlight is re-rendering, i.e. most quick clicks
-    # on a dot: no hover highlight on this clickable map (the selection marks the clicked dot).
-    for layer in deck.layers:
-        layer.auto_highlight = False
     event = st.pydeck_chart(deck, height=640, key="map_deck", on_select="rerun", selection_mode="single-object",
                             alt="Map of smuggling routes and incidents; the same data is in the table below.")
     st.caption(ui.plain(ui.source_line(view_state, "incidents", "IOM counts are minimum estimates")
