@@ -16,6 +16,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="sidebar")
+ui.accessibility_css()
 ui.marking()
 if page.url_path == "briefing":  # the big screen: no filters, its views carry their own
     page.run()

@@ -7,7 +7,6 @@ with the classification marking at the top and bottom of every page.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import dataclass
@@ -150,7 +149,7 @@ def source_text(con: duckdb.DuckDBPyConnection, synthetic: bool, tables: dict[st
 def empty_figure(title: str, message: str, source: str) -> go.Figure:
     """A titled, sourced figure that says there is nothing to draw."""
     fig = go.Figure()
-    fig.add_annotation(text=html.escape(message, quote=False), x=0.5, y=0.5, xref="paper", yref="paper",
+    fig.add_annotation(text=fmt.esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font={"size": charts.FONT + 3, "color": "#444444"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -179,7 +178,7 @@ def _data_figure(con: duckdb.DuckDBPyConnection, state: FilterState, synthetic: 
 
 
 def _esc_list(values: pd.Series) -> list[str]:
-    return [html.escape(str(v), quote=False) for v in values]
+    return [fmt.esc(v) for v in values]
 
 
 # -- the offline map ------------------------------------------------------------------------------
@@ -234,8 +233,8 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
         xs, ys = [float(p[0]) for p in path], [float(p[1]) for p in path]
         # sqrt: width reads as magnitude without the largest route swamping the rest (as on the Map page).
         width = 3.0 + 11.0 * math.sqrt(flow / top) if top > 0 and flow > 0 else 2.0
-        name = html.escape(str(r["route"]), quote=False)
-        tip = f"<b>{name}</b><br>{html.escape(str(r['region']), quote=False)}<br>" + (
+        name = fmt.esc(r["route"])
+        tip = f"<b>{name}</b><br>{fmt.esc(r['region'])}<br>" + (
             f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period")
         fig.add_scatter(x=xs, y=ys, mode="lines", line={"color": "#1e1e1e", "width": width + 2.5},
                         hoverinfo="skip", showlegend=False)  # dark casing lifts light hues off the land
@@ -273,13 +272,13 @@ def _add_points(fig: go.Figure, points: pd.DataFrame) -> None:
         d = points[points["incident_type"] == t]
         people = pd.to_numeric(d["people"], errors="coerce").fillna(0)
         tips = [
-            "<br>".join(html.escape(str(x), quote=False) for x in (
+            "<br>".join(fmt.esc(x) for x in (
                 f"{str(t).capitalize()} · {fmt.as_of(pd.Timestamp(r['date']))}", r["location"], r["route"],
                 f"People: {fmt.number(r['people'])} · dead: {fmt.number(r['dead'])} · "
                 f"missing: {fmt.number(r['missing'])}") if not fmt.is_missing(x))
             for _, r in d.iterrows()]
         fig.add_scatter(x=d["lon"].round(3), y=d["lat"].round(3), mode="markers",
-                        name=html.escape(str(t).capitalize(), quote=False), legendgroup="incidents",
+                        name=fmt.esc(str(t).capitalize()), legendgroup="incidents",
                         legendgrouptitle_text="Incidents (size by people)",
                         marker={"symbol": MARKER_SYMBOLS.get(t, "circle-open"),
                                 "color": maps.to_hex(maps.TYPE_COLOURS.get(t, maps.UNKNOWN_COLOUR)),
@@ -318,7 +317,7 @@ def kpi_text(key: str, value: object) -> str:
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return fmt.esc(text, quote=True)
 
 
 def _utc(moment: datetime) -> str:

@@ -4,10 +4,10 @@ differ by dash, marker or text as well as colour (Okabe–Ito), so none relies o
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
+
+from . import fmt
 
 # Okabe–Ito colour-blind-safe palette.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -21,7 +21,7 @@ FONT = 17
 def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
             yaxis: str | None = None, xaxis: str | None = None) -> go.Figure:
     fig.update_layout(
-        title={"text": html.escape(title, quote=False), "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
+        title={"text": fmt.esc(title), "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
         height=height, font={"size": FONT, "family": "Source Sans Pro, Arial, sans-serif"},
         margin={"l": 70, "r": 30, "t": 70, "b": 110}, template="plotly_white", colorway=PALETTE,
         showlegend=legend, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
@@ -39,7 +39,17 @@ def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, le
 
 def _esc(values: pd.Series) -> pd.Series:
     """Data-derived labels as plain text: plotly would read tags in tick and hover labels."""
-    return values.astype(str).map(lambda v: html.escape(v, quote=False))
+    return values.astype(str).map(fmt.esc)
+
+
+def _short_ticks(fig: go.Figure, axis: str, raw: pd.Series) -> None:
+    """Long data-derived category labels are cut on the axis, so they cannot squeeze the plot; the
+    hover keeps the full text. Tick values stay the full labels, so two long names never merge."""
+    values = list(dict.fromkeys(raw.astype(str)))
+    if any(len(fmt.text(v)) > fmt.LABEL_MAX for v in values):
+        update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+        update(tickmode="array", tickvals=[fmt.esc(v) for v in values],
+               ticktext=[fmt.esc(fmt.short(v)) for v in values])
 
 
 def wrap(text: str, width: int = 70) -> str:
@@ -48,7 +58,7 @@ def wrap(text: str, width: int = 70) -> str:
     Plotly reads annotation text as a small HTML subset: the text (which may come from data) is
     escaped first, so only the line breaks added here are markup."""
     lines, line = [], ""
-    for part in html.escape(text, quote=False).split(" · "):
+    for part in fmt.esc(text).split(" · "):
         candidate = f"{line} · {part}" if line else part
         if line and len(candidate) > width:
             lines.append(line)
@@ -78,6 +88,7 @@ def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, ti
         hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>"))
     top = float(d[value].max()) if len(d) else 1.0
     fig.update_xaxes(title_text=label.capitalize(), tickformat=",", range=[0, top * 1.18])  # room for labels
+    _short_ticks(fig, "y", d["route"])
     return _layout(fig, title, source, legend=False, height=max(HEIGHT, 70 + 48 * len(d)))
 
 
@@ -113,12 +124,12 @@ def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
     fig = go.Figure()
     symbols = ["circle", "square", "diamond", "triangle-up"]
     for i, (org_raw, g) in enumerate(df.groupby("organisation", sort=True)):
-        org = html.escape(str(org_raw), quote=False)
+        org, org_short = fmt.esc(org_raw), fmt.esc(fmt.short(org_raw))
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_scatter(x=g["month"], y=g["planned"], name=f"{org} planned", mode="lines",
+        fig.add_scatter(x=g["month"], y=g["planned"], name=f"{org_short} planned", mode="lines",
                         line={"color": colour, "width": 3, "dash": "dash"},
                         hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} planned<extra></extra>")
-        fig.add_scatter(x=g["month"], y=g["in_post"], name=f"{org} in post", mode="lines+markers",
+        fig.add_scatter(x=g["month"], y=g["in_post"], name=f"{org_short} in post", mode="lines+markers",
                         line={"color": colour, "width": 4}, marker={"symbol": symbols[i % 4], "size": 7},
                         hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} in post<extra></extra>")
     return _layout(fig, "Staff planned and in post (headcount)", source, yaxis="Headcount")
@@ -126,8 +137,8 @@ def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
 
 def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.Figure:
     """Planned vs in post per unit at one month (horizontal grouped bars, values written)."""
-    d = df.assign(label=_esc(df["organisation"] + " · " + df["unit"])).sort_values(["organisation", "unit"],
-                                                                              ascending=False)
+    d = df.assign(raw=df["organisation"] + " · " + df["unit"]).sort_values(["organisation", "unit"], ascending=False)
+    d = d.assign(label=_esc(d["raw"]))
     fig = go.Figure()
     fig.add_bar(y=d["label"], x=d["planned"], name="Planned", orientation="h", marker_color=SKY,
                 text=[f"{v:,.0f}" for v in d["planned"]], textposition="outside", cliponaxis=False)
@@ -135,6 +146,7 @@ def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.
                 marker_pattern_shape="/", text=[f"{v:,.0f}" for v in d["in_post"]], textposition="outside",
                 cliponaxis=False)
     fig.update_layout(barmode="group")
+    _short_ticks(fig, "y", d["raw"])
     return _layout(fig, f"Headcount by unit at {as_of} (staff)", source, xaxis="Headcount",
                    height=max(HEIGHT, 100 + 60 * len(d)))
 
@@ -160,6 +172,7 @@ def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
 def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp) -> go.Figure:
     """Operations as start–end bars (active ones run to the period end), labelled by status."""
     d = df.sort_values("start_date", ascending=False).head(60)
+    raw_names = d["name"]
     d = d.assign(name=_esc(d["name"]), lead_agency=_esc(d["lead_agency"]))
     end = pd.to_datetime(d["end_date"]).fillna(period_end)
     start = pd.to_datetime(d["start_date"])
@@ -176,6 +189,7 @@ def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp
                                   "<extra>" + status + "</extra>")
     fig.update_xaxes(type="date")
     fig.update_yaxes(categoryorder="array", categoryarray=list(d["name"])[::-1])
+    _short_ticks(fig, "y", raw_names)
     return _layout(fig, "Operations timeline (start to end)", source, height=max(HEIGHT, 120 + 22 * len(d)))
 
 
@@ -190,4 +204,5 @@ def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
         fig.add_bar(x=_esc(g["region"]), y=g[col], name=label, marker_color=colour, marker_pattern_shape=pattern,
                     text=[f"{v:,.0f}" for v in g[col]], textposition="outside")
     fig.update_layout(barmode="group")
+    _short_ticks(fig, "x", g["region"])
     return _layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")

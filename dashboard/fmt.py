@@ -1,7 +1,8 @@
-"""UK-style number, money and change formatting (pure)."""
+"""UK-style number, money and change formatting, and data-derived text made safe to show (pure)."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import pandas as pd
@@ -65,3 +66,27 @@ def as_of(d: object) -> str:
     if hasattr(d, "date") and callable(d.date):
         d = d.date()
     return format_date(d)  # type: ignore[arg-type]
+
+
+# Explicit bidi embeddings, overrides and isolates (the "Trojan Source" characters, CVE-2021-42574)
+# reorder everything after them: in a location or name they can make "exe.txt" read "txt.exe".
+# Right-to-left names never need them (the Unicode bidi algorithm orders them), so they are dropped
+# from everything shown. Zero-width joiners stay: Persian and Indic spellings need them.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+LABEL_MAX = 36  # characters of a data-derived label on a chart axis or legend
+
+
+def text(value: object) -> str:
+    """Data-derived text for display: a string without bidi controls."""
+    return str(value).translate(BIDI_CONTROLS)
+
+
+def esc(value: object, quote: bool = False) -> str:
+    """Data-derived text for an HTML context (plotly labels, the briefing pack)."""
+    return html.escape(text(value), quote=quote)
+
+
+def short(value: object, limit: int = LABEL_MAX) -> str:
+    """At most ``limit`` characters, cut with an ellipsis: labels that cannot squeeze a chart."""
+    t = text(value)
+    return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"

@@ -22,6 +22,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 from pydeck.types import String
 
+from dashboard import fmt
 from dashboard.schema import INCIDENT_TYPES, ROUTES
 
 BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basemap.geojson"
@@ -29,6 +30,24 @@ BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basem
 VIEW_EUROPE = dict(lat=39, lon=6, zoom=3.3)  # Dakar to the Baltic on a 1920 px screen
 VIEW_CHANNEL = dict(lat=50.9, lon=1.5, zoom=8)
 VIEW_OVERVIEW = dict(lat=41, lon=4, zoom=2.8)  # the whole theatre in a short (420 px) map
+MIN_ZOOM, MAX_ZOOM = 1.5, 11
+# The map page's "Focus" choices: with the zoom buttons, the way round the map without dragging.
+FOCUS_VIEWS = {
+    "Europe & Mediterranean": VIEW_EUROPE,
+    "English Channel": dict(lat=50.9, lon=1.5, zoom=7.5),
+    "Central Mediterranean": dict(lat=35.0, lon=14.0, zoom=5.3),
+    "Eastern Mediterranean": dict(lat=37.5, lon=27.0, zoom=5.6),
+    "Western Mediterranean": dict(lat=36.5, lon=-3.0, zoom=5.6),
+    "Atlantic (Canary Islands)": dict(lat=24.5, lon=-15.5, zoom=4.6),
+    "Western Balkans": dict(lat=43.5, lon=19.5, zoom=5.6),
+    "Eastern Borders": dict(lat=53.0, lon=25.0, zoom=5.3),
+}
+ZOOM_STEP = 1.0  # one step doubles (or halves) the scale
+
+
+def zoomed(view: dict, steps: int) -> dict:
+    """The view ``steps`` zoom steps in (negative: out), kept within the map's zoom limits."""
+    return {**view, "zoom": round(min(max(view["zoom"] + steps * ZOOM_STEP, MIN_ZOOM), MAX_ZOOM), 2)}
 
 RGB = list[int]
 
@@ -192,8 +211,8 @@ def _count(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    """A display string; '' for missing values."""
-    return "" if _missing(value) else str(value)
+    """A display string (without bidi controls); '' for missing values."""
+    return "" if _missing(value) else fmt.text(value)
 
 
 def _uk_date(value: Any) -> str:
@@ -239,7 +258,7 @@ def _route_rows(routes: pd.DataFrame, style: str) -> list[dict]:
             # sqrt: width reads as magnitude without the largest route swamping the rest.
             "width_px": round(3.0 + 11.0 * math.sqrt(flow / top), 1) if flow > 0 else 2.5,
             "colour": route_colour(r["route"], style) + ([255] if flow > 0 else [170]),
-            "tip_title": r["route"],
+            "tip_title": _text(r["route"]),
             "tip_body": "\n".join(filter(None, [
                 " · ".join(filter(None, [_text(r.get("region")), f"{mode} route" if mode else ""])),
                 f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period",
@@ -404,13 +423,15 @@ def build_deck(
     tip = {
         "html": TOOLTIP_HTML,
         # pre-line turns the "\n" in tip_body into line breaks; values themselves stay escaped.
-        "style": {**s["tooltip"], "fontSize": "16px", "whiteSpace": "pre-line", "maxWidth": "380px"},
+        "style": {**s["tooltip"], "fontSize": "16px", "whiteSpace": "pre-line", "maxWidth": "380px",
+                  "overflowWrap": "anywhere"},  # a long unbroken value wraps inside the tooltip
     }
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="MapView", controller={"dragRotate": False}, clear=True, clear_color=s["sea"])],
         initial_view_state=pdk.ViewState(
-            latitude=view["lat"], longitude=view["lon"], zoom=view["zoom"], min_zoom=1.5, max_zoom=11
+            latitude=view["lat"], longitude=view["lon"], zoom=view["zoom"], min_zoom=MIN_ZOOM,
+            max_zoom=MAX_ZOOM
         ),
         # map_provider=None with pydeck's default map_style sentinel ("__MAP_STYLE__") is what makes
         # Streamlit draw no basemap: with map_style=None it falls back to Carto tiles from the web.

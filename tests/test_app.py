@@ -116,3 +116,34 @@ def test_partly_filled_stores_show_empty_states_not_errors(tmp_path, monkeypatch
     assert [t.value for t in at.title] == [PAGES[page]]
     if page in ("operations", "funding"):
         assert any("No " in i.value for i in at.info), [i.value for i in at.info]
+
+
+def _deck_view(at: AppTest) -> dict:
+    import json
+
+    (deck,) = at.get("deck_gl_json_chart")
+    return json.loads(deck.proto.json)["initialViewState"]
+
+
+def test_map_focus_and_zoom_buttons_move_the_map_without_dragging(store):
+    from dashboard import maps
+
+    at = open_page("map", {"period": ["2025-01-01", "2025-01-31"]})
+    assert not at.exception
+    start = _deck_view(at)
+    assert (start["latitude"], start["longitude"], start["zoom"]) == (39, 6, 3.3)
+    at.button(key="map_zoom_in").click().run()
+    at.button(key="map_zoom_in").click().run()
+    view = _deck_view(at)
+    assert view["zoom"] == 5.3 and (view["latitude"], view["longitude"]) == (39, 6)
+    assert any("Zoom level 5.3" in c.value for c in at.caption)
+    at.button(key="map_zoom_out").click().run()
+    assert _deck_view(at)["zoom"] == 4.3
+    at.selectbox(key="map_focus").set_value("English Channel").run()
+    view = _deck_view(at)
+    assert (view["latitude"], view["longitude"], view["zoom"]) == (50.9, 1.5, 7.5)  # a new focus resets the zoom
+    for _ in range(4):  # 7.5 → 8.5 → 9.5 → 10.5 → 11 (the limit)
+        at.button(key="map_zoom_in").click().run()
+    assert _deck_view(at)["zoom"] == maps.MAX_ZOOM and at.button(key="map_zoom_in").disabled
+    assert not at.button(key="map_zoom_out").disabled
+    assert not at.exception

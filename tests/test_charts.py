@@ -80,3 +80,38 @@ def test_data_text_in_labels_is_escaped(con):
     assert labels and all(v == "&lt;img src=x onerror=alert(1)&gt;" for v in labels)
     fig = charts.make_burnup_figure(q.funding_burnup(con), SOURCE, "<b>Prog</b>: burn-up (£ million)")
     assert fig.layout.title.text.startswith("&lt;b&gt;Prog")
+
+
+RLO, PDF_, LRI, PDI = "\u202e", "\u202c", "\u2066", "\u2069"
+
+
+def test_bidi_controls_are_dropped_and_rtl_text_and_joiners_kept():
+    assert fmt.text(f"{RLO}exe.txt{PDF_} {LRI}x{PDI}") == "exe.txt x"
+    assert fmt.text("لندن · ‌می‌خواهم") == "لندن · ‌می‌خواهم"  # Arabic, Persian with ZWNJ: untouched
+    assert fmt.esc(f"<b>{RLO}x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert fmt.short("x" * 36) == "x" * 36 and fmt.short("x" * 37) == "x" * 35 + "…"
+    assert fmt.short(f"{RLO}{'y' * 40}") == "y" * 35 + "…"  # counted after the controls are gone
+
+
+def test_long_labels_are_cut_on_the_axis_but_kept_whole_in_the_data(con):
+    ops = q.operations(con, JAN)
+    long_a, long_b = "Operation " + "A" * 80 + " north", "Operation " + "A" * 80 + " south"
+    ops = ops.assign(name=[long_a, long_b, *ops["name"].iloc[2:]])
+    fig = charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31"))
+    axis = fig.layout.yaxis
+    assert len(axis.tickvals) == len(axis.ticktext) == len(set(axis.tickvals))  # the two long names stay apart
+    assert all(len(t) <= fmt.LABEL_MAX for t in axis.ticktext)
+    labels = {v for t in fig.data for v in t.y}
+    assert {long_a, long_b} <= labels  # the hover still says the whole name
+    short_only = charts.make_timeline_figure(q.operations(con, JAN), SOURCE, pd.Timestamp("2025-01-31"))
+    assert short_only.layout.yaxis.tickvals is None  # names that fit are left to plotly
+
+
+def test_rtl_overrides_do_not_reach_figures(con):
+    ops = q.operations(con, JAN).assign(name=f"Op {RLO}gnp.exe{PDF_}", lead_agency=f"{LRI}NCA{PDI}")
+    fig = charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31"))
+    shown = [v for t in fig.data for v in t.y] + [str(v) for t in fig.data for v in t.customdata.ravel()]
+    shown += [a.text for a in fig.layout.annotations] + [fig.layout.title.text]
+    controls = {chr(c) for c in fmt.BIDI_CONTROLS}
+    assert "Op gnp.exe" in shown
+    assert not [s for s in shown if controls & set(s)]

@@ -261,3 +261,13 @@ def test_module_does_not_import_streamlit():
     code = "import sys, dashboard.maps; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_tooltips_drop_bidi_controls_and_wrap_long_values():
+    frame = points_frame(3).assign(location="\u202egnp.exe\u202c Calais", route="\u2066English Channel\u2069")
+    rows = maps.incident_point_layer(frame).data
+    assert all(r["tip_body"].startswith("gnp.exe Calais\nEnglish Channel") for r in rows)
+    routes = ROUTES_FRAME.assign(route="\u202eEnglish Channel")
+    assert all(r["tip_title"] == "English Channel" for r in maps.route_layer(routes).data)
+    style = maps.build_map_deck(points=frame)._tooltip["style"]
+    assert style["maxWidth"] == "380px" and style["overflowWrap"] == "anywhere"

@@ -21,6 +21,28 @@ DETAIL_FIELDS = [
 ]
 
 
+def _zoom(step: int) -> None:
+    steps = st.session_state.get("map_zoom_steps", 0) + step
+    base = maps.FOCUS_VIEWS[st.session_state.get("map_focus", next(iter(maps.FOCUS_VIEWS)))]
+    if maps.zoomed(base, steps) != maps.zoomed(base, steps - step):  # not already at the limit
+        st.session_state["map_zoom_steps"] = steps
+
+
+def view_controls() -> dict:
+    """Focus and zoom buttons: the way round the map without dragging (the table below is the other)."""
+    c1, c2, c3, c4 = st.columns([2.2, 1, 1, 3.5], vertical_alignment="bottom")
+    focus = c1.selectbox("Focus", list(maps.FOCUS_VIEWS), key="map_focus",
+                         on_change=lambda: st.session_state.pop("map_zoom_steps", None))
+    view = maps.zoomed(maps.FOCUS_VIEWS[focus], st.session_state.get("map_zoom_steps", 0))
+    c2.button("Zoom out", icon=":material/zoom_out:", key="map_zoom_out", on_click=_zoom, args=(-1,),
+              disabled=view["zoom"] <= maps.MIN_ZOOM, width="stretch")
+    c3.button("Zoom in", icon=":material/zoom_in:", key="map_zoom_in", on_click=_zoom, args=(1,),
+              disabled=view["zoom"] >= maps.MAX_ZOOM, width="stretch")
+    c4.caption(f"Zoom level {view['zoom']:g}. On the map itself: drag or scroll, or focus it (Tab) and use the "
+               "arrow keys and + / −.")
+    return view
+
+
 def _play_started() -> None:
     # The click on Play reruns the whole script: the first step comes STEP_S later, not at once.
     st.session_state["_map_stepped_at"] = time.monotonic()
@@ -56,13 +78,14 @@ def map_view() -> None:
         month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
         view_state = replace(state, period=(max(month, state.start), min(month_end, state.end)))
         st.markdown(f"**Showing {format_period(view_state.start, view_state.end)}**")
+    view = view_controls()
     kind, incidents = ui.cached(queries.map_incidents, view_state, MAX_POINTS)
     routes = ui.cached(queries.routes_with_flows, view_state)
     deck = maps.build_map_deck(
         routes=routes if show_routes else None,
         points=incidents if show_incidents and kind == "points" else None,
         cells=incidents if show_incidents and kind == "cells" else None,
-        view=maps.VIEW_EUROPE, style=style)
+        view=view, style=style)
     event = st.pydeck_chart(deck, height=640, key="map_deck", on_select="rerun", selection_mode="single-object",
                             alt="Map of smuggling routes and incidents; the same data is in the table below.")
     st.caption(ui.plain(ui.source_line(view_state, "incidents", "IOM counts are minimum estimates")
