@@ -210,6 +210,14 @@ def _count(value: Any) -> str:
     return "n/a" if x is None else f"{x:,.0f}"
 
 
+TIP_MAX = 120  # characters of one data value in a tooltip; the details panel shows it whole
+
+
+def _tip(value: Any) -> str:
+    """A data value for a tooltip line: cut at TIP_MAX so one long value cannot fill the map."""
+    return fmt.short(_text(value), TIP_MAX)
+
+
 def _text(value: Any) -> str:
     """A display string (without bidi controls); '' for missing values."""
     return "" if _missing(value) else fmt.text(value)
@@ -258,9 +266,9 @@ def _route_rows(routes: pd.DataFrame, style: str) -> list[dict]:
             # sqrt: width reads as magnitude without the largest route swamping the rest.
             "width_px": round(3.0 + 11.0 * math.sqrt(flow / top), 1) if flow > 0 else 2.5,
             "colour": route_colour(r["route"], style) + ([255] if flow > 0 else [170]),
-            "tip_title": _text(r["route"]),
+            "tip_title": _tip(r["route"]),
             "tip_body": "\n".join(filter(None, [
-                " · ".join(filter(None, [_text(r.get("region")), f"{mode} route" if mode else ""])),
+                " · ".join(filter(None, [_tip(r.get("region")), f"{_tip(mode)} route" if mode else ""])),
                 f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period",
             ])),
         })
@@ -337,9 +345,9 @@ def incident_point_layer(points: pd.DataFrame, style: str = "light") -> pdk.Laye
             # A thicker ring marks deaths without relying on colour.
             "line_px": 2.5 if kind == "dead or missing" else 1.0,
             "colour": TYPE_COLOURS.get(kind, UNKNOWN_COLOUR) + [230],
-            "tip_title": " · ".join(filter(None, [kind.capitalize(), _uk_date(r.get("date"))])),
+            "tip_title": " · ".join(filter(None, [_tip(kind).capitalize(), _uk_date(r.get("date"))])),
             "tip_body": "\n".join(filter(None, [
-                _text(r.get("location")), _text(r.get("route")), " · ".join(counts),
+                _tip(r.get("location")), _tip(r.get("route")), " · ".join(counts),
             ])),
         })
     # Big points first so small ones stay visible; deaths last so they are never hidden.

@@ -307,6 +307,21 @@ class Store:
         return con
 
 
+# Text is stored without bidi embedding, override and isolate controls (U+202A–E, U+2066–9): they
+# reorder what follows them on screen and in spreadsheets ("Trojan Source") and no name needs them.
+_BIDI_CONTROLS = "[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]"
+
+
+def _cleaned(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> str:
+    """The SELECT list for the incoming frame: text columns without bidi controls."""
+    types = dict(con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{table}")').fetchall())  # noqa: S608
+    return ", ".join(
+        f"regexp_replace(CAST(\"{c}\" AS VARCHAR), '{_BIDI_CONTROLS}', '', 'g')" if types.get(c) == "VARCHAR"
+        else f'"{c}"'
+        for c in cols
+    )
+
+
 def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_id: int | None) -> pa.Table:
     """Cast a frame to the canonical table's types and constraints (StoreError on mismatch)."""
     con = duckdb.connect(":memory:")
@@ -324,7 +339,7 @@ def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_
             select = ", ".join(f'"{c}"' for c in cols)
             try:
                 con.execute(
-                    f'INSERT INTO "{table}" ({select}) SELECT {select} FROM _incoming'  # noqa: S608
+                    f'INSERT INTO "{table}" ({select}) SELECT {_cleaned(con, table, cols)} FROM _incoming'  # noqa: S608
                 )
             except duckdb.Error as exc:
                 raise StoreError(f"table {table}: {exc}") from exc

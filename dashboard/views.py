@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import fmt
 from .filters import FilterState
 
 PAGES: dict[str, str] = {"": "Overview", "map": "Map", "funding": "Funding & resources",
@@ -67,7 +68,7 @@ class SavedView:
 
 def clean_title(title: str) -> str:
     """One line, 1–120 characters (whitespace runs collapse to one space)."""
-    text = " ".join(str(title).split())
+    text = " ".join(fmt.text(title).split())  # bidi controls dropped, as everywhere shown
     if not text:
         raise ViewError("title is empty: give the view a title (up to 120 characters)")
     if len(text) > MAX_TITLE:
@@ -77,7 +78,7 @@ def clean_title(title: str) -> str:
 
 def clean_note(note: str) -> str:
     """Up to 2,000 characters; line breaks are kept."""
-    text = str(note or "").strip()
+    text = fmt.text(note or "").strip()
     if len(text) > MAX_NOTE:
         raise ViewError(f"note is {len(text):,} characters long: at most {MAX_NOTE:,} are allowed")
     return text

@@ -269,5 +269,7 @@ def test_tooltips_drop_bidi_controls_and_wrap_long_values():
     assert all(r["tip_body"].startswith("gnp.exe Calais\nEnglish Channel") for r in rows)
     routes = ROUTES_FRAME.assign(route="\u202eEnglish Channel")
     assert all(r["tip_title"] == "English Channel" for r in maps.route_layer(routes).data)
+    long_rows = maps.incident_point_layer(frame.assign(location="W" * 5000)).data
+    assert all(r["tip_body"].startswith("W" * 119 + "…\n") for r in long_rows)  # whole in the details panel
     style = maps.build_map_deck(points=frame)._tooltip["style"]
     assert style["maxWidth"] == "380px" and style["overflowWrap"] == "anywhere"

@@ -166,3 +166,15 @@ def test_empty_store_loads_the_demo_as_version_one(tmp_path):
     con = store.connect()
     assert con.execute("SELECT sum(people) FROM crossings_daily").fetchone()[0] == 190
     assert con.execute("SELECT count(*) FROM crossings_daily WHERE people IS NULL").fetchone()[0] == 1
+
+
+def test_text_is_stored_without_bidi_controls(tiny_store):
+    frames = tiny.frames()
+    incidents = frames["incidents"].copy()
+    incidents["location"] = "\u202egnp.exe\u202c Calais \u2067لندن\u2069"
+    incidents["cause"] = "Drowning\u200d"  # a zero-width joiner is not a bidi control: kept
+    tiny_store.commit({"incidents": incidents}, source_name="hostile")
+    rows = tiny_store.connect().execute("SELECT DISTINCT location, cause FROM incidents").fetchall()
+    assert rows == [("gnp.exe Calais لندن", "Drowning\u200d")]
+    counts = tiny_store.connect().execute("SELECT count(*), sum(people) FROM incidents").fetchone()
+    assert counts == tiny_store.connect(1).execute("SELECT count(*), sum(people) FROM incidents").fetchone()

@@ -128,3 +128,8 @@ def _options():
     return FilterOptions(regions=("Mediterranean", "UK & Channel"), routes=("Central Mediterranean", "English Channel"),
                          types=("rescue", "arrival"), versions=(1, 2, 3), current_version=3,
                          data_start=date(2024, 1, 1), data_end=date(2025, 12, 31))
+
+
+def test_titles_and_notes_are_kept_without_bidi_controls(tmp_path: Path):
+    view = ViewStore(tmp_path).add("\u202eexe.txt\u202c brief", "line\u2066 one\u2069", "map", STATE)
+    assert (view.title, view.note) == ("exe.txt brief", "line one")

@@ -5,9 +5,9 @@ panel, the operation details, plotly hovers, expanders and the briefing.
 
 Every payload would set ``window.__xss`` to a non-zero number if it ran. After each step the test
 asserts: window.__xss is still 0, no dialog opened, no Streamlit exception box, no page error,
-no data-born markup in the DOM (img[src=x], svg[onload], javascript: links, on* handlers), the
-page has its h1 and nothing is wider than the window (the 5,000-character strings must wrap or
-scroll inside their own box).
+no data-born markup in the DOM (img[src=x], svg[onload], javascript: links, on* handlers), no
+right-to-left override or isolate character in the page text, the page has its h1 and nothing
+is wider than the window (the 5,000-character strings must wrap or scroll inside their own box).
 """
 
 from __future__ import annotations
@@ -64,6 +64,11 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+# Bidi embedding/override/isolate controls anywhere in the page's text, SVG (plotly) included.
+BIDI_JS = r"""() => { const m = document.body.textContent.match(/[\u202a-\u202e\u2066-\u2069]/g);
+  return m ? m.length : 0; }"""
+
+
 class Guard:
     """Records dialogs on a page (and dismisses them) and checks the page after each step."""
 
@@ -93,6 +98,7 @@ class Guard:
         markup = page.evaluate(MARKUP_JS)
         markup += page.evaluate(SCRIPTS_JS)
         assert not markup, f"{step}: data rendered as markup: {markup}"
+        assert page.evaluate(BIDI_JS) == 0, f"{step}: bidi override/isolate characters reached the page"
         expect(page.locator("h1").first).to_be_visible()
         if layout:
             overflow = page.evaluate(OVERFLOW_JS)
