@@ -448,14 +448,35 @@ def build_deck(
     )
 
 
+def focus_layer(lat: float, lon: float, title: str, style: str = "light") -> pdk.Layer:
+    """A place of interest (an operation's focus) as a large hollow ring: a shape, not a colour."""
+    s = _style(style)
+    return pdk.Layer(
+        "ScatterplotLayer",
+        [{"lon": round(float(lon), 4), "lat": round(float(lat), 4), "tip_title": _tip(title),
+          "tip_body": f"Focus at {float(lat):.2f}, {float(lon):.2f}"}],
+        id="focus",
+        get_position=["lon", "lat"],
+        get_radius=14,
+        radius_units=PIXELS,
+        get_line_color=s["outline"],
+        get_line_width=4,
+        line_width_units=PIXELS,
+        stroked=True,
+        filled=False,
+        pickable=True,
+    )
+
+
 def build_map_deck(
     routes: pd.DataFrame | None = None,
     points: pd.DataFrame | None = None,
     cells: pd.DataFrame | None = None,
     view: dict = VIEW_EUROPE,
     style: str = "light",
+    focus: tuple[float, float, str] | None = None,
 ) -> pdk.Deck:
-    """The map page's deck: basemap, routes (cased), then cells and points on top."""
+    """The map page's deck: basemap, routes (cased), then cells and points, and a focus ring on top."""
     layers = basemap_layers(style)
     if routes is not None and len(routes):
         layers += [route_casing_layer(routes), route_layer(routes, style)]
@@ -463,6 +484,8 @@ def build_map_deck(
         layers.append(incident_cell_layer(cells, style))
     if points is not None and len(points):
         layers.append(incident_point_layer(points, style))
+    if focus is not None and not (_missing(focus[0]) or _missing(focus[1])):
+        layers.append(focus_layer(*focus, style=style))
     return build_deck(layers, view, style)
 
 

@@ -273,3 +273,14 @@ def test_tooltips_drop_bidi_controls_and_wrap_long_values():
     assert all(r["tip_body"].startswith("W" * 119 + "…\n") for r in long_rows)  # whole in the details panel
     style = maps.build_map_deck(points=frame)._tooltip["style"]
     assert style["maxWidth"] == "380px" and style["overflowWrap"] == "anywhere"
+
+
+def test_a_focus_is_a_hollow_ring_on_top_with_a_tooltip():
+    deck = maps.build_map_deck(points=points_frame(3), focus=(51.05, 1.6, "Op Kestrel · focus"))
+    spec = strict_json(deck.to_json())
+    top = spec["layers"][-1]
+    assert top["id"] == "focus" and top["filled"] is False and top["stroked"] is True and top["pickable"]
+    assert top["data"] == [{"lon": 1.6, "lat": 51.05, "tip_title": "Op Kestrel · focus",
+                            "tip_body": "Focus at 51.05, 1.60"}]
+    no_place = maps.build_map_deck(points=points_frame(3), focus=(float("nan"), 1.6, "x"))
+    assert "focus" not in [layer["id"] for layer in strict_json(no_place.to_json())["layers"]]

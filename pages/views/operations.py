@@ -70,11 +70,12 @@ if rows:
             nearby = queries.operation_incidents(ui.get_connection(state.version), state, op["operation_id"])
             routes = ui.cached(queries.routes_with_flows, state)
             deck = maps.build_map_deck(routes=routes[routes["route"] == op["route"]], points=nearby,
-                                       view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6})
+                                       view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6},
+                                       focus=(op["lat"], op["lon"], f"{op['name']} · focus"))
             st.pydeck_chart(deck, height=360, key="operations_map",
                             alt=f"Map of the operation's area with {len(nearby)} incidents nearby.")
-            st.caption(ui.plain(f"{len(nearby):,} incidents within 1.5° of the operation's focus during the "
-                                "operation and the period · " + ui.source_line(state, "incidents")))
+            st.caption(ui.plain(f"The ring marks the operation's focus; {len(nearby):,} incidents within 1.5° of it "
+                                "during the operation and the period · " + ui.source_line(state, "incidents")))
         if len(nearby):
             st.dataframe(nearby, hide_index=True, width="stretch", height=240)
 else:

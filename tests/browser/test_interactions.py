@@ -340,7 +340,7 @@ def test_operation_selection_shows_details_and_search_narrows_the_table(page, ba
     assert map_box["height"] == pytest.approx(360, abs=2), map_box
     assert map_box["width"] < 0.7 * table.bounding_box()["width"], map_box  # the right-hand column
     n = nearby_count(op, *PERIOD)
-    expect(details).to_contain_text(f"{n:,} incidents within 1.5° of the operation's focus")
+    expect(details).to_contain_text(f"The ring marks the operation's focus; {n:,} incidents within 1.5° of it")
     scroll_to_centre(small_map)
     light = maps.STYLES["light"]
     wait_for_pixels(small_map, lambda p: share(p, light["sea"]) > 0.05 and share(p, light["land"]) > 0.05
