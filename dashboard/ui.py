@@ -287,15 +287,15 @@ def show_plan(plan) -> None:
     for note in r.notes:
         st.caption(f"Note: {plain(note)}")
     if r.totals_by_year is not None and len(r.totals_by_year):
-        st.dataframe(r.totals_by_year, hide_index=True, width="content")
+        st.dataframe(r.totals_by_year, hide_index=True, placeholder="–", width="content")
     for table, frame in r.tables.items():
         st.markdown(f"**Preview: {plain(table)}** ({len(frame):,} rows; first 20)")
-        st.dataframe(frame.head(20), hide_index=True, width="stretch")
+        st.dataframe(frame.head(20), hide_index=True, placeholder="–", width="stretch")
     if plan.rejected:
         st.warning(f"{plan.rejected:,} rows were rejected (file, row, column and reason below).", icon="⚠️")
         report = pd.DataFrame([{"file": x.file, "sheet": x.sheet, "row": x.row, "column": x.column,
                                 "reason": x.reason, "value": ingest._inert(x.value)} for x in r.rejected])
-        st.dataframe(report, hide_index=True, width="stretch", height=240)
+        st.dataframe(report, hide_index=True, placeholder="–", width="stretch", height=240)
         st.download_button("Download the rejection report (CSV)", report.to_csv(index=False).encode("utf-8"),
                            file_name=f"{plan.path.stem}-rejected.csv", mime="text/csv", key="data_report")
     if plan.duplicate_of is not None:

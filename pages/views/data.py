@@ -11,7 +11,7 @@ ui.flash()
 con = ui.get_connection(state.version)
 
 st.subheader("Sources")
-st.dataframe(pd.DataFrame([s.__dict__ for s in catalog.SOURCES]), hide_index=True, width="stretch",
+st.dataframe(pd.DataFrame([s.__dict__ for s in catalog.SOURCES]), hide_index=True, placeholder="–", width="stretch",
              column_config={"tables": st.column_config.ListColumn("Tables"), "caveats": st.column_config.TextColumn(
                  "Caveats", width="large")})
 
@@ -24,7 +24,7 @@ prov["status"] = [i.status if i else "" for i in info]
 prov["caveats"] = [i.caveats if i else "" for i in info]
 prov["as_of"] = prov["as_of"].map(fmt.as_of)
 prov["imported_at"] = prov["imported_at"].map(lambda t: "–" if fmt.is_missing(t) else f"{t:%d %b %Y %H:%M} UTC")
-st.dataframe(prov.drop(columns=["sha256"]), hide_index=True, width="stretch", column_config={
+st.dataframe(prov.drop(columns=["sha256"]), hide_index=True, placeholder="–", width="stretch", column_config={
     "table_name": "Table", "source": "Source", "rows": st.column_config.NumberColumn("Rows", format="%,d"),
     "as_of": "As of (latest date)", "loaded_version": "Loaded in version", "imported_at": "Imported",
     "file_name": "File", "status": "Status", "caveats": st.column_config.TextColumn("Caveats", width="large")})
@@ -35,14 +35,14 @@ versions = pd.DataFrame([{"version": v.id, "created (UTC)": v.created_at[:19].re
                           "source": v.source_name, "file": v.file_name, "rows": v.rows,
                           "synthetic": "yes" if v.synthetic else "no", "sha256": (v.sha256 or "")[:16],
                           "note": v.note} for v in reversed(ui.versions())])
-st.dataframe(versions, hide_index=True, width="stretch",
+st.dataframe(versions, hide_index=True, placeholder="–", width="stretch",
              column_config={"rows": st.column_config.NumberColumn(format="%,d")})
 
 st.subheader("Data dictionary")
 table = st.selectbox("Table", schema.ALL_TABLES, key="data_table")
 cols = schema.SNAPSHOT_COLUMNS if table == "snapshots" else schema.columns(table)
 st.dataframe(pd.DataFrame([{"column": c.name, "type": c.type, "required": "yes" if not c.nullable else "",
-                            "meaning": c.doc} for c in cols]), hide_index=True, width="stretch")
+                            "meaning": c.doc} for c in cols]), hide_index=True, placeholder="–", width="stretch")
 st.caption("Query these tables read-only from the command line: "
            "`python -m dashboard sql \"SELECT … FROM crossings_daily\" [--version ID]`.")
 

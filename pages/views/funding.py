@@ -27,7 +27,7 @@ else:
             burn, ui.source_line(state, "funding"), f"{programme}: cumulative spend against plan (£ million)"),
             key="funding_burnup")
     with st.expander("Allocation and spend by funding line and financial year (table)"):
-        st.dataframe(chosen, hide_index=True, width="stretch", column_config={
+        st.dataframe(chosen, hide_index=True, placeholder="–", width="stretch", column_config={
             "allocated_gbp": st.column_config.NumberColumn("Allocated (£)", format="£%,d"),
             "spent_gbp": st.column_config.NumberColumn("Spent (£)", format="£%,d")})
 

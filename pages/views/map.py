@@ -163,9 +163,9 @@ def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame) -> None:
         if incidents.empty:
             ui.empty_state("No incidents for these filters", "widen the period or clear the region, route or type")
         else:
-            st.dataframe(incidents, hide_index=True, width="stretch", height=360)
+            st.dataframe(incidents, hide_index=True, placeholder="–", width="stretch", height=360)
     with tab_r:
-        st.dataframe(routes.drop(columns=["path"]), hide_index=True, width="stretch")
+        st.dataframe(routes.drop(columns=["path"]), hide_index=True, placeholder="–", width="stretch")
 
 
 map_view()

@@ -39,7 +39,7 @@ st.caption(ui.plain(f"{len(shown):,} of {len(ops):,} operations active in the pe
 # point at another operation (or past the end). A new key per filter combination starts with none.
 table_key = "operations_table_" + str(abs(hash((state, tuple(status), tuple(agency), text.strip().lower()))))
 event = st.dataframe(
-    shown, key=table_key, on_select="rerun", selection_mode="single-row", hide_index=True,
+    shown, key=table_key, on_select="rerun", selection_mode="single-row", hide_index=True, placeholder="–",
     width="stretch", height=380,
     column_order=["operation_id", "name", "status", "lead_agency", "region", "route", "start_date", "end_date",
                   "arrests", "charges", "convictions", "networks_disrupted", "boats_engines_seized", "seizures_gbp"],
@@ -65,7 +65,7 @@ if rows:
             st.text("" if fmt.is_missing(op["description"]) else str(op["description"]))
             outcomes = pd.DataFrame({"Outcome": list(OUTCOMES.values()), "Value": [
                 fmt.gbp(op[k]) if k == "seizures_gbp" else fmt.number(op[k]) for k in OUTCOMES]})
-            st.dataframe(outcomes, hide_index=True, width="stretch", height=38 + 35 * len(outcomes))
+            st.dataframe(outcomes, hide_index=True, placeholder="–", width="stretch", height=38 + 35 * len(outcomes))
         with right:
             nearby = queries.operation_incidents(ui.get_connection(state.version), state, op["operation_id"])
             routes = ui.cached(queries.routes_with_flows, state)
@@ -77,7 +77,7 @@ if rows:
             st.caption(ui.plain(f"The ring marks the operation's focus; {len(nearby):,} incidents within 1.5° of it "
                                 "during the operation and the period · " + ui.source_line(state, "incidents")))
         if len(nearby):
-            st.dataframe(nearby, hide_index=True, width="stretch", height=240)
+            st.dataframe(nearby, hide_index=True, placeholder="–", width="stretch", height=240)
 else:
     st.caption("Select an operation in the table to see its details, map and nearby incidents.")
 
