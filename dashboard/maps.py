@@ -19,11 +19,16 @@ from typing import Any
 
 import pandas as pd
 import pydeck as pdk
+import pydeck.bindings.deck as _pydeck_deck
 from pydeck.bindings.json_tools import default_serialize
 from pydeck.types import String
 
 from dashboard import fmt
 from dashboard.schema import INCIDENT_TYPES, ROUTES
+
+# pydeck's Deck() asks has_jupyter_extra() several times per deck, each a failing import of its
+# Jupyter widget (4% of a busy server's CPU in benchmarks/bench_load.py); the answer is fixed per process.
+_pydeck_deck.has_jupyter_extra = lru_cache(maxsize=1)(_pydeck_deck.has_jupyter_extra)
 
 BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basemap.geojson"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -88,7 +89,13 @@ class Version:
 def data_dir_from_env() -> Path:
     """The data directory: $TIDELINE_DATA_DIR, or var/ inside the repo (git-ignored)."""
     value = os.environ.get("TIDELINE_DATA_DIR", "").strip()
-    return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR
+    return _resolved(value) if value else DEFAULT_DATA_DIR
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(value: str) -> Path:
+    # Pages ask for the data directory on every cached query; resolving it each time costs syscalls.
+    return Path(value).expanduser().resolve()
 
 
 def sha256_files(paths: list[Path]) -> str:

@@ -3,6 +3,7 @@ the shared filter widgets bound to the URL, and the page furniture (marking, cap
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -522,22 +523,14 @@ def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: st
             "description": state.describe(with_version=False) + (f" · {detail}" if detail else "")}
     tip = (f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
            "version. Text that a spreadsheet could read as a formula starts with an apostrophe (').")
+    now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
     with st.container(horizontal=True, key=f"{key}_downloads"):
-        for ext, label, mime in (("csv", "Download CSV", exports.CSV_MIME),
-                                 ("xlsx", "Download XLSX", exports.XLSX_MIME)):
-            data, now = _export_bytes(ext, df, **meta)
-            st.download_button(label, data, file_name=exports.export_filename(name, meta["classification"], ext, now),
+        for ext, label, mime, build in (("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
+                                        ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes)):
+            # Built on click, on Streamlit's download thread: a rerun never pays for a file nobody asked for.
+            st.download_button(label, functools.partial(build, df, generated_at=now, **meta),
+                               file_name=exports.export_filename(name, meta["classification"], ext, now),
                                mime=mime, key=f"{key}_{ext}", help=tip, on_click="ignore", icon=":material/download:")
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _export_bytes(ext: str, df: pd.DataFrame, **meta) -> tuple[bytes, datetime]:
-    """The file for a frame and its labels, built once (reruns such as map playback reuse it)."""
-    from . import exports
-
-    now = datetime.now(UTC)
-    build = exports.to_csv_bytes if ext == "csv" else exports.to_xlsx_bytes
-    return build(df, generated_at=now, **meta), now
 
 
 # -- end of data exports --------------------------------------------------------------------------

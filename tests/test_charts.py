@@ -115,3 +115,8 @@ def test_rtl_overrides_do_not_reach_figures(con):
     controls = {chr(c) for c in fmt.BIDI_CONTROLS}
     assert "Op gnp.exe" in shown
     assert not [s for s in shown if controls & set(s)]
+
+
+def test_every_figure_uses_the_white_template(con):
+    for name, fig in build_all(con).items():
+        assert fig.layout.template.layout.plot_bgcolor == "white", name

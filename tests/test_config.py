@@ -46,3 +46,8 @@ def test_every_setting_is_one_streamlit_knows(cfg):
     known = st_config._config_options_template
     names = [f"{section}.{name}" for section, options in cfg.items() for name in options]
     assert [n for n in names if n not in known] == []
+
+
+def test_no_forced_full_garbage_collection_after_every_run(cfg):
+    # A quarter of the server's CPU under load went to it (benchmarks/bench_load.py, see README).
+    assert cfg["runner"]["postScriptGC"] is False

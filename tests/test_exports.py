@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import tiny
 from openpyxl import Workbook
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from test_app import open_page
 
@@ -209,6 +210,17 @@ def served(monkeypatch) -> dict[str, tuple[bytes, str | None]]:
         return file_id
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+
+    # Files built on click (download_button with a callable) are registered, not stored: keep the
+    # callable and call it when the test "clicks", as the download endpoint does.
+    add_deferred = MediaFileManager.add_deferred
+
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        files[file_id] = (data_callable, file_name)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     return files
 
 
@@ -228,8 +240,9 @@ def hostile_store(tmp_path, monkeypatch) -> Store:
 
 def _download(at, served, label: str) -> tuple[bytes, str]:
     (button,) = [b for b in at.get("download_button") if b.proto.label == label]
-    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
-    return served[file_id]
+    assert button.proto.deferred_file_id, "exports are built on click, not on every rerun"
+    build, file_name = served[button.proto.deferred_file_id]
+    return build(), file_name
 
 
 @pytest.mark.parametrize(("page", "name"), [("overview", "overview-kpis"), ("map", "map-incidents"),

@@ -13,6 +13,7 @@ import re
 import time
 from datetime import date, timedelta
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -409,3 +410,18 @@ def test_single_day_period_from_a_link_is_kept(page, base_url):
     main = page.locator('[data-testid="stMain"]')
     expect(main).to_contain_text(f"All regions and routes · {format_date(day)} · data version", timeout=5_000)
     expect(main).to_contain_text(points_caption(len(in_period(incidents(), day, day))), timeout=1_000)
+
+
+def test_download_csv_is_built_on_click_and_marked(page, base_url):
+    """The export buttons hand the browser a file built on the click (a deferred download): it
+    arrives, carries the marking and the filters, and its cells cannot run as formulas."""
+    goto_app(page, base_url, "/", {"period": ["2025-01-01", "2025-06-30"], "region": "UK & Channel"})
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    download = info.value
+    assert download.suggested_filename.startswith("OFFICIAL-tideline-overview-kpis-")
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "# OFFICIAL"
+    assert lines[1].startswith("# UK & Channel · 1 Jan – 30 Jun 2025")
+    assert len(lines) > 6
+    assert_no_exception(page)
