@@ -1,7 +1,10 @@
 """Benchmark: N concurrent analyst sessions on one app server, changing the sidebar filters.
 
-    .venv/bin/python benchmarks/bench_load.py [--sessions 50] [--duration 180] [--think 1.0] [--ramp 10]
+    .venv/bin/python benchmarks/bench_load.py [--sessions 50] [--duration 180] [--think 10] [--ramp 10]
         [--url http://127.0.0.1:8501 [--pid PID]] [--json FILE] [--seed N]
+
+The default is the target scenario: 50 analysts each changing a filter about every 10 s (5-15 s) for
+three minutes. --think 1 is a stress test: it asks for more reruns than one server process can run.
 
 Each session is a websocket client speaking Streamlit's protocol (no browser). It opens a random page from
 a shared link (the first rerun_script carries a query string), then until --duration (ramp included) ends:
@@ -484,7 +487,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--duration", type=float, default=180, help="seconds of load, ramp included")
-    ap.add_argument("--think", type=float, default=1.0, help="mean think time between reruns (±50 %%)")
+    ap.add_argument("--think", type=float, default=10.0, help="mean think time between reruns (±50 %%)")
     ap.add_argument("--ramp", type=float, default=10, help="start the sessions over this many seconds")
     ap.add_argument("--url", help="an app server already running (default: start one on demo data)")
     ap.add_argument("--pid", type=int, help="with --url: the server's pid, for memory and CPU")
