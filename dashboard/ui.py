@@ -149,14 +149,14 @@ def notices() -> list[str]:
 # -- page furniture -----------------------------------------------------------------------------
 ACCESSIBILITY_CSS = """<style>
 /* WCAG 1.4.3: Streamlit fades captions with opacity 0.6 (3.9:1 on white); solid #5c5a58 is 6.9:1
-   (6.5:1 on the sidebar). */
-.stApp [data-testid="stCaptionContainer"] {opacity: 1; color: #5c5a58;}
-.stApp [data-testid="stCaptionContainer"] :is(p, em, strong, li, span) {color: #5c5a58;}
+   (6.5:1 on the sidebar). `body`, not `.stApp`: popovers are drawn outside the app root. */
+body [data-testid="stCaptionContainer"] {opacity: 1; color: #5c5a58;}
+body [data-testid="stCaptionContainer"] :is(p, em, strong, li, span) {color: #5c5a58;}
 /* WCAG 2.4.7 / 1.4.11: the nav links' own focus style is a 1.1:1 tint; give every control a ring. */
-.stApp a:focus-visible, .stApp [data-testid="stSidebarNavLink"]:focus-visible {
-  outline: 3px solid #0072B2; outline-offset: 1px; border-radius: 4px;}
+body a:focus-visible, body [data-testid="stSidebarNavLink"]:focus-visible {
+  outline: 3px solid #005A8C; outline-offset: 1px; border-radius: 4px;}
 /* WCAG 2.5.8: the date fields' day/month/year segments are 18x20 px targets; make them 24x24. */
-.stApp [data-testid="stDateInputField"] [role="spinbutton"] {
+body [data-testid="stDateInputField"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; line-height: 24px; text-align: center;}
 </style>"""
 """Fixes for what axe and the keyboard tests find in Streamlit's own styles: a constant, never data."""

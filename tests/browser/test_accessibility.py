@@ -83,6 +83,47 @@ def test_axe_no_serious_or_critical_violations(page, base_url, path, query):
     assert not blocking, "serious/critical axe violations:\n" + describe(blocking, where)
 
 
+def assert_axe_clean(page, where: str) -> None:
+    wait_for_app_idle(page)
+    violations = run_axe(page)
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, "serious/critical axe violations:\n" + describe(blocking, where)
+
+
+def test_axe_on_opened_controls_and_panels(page, base_url):
+    """What only appears on interaction: the share and save-view popovers, an operation's details
+    panel (with its map and tables), the map's dark style and the month-by-month slider."""
+    goto_app(page, base_url, "/")
+    for name in ("Share this view", "Save view for briefing"):
+        page.locator('[data-testid="stSidebar"] [data-testid="stPopoverButton"]').filter(has_text=name).click()
+        expect(page.locator('[data-testid="stPopoverBody"]').first).to_be_visible()
+        assert_axe_clean(page, f"/ with '{name}' open")
+        page.keyboard.press("Escape")
+        expect(page.locator('[data-testid="stPopoverBody"]')).to_have_count(0)
+
+    goto_app(page, base_url, "/operations")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+    expect(page.locator("h3").filter(has_text=re.compile(r"\(OP-\d+\)$"))).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert_axe_clean(page, "/operations with an operation's details open")
+
+    goto_app(page, base_url, "/map")
+    page.get_by_role("radio", name="Dark").click()
+    expect(page.get_by_role("radio", name="Dark")).to_be_checked()
+    wait_for_app_idle(page)
+    switch = page.get_by_role("switch", name="Month by month", exact=True)
+    switch.focus()
+    page.keyboard.press("Space")
+    expect(switch).to_be_checked()
+    expect(page.get_by_role("slider").first).to_be_visible()
+    page.wait_for_timeout(1500)
+    assert_axe_clean(page, "/map, dark style, month by month")
+    assert_no_exception(page)
+
+
 # --- keyboard -------------------------------------------------------------------------------
 
 FOCUS_INFO_JS = """() => {
