@@ -94,3 +94,15 @@ def test_pack_offline_from_disk(offline_page, pack_file: Path):
     assert not foreign, foreign
     assert log["requests"][0] == pack_file.as_uri()
     assert not log["errors"], log["errors"]
+
+
+def test_pack_has_no_serious_accessibility_findings(offline_page, pack_file: Path):
+    """The pack is read away from the app (and printed): axe-core on it, as on the pages."""
+    from .test_accessibility import BLOCKING_IMPACTS, describe, run_axe
+
+    page, _ = offline_page
+    page.goto(pack_file.as_uri(), wait_until="load")
+    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                           arg=len(VIEWS))
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, "serious/critical axe violations:\n" + describe(blocking, "briefing pack")
