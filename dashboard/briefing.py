@@ -148,7 +148,7 @@ def source_text(con: duckdb.DuckDBPyConnection, synthetic: bool, tables: dict[st
 
 def empty_figure(title: str, message: str, source: str) -> go.Figure:
     """A titled, sourced figure that says there is nothing to draw."""
-    fig = go.Figure()
+    fig = charts.figure()
     fig.add_annotation(text=fmt.esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font={"size": charts.FONT + 3, "color": "#444444"})
     fig.update_xaxes(visible=False)
@@ -163,7 +163,7 @@ def _data_figure(con: duckdb.DuckDBPyConnection, state: FilterState, synthetic: 
     source = f"Source: Tideline data store, data version {state.version} · as of {latest} (latest date in any table)"
     if synthetic:
         source += f" · {SYNTHETIC_SOURCE}"
-    fig = go.Figure(go.Table(
+    fig = charts.figure(go.Table(
         columnwidth=[2, 4, 1.2, 1.6, 1.2],
         header={"values": ["Table", "Source", "Rows", "As of", "Loaded in version"], "align": "left",
                 "font": {"size": charts.FONT, "color": "white"}, "fill_color": charts.BLUE, "height": 30},
@@ -218,7 +218,7 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
     x/y traces: plotly's geo traces would fetch their topojson from a CDN."""
     light = maps.STYLES["light"]
     lx, ly, bx, by = _basemap_xy()
-    fig = go.Figure()
+    fig = charts.figure()
     fig.add_scatter(x=lx, y=ly, mode="lines", fill="toself", fillcolor=maps.to_hex(light["land"]),
                     line={"color": maps.to_hex(light["coast"]), "width": 0.8}, hoverinfo="skip",
                     showlegend=False, name="Land")

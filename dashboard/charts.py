@@ -10,10 +10,7 @@ import plotly.io as pio
 
 from . import fmt
 
-# Every figure of the app (pages and briefing pack) uses plotly_white. As the default template it is
-# attached when a figure is created (~0.5 ms); passed per figure as template="plotly_white" it is
-# validated again each time (~9 ms a figure, a tenth of a page's rerun).
-pio.templates.default = "plotly_white"
+_TEMPLATE = pio.templates["plotly_white"]
 
 # Okabe–Ito colour-blind-safe palette.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -22,6 +19,20 @@ PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK]
 NOW, PREVIOUS = BLUE, GREY  # one accent for "now", a muted one for "previous"
 HEIGHT = 440
 FONT = 17
+
+
+def figure(*data) -> go.Figure:
+    """A new figure on plotly_white, whatever the process-wide default (importing streamlit sets its
+    own). The template is attached as plotly attaches its default one, without validating it again:
+    ~0.5 ms, where template="plotly_white" costs ~9 ms a figure, a tenth of a page's rerun."""
+    fig = go.Figure(*data)
+    validate = fig.layout._validate
+    fig.layout._validate = False
+    try:
+        fig.layout.template = _TEMPLATE
+    finally:
+        fig.layout._validate = validate
+    return fig
 
 
 def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
@@ -55,7 +66,25 @@ def _short_ticks(fig: go.Figure, axis: str, raw: pd.Series) -> None:
     if any(len(fmt.text(v)) > fmt.LABEL_MAX for v in values):
         update = fig.update_yaxes if axis == "y" else fig.update_xaxes
         update(tickmode="array", tickvals=[fmt.esc(v) for v in values],
-               ticktext=[fmt.esc(fmt.short(v)) for v in values])
+               ticktext=[fmt.esc(t) for t in _distinct_short(values)])
+
+
+def _distinct_short(values: list[str]) -> list[str]:
+    """Each label cut to fit, and no two alike: names that share a long start keep their ends
+    ("Operation Kestrel North…" twice becomes "Operation Kes…ing North" and "…ing South")."""
+    first = [fmt.short(v) for v in values]
+    short = list(first)
+    half = fmt.LABEL_MAX // 2
+    for i, v in enumerate(values):
+        if first.count(first[i]) > 1:
+            t = fmt.text(v)
+            short[i] = t if len(t) <= fmt.LABEL_MAX else t[: half - 1].rstrip() + "…" + t[-half:].lstrip()
+    seen: dict[str, int] = {}
+    for i, label in enumerate(short):  # still alike (the same start and end): number them
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            short[i] = f"{label} ({seen[label]})"
+    return short
 
 
 def wrap(text: str, width: int = 70) -> str:
@@ -75,7 +104,7 @@ def wrap(text: str, width: int = 70) -> str:
 
 def make_weekly_trend_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """People arrived per week, with the same weeks a year earlier (dashed, muted)."""
-    fig = go.Figure()
+    fig = figure()
     fig.add_scatter(x=df["period"], y=df["people_previous_year"], name="Same weeks a year earlier",
                     mode="lines", line={"color": PREVIOUS, "width": 3, "dash": "dash"},
                     hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people a year earlier<extra></extra>")
@@ -88,7 +117,7 @@ def make_weekly_trend_figure(df: pd.DataFrame, source: str) -> go.Figure:
 def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, title: str) -> go.Figure:
     """Routes ranked by a volume column, largest at the top, values written on the bars."""
     d = df.dropna(subset=[value]).sort_values(value)
-    fig = go.Figure(go.Bar(
+    fig = figure(go.Bar(
         x=d[value], y=_esc(d["route"]), orientation="h", marker_color=BLUE, text=[f"{v:,.0f}" for v in d[value]],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>"))
@@ -101,7 +130,7 @@ def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, ti
 def make_funding_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Allocation vs spend by financial year (grouped bars, the spend bars hatched)."""
     d = df.groupby(["financial_year"], as_index=False)[["allocated_gbp", "spent_gbp"]].sum(min_count=1)
-    fig = go.Figure()
+    fig = figure()
     fig.add_bar(x=d["financial_year"], y=d["allocated_gbp"] / 1e6, name="Allocated", marker_color=SKY,
                 text=[f"£{v:,.1f}m" for v in d["allocated_gbp"] / 1e6], textposition="outside",
                 hovertemplate="%{x}<br>Allocated £%{y:,.1f}m<extra></extra>")
@@ -115,7 +144,7 @@ def make_funding_figure(df: pd.DataFrame, source: str) -> go.Figure:
 
 def make_burnup_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:
     """Cumulative spend against cumulative allocation (the plan)."""
-    fig = go.Figure()
+    fig = figure()
     fig.add_scatter(x=df["month"], y=df["cumulative_allocated_gbp"] / 1e6, name="Plan (cumulative allocation)",
                     mode="lines", line={"color": GREY, "width": 3, "dash": "dash"},
                     hovertemplate="%{x|%b %Y}<br>Plan £%{y:,.1f}m<extra></extra>")
@@ -127,7 +156,7 @@ def make_burnup_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:
 
 def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Planned (dashed) vs in-post (solid, markers) headcount per organisation."""
-    fig = go.Figure()
+    fig = figure()
     symbols = ["circle", "square", "diamond", "triangle-up"]
     for i, (org_raw, g) in enumerate(df.groupby("organisation", sort=True)):
         org, org_short = fmt.esc(org_raw), fmt.esc(fmt.short(org_raw))
@@ -145,7 +174,7 @@ def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.
     """Planned vs in post per unit at one month (horizontal grouped bars, values written)."""
     d = df.assign(raw=df["organisation"] + " · " + df["unit"]).sort_values(["organisation", "unit"], ascending=False)
     d = d.assign(label=_esc(d["raw"]))
-    fig = go.Figure()
+    fig = figure()
     fig.add_bar(y=d["label"], x=d["planned"], name="Planned", orientation="h", marker_color=SKY,
                 text=[f"{v:,.0f}" for v in d["planned"]], textposition="outside", cliponaxis=False)
     fig.add_bar(y=d["label"], x=d["in_post"], name="In post", orientation="h", marker_color=BLUE,
@@ -159,7 +188,7 @@ def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.
 
 def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Monthly spend (bars, left axis) next to outcomes (lines, right axis)."""
-    fig = go.Figure()
+    fig = figure()
     fig.add_bar(x=df["month"], y=df["spent_gbp"] / 1e6, name="BSC spend (£m)", marker_color=SKY,
                 hovertemplate="%{x|%b %Y}<br>Spend £%{y:,.1f}m<extra></extra>")
     fig.add_scatter(x=df["month"], y=df["networks_disrupted"], name="Networks disrupted", yaxis="y2",
@@ -183,7 +212,7 @@ def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp
     end = pd.to_datetime(d["end_date"]).fillna(period_end)
     start = pd.to_datetime(d["start_date"])
     styles = {"active": (BLUE, ""), "concluded": (GREY, ""), "suspended": (ORANGE, "x")}
-    fig = go.Figure()
+    fig = figure()
     for status, (colour, pattern) in styles.items():
         m = d["status"] == status
         if not m.any():
@@ -205,7 +234,7 @@ def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
                 ("convictions", "Convictions", GREEN, "x"),
                 ("networks_disrupted", "Networks disrupted", VERMILLION, ".")]
     g = df.groupby("region", as_index=False)[[m[0] for m in measures]].sum()
-    fig = go.Figure()
+    fig = figure()
     for col, label, colour, pattern in measures:
         fig.add_bar(x=_esc(g["region"]), y=g[col], name=label, marker_color=colour, marker_pattern_shape=pattern,
                     text=[f"{v:,.0f}" for v in g[col]], textposition="outside")

@@ -22,6 +22,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from .fmt import text
+
 # Characters that make a spreadsheet read a cell as a formula (or, for tab/CR/LF, that some importers
 # strip before looking). The full-width forms are included because some locales' spreadsheets fold
 # them to their ASCII equivalents.
@@ -36,8 +38,12 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def neutralise(value: object) -> object:
-    """Text a spreadsheet could run as a formula gets a leading ' ; missing → ''; anything else unchanged."""
+    """Text a spreadsheet could run as a formula gets a leading ' ; missing → ''; anything else unchanged.
+
+    Bidi embedding/override/isolate characters are dropped from text (fmt.text), as everywhere the
+    app shows it: in a spreadsheet they would reorder the cell ("Trojan Source")."""
     if isinstance(value, str):
+        value = text(value)
         # Spaces and invisible characters in front are skipped before the check, because some importers
         # (and users' trim steps) remove them and would expose the formula; the text itself is untouched.
         i = 0

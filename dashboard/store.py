@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import schema
+from . import fmt, schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = REPO_ROOT / "data" / "demo"
@@ -269,10 +269,11 @@ class Store:
             entry = {
                 "id": new_id,
                 "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "source_name": source_name,
-                "file_name": file_name,
+                # shown on the Data page: without bidi controls, like the tables' text
+                "source_name": fmt.text(source_name),
+                "file_name": None if file_name is None else fmt.text(file_name),
                 "sha256": sha256,
-                "note": note,
+                "note": None if note is None else fmt.text(note),
                 "synthetic": synthetic,
                 "tables": tables,
             }
@@ -322,11 +323,17 @@ _BIDI_CONTROLS = "[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]"
 def _cleaned(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> str:
     """The SELECT list for the incoming frame: text columns without bidi controls."""
     types = dict(con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{table}")').fetchall())  # noqa: S608
-    return ", ".join(
-        f"regexp_replace(CAST(\"{c}\" AS VARCHAR), '{_BIDI_CONTROLS}', '', 'g')" if types.get(c) == "VARCHAR"
-        else f'"{c}"'
-        for c in cols
-    )
+
+    strip = f"'{_BIDI_CONTROLS}', '', 'g'"
+
+    def clean(c: str) -> str:
+        if types.get(c) == "VARCHAR":
+            return f'regexp_replace(CAST("{c}" AS VARCHAR), {strip})'
+        if types.get(c) == "VARCHAR[]":  # e.g. regions' source label lists
+            return f'list_transform(CAST("{c}" AS VARCHAR[]), lambda x: regexp_replace(x, {strip}))'
+        return f'"{c}"'
+
+    return ", ".join(clean(c) for c in cols)
 
 
 def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_id: int | None) -> pa.Table:

@@ -1,6 +1,6 @@
 """Audit every installed distribution (the pins and what they pulled in) against PyPI's advisory data.
 
-    .venv/bin/python scripts/audit_deps.py [--index https://pypi.org/pypi] [--strict]
+    .venv/bin/python scripts/audit_deps.py [--index https://pypi.org/pypi] [--strict] [--accept NAME==VERSION ...]
 
 Why not pip-audit: it asks PyPI for each exact version (/pypi/<name>/<version>/json), which the
 registry mirror on our build machines does not serve ("Dependency not found on PyPI" for every
@@ -12,9 +12,11 @@ So a distribution is
   VULNERABLE   installed == newest release and PyPI lists advisories (printed);
   not covered  installed != newest release: this data says nothing about the installed version.
 
-Exit 1 if anything is vulnerable (or, with --strict, not covered); exit 2 if the index cannot be
-reached at all; 0 otherwise. Needs the package index, so it runs in CI (.ci/run), not in the
-offline test suite.
+With --strict, "not covered" fails too, except for the exact NAME==VERSION pins given with
+--accept (reviewed by hand: e.g. the newest release that supports our Python), so an outdated pin
+cannot pass unnoticed. Exit 1 if anything is vulnerable, unreachable or (with --strict) not covered
+and not accepted; exit 2 if the index cannot be reached at all; 0 otherwise. Needs the package
+index, so it runs in CI (make audit, from .ci/run), not in the offline test suite.
 """
 
 from __future__ import annotations
@@ -76,18 +78,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", default="https://pypi.org/pypi", help="PyPI JSON API base (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="fail when a distribution is not covered")
+    parser.add_argument("--accept", action="append", default=[], metavar="NAME==VERSION",
+                        help="with --strict: a reviewed pin that may stay not covered (repeatable)")
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args(argv)
 
     dists = installed()
+    accepted = {canonicalize_name(a.partition("==")[0]): a.partition("==")[2] for a in args.accept}
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         results = dict(zip(dists, pool.map(lambda n: audit(n, dists[n], args.index, args.timeout), dists), strict=True))
+    for name, (status, detail) in results.items():
+        if status == "not covered" and name in accepted and same_version(accepted[name], dists[name]):
+            results[name] = ("accepted", detail + " (accepted: --accept)")
 
     width = max(map(len, dists)) + 2
     for name, (status, detail) in results.items():
         print(f"{name:<{width}}{dists[name]:<20}{status:<13}{detail}")
     counts = {s: sum(1 for st, _ in results.values() if st == s)
-              for s in ("clean", "VULNERABLE", "not covered", "unreachable")}
+              for s in ("clean", "VULNERABLE", "not covered", "accepted", "unreachable")}
     print("\n" + " · ".join(f"{n} {s}" for s, n in counts.items()) + f" · {len(dists)} distributions")
     if counts["unreachable"] == len(dists):
         print(f"cannot audit: {args.index} could not be reached", file=sys.stderr)

@@ -46,8 +46,12 @@ def test_each_status(index, name, version, status, detail):
 def test_exit_codes(index, monkeypatch, capsys):
     monkeypatch.setattr(audit_deps, "installed", lambda: {"safe": "1.0", "moved-on": "2.9"})
     assert audit_deps.main(["--index", index]) == 0
-    assert "1 clean · 0 VULNERABLE · 1 not covered · 0 unreachable · 2 distributions" in capsys.readouterr().out
+    assert "1 clean · 0 VULNERABLE · 1 not covered · 0 accepted · 0 unreachable · 2 distributions" in (
+        capsys.readouterr().out)
     assert audit_deps.main(["--index", index, "--strict"]) == 1
+    assert audit_deps.main(["--index", index, "--strict", "--accept", "Moved_On==2.9"]) == 0  # reviewed pin
+    assert "1 accepted" in capsys.readouterr().out
+    assert audit_deps.main(["--index", index, "--strict", "--accept", "moved-on==2.8"]) == 1  # another version
     monkeypatch.setattr(audit_deps, "installed", lambda: {"safe": "1.0", "pycrypto": "2.6.1"})
     assert audit_deps.main(["--index", index]) == 1
     assert "audit FAILED" in capsys.readouterr().out

@@ -100,7 +100,10 @@ def test_long_labels_are_cut_on_the_axis_but_kept_whole_in_the_data(con):
     fig = charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31"))
     axis = fig.layout.yaxis
     assert len(axis.tickvals) == len(axis.ticktext) == len(set(axis.tickvals))  # the two long names stay apart
+    assert len(set(axis.ticktext)) == len(axis.ticktext)  # ... and read apart
     assert all(len(t) <= fmt.LABEL_MAX for t in axis.ticktext)
+    shown = dict(zip(axis.tickvals, axis.ticktext, strict=True))
+    assert shown[long_a].endswith("north") and shown[long_b].endswith("south")
     labels = {v for t in fig.data for v in t.y}
     assert {long_a, long_b} <= labels  # the hover still says the whole name
     short_only = charts.make_timeline_figure(q.operations(con, JAN), SOURCE, pd.Timestamp("2025-01-31"))
@@ -117,6 +120,18 @@ def test_rtl_overrides_do_not_reach_figures(con):
     assert not [s for s in shown if controls & set(s)]
 
 
-def test_every_figure_uses_the_white_template(con):
+def test_every_figure_uses_the_white_template_whatever_the_default(con, monkeypatch):
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.templates, "default", "ggplot2")  # grey: importing streamlit sets its own, too
     for name, fig in build_all(con).items():
         assert fig.layout.template.layout.plot_bgcolor == "white", name
+        assert fig.layout.template.layout.xaxis.gridcolor == "#EBF0F8", name  # plotly_white's grid
+
+
+def test_cut_labels_never_read_alike():
+    assert charts._distinct_short(["short", "x" * 40]) == ["short", "x" * 35 + "…"]
+    labels = charts._distinct_short(["x" * 50 + "a", "x" * 50 + "b", "x" * 60 + "a"])
+    assert labels[0].endswith("…" + "x" * 17 + "a") and labels[1].endswith("b")
+    assert labels[2] == labels[0] + " (2)"  # the same start and the same end: numbered
+    assert len(set(labels)) == 3

@@ -279,3 +279,9 @@ def test_operations_export_follows_the_page_filters(hostile_store, served):
     rows = csv_rows(_download(at, served, "Download CSV")[0])
     assert rows[1] == ["# All regions and routes · 1 – 31 Jan 2025 · status: active · data version 1"]
     assert len(rows) == CSV_HEADER_LINES + 2  # header row and the one active operation
+
+
+def test_neutralise_drops_bidi_controls_then_checks_the_start():
+    assert neutralise("\u202egnp.exe\u202c") == "gnp.exe"
+    assert neutralise("\u2066=1+1\u2069") == "'=1+1"  # the control no longer hides the formula's start
+    assert neutralise("لندن\u200d") == "لندن\u200d"  # right-to-left text and joiners untouched

@@ -178,3 +178,13 @@ def test_text_is_stored_without_bidi_controls(tiny_store):
     assert rows == [("gnp.exe Calais لندن", "Drowning\u200d")]
     counts = tiny_store.connect().execute("SELECT count(*), sum(people) FROM incidents").fetchone()
     assert counts == tiny_store.connect(1).execute("SELECT count(*), sum(people) FROM incidents").fetchone()
+
+
+def test_label_lists_and_version_notes_are_stored_without_bidi_controls(tiny_store):
+    regions = tiny.frames()["regions"].copy()
+    regions["iom_labels"] = [["\u202eNorth Africa", None], *([[]] * (len(regions) - 1))]
+    version = tiny_store.commit({"regions": regions}, source_name="\u2066iom\u2069", file_name="\u202ea.csv",
+                                note="\u202dnote")
+    assert (version.source_name, version.file_name, version.note) == ("iom", "a.csv", "note")
+    labels = tiny_store.connect().execute("SELECT iom_labels FROM regions").fetchall()
+    assert ["North Africa", None] in [row[0] for row in labels]
