@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 
 .PHONY: run test demo audit
 
-# Python 3.11's venv seeds setuptools 65.5.0 (known advisories); nothing here needs it at run time
-# (pip builds in isolation), so it goes, as Python 3.12's venv does by default.
+# Python 3.11's venv seeds pip 23.2.1 and setuptools 65.5.0, both with known advisories: pip is
+# brought up to date, and setuptools goes (nothing needs it at run time; pip builds in isolation),
+# as Python 3.12's venv does by default.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip uninstall --quiet --yes setuptools
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
