@@ -95,6 +95,7 @@ def data_dir_from_env() -> Path:
 @functools.lru_cache(maxsize=16)
 def _resolved(value: str) -> Path:
     # Pages ask for the data directory on every cached query; resolving it each time costs syscalls.
+    # Cached per value for the process: a symlink re-pointed while the app runs is not followed.
     return Path(value).expanduser().resolve()
 
 

@@ -10,6 +10,10 @@ OUTCOMES = {"arrests": "Arrests", "charges": "Charges", "convictions": "Convicti
             "networks_disrupted": "Networks disrupted", "boats_engines_seized": "Boats and engines seized",
             "seizures_gbp": "Seized (£)"}
 
+def _name(op: pd.Series) -> str:
+    return str(op["operation_id"] if fmt.is_missing(op["name"]) else op["name"])
+
+
 state = ui.current_state()
 ui.page_header("Operations", state)
 ops = ui.cached(queries.operations, state)
@@ -71,7 +75,7 @@ if rows:
             routes = ui.cached(queries.routes_with_flows, state)
             deck = maps.build_map_deck(routes=routes[routes["route"] == op["route"]], points=nearby,
                                        view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6},
-                                       focus=(op["lat"], op["lon"], f"{op['name']} · focus"))
+                                       focus=(op["lat"], op["lon"], f"{_name(op)} · focus"))
             st.pydeck_chart(deck, height=360, key="operations_map",
                             alt=f"Map of the operation's area with {len(nearby)} incidents nearby.")
             st.caption(ui.plain(f"The ring marks the operation's focus; {len(nearby):,} incidents within 1.5° of it "
