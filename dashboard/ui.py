@@ -163,7 +163,11 @@ body [data-testid="stDateInputField"] [role="spinbutton"] {
 
 
 def accessibility_css() -> None:
-    st.html(ACCESSIBILITY_CSS)
+    # With an (empty, hidden) element besides the <style>, st.html puts it in the page like any other
+    # element rather than in Streamlit's event container (a CI run once showed a page without it). In
+    # the sidebar, first: present on every page (hidden with the sidebar on the big screen, still
+    # applied), and before any page can st.stop().
+    st.sidebar.html(ACCESSIBILITY_CSS + '<span aria-hidden="true" hidden></span>')
 
 
 def marking() -> None:

@@ -84,7 +84,7 @@ def test_axe_no_serious_or_critical_violations(page, base_url, path, query):
 
 
 def assert_axe_clean(page, where: str) -> None:
-    wait_for_app_idle(page)
+    wait_for_app_idle(page, stable=1000)
     violations = run_axe(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, "serious/critical axe violations:\n" + describe(blocking, where)
@@ -94,6 +94,7 @@ def test_axe_on_opened_controls_and_panels(page, base_url):
     """What only appears on interaction: the share and save-view popovers, an operation's details
     panel (with its map and tables), the map's dark style and the month-by-month slider."""
     goto_app(page, base_url, "/")
+    wait_for_app_idle(page, stable=1500)  # a late rerun re-renders the sidebar
     for name in ("Share this view", "Save view for briefing"):
         page.locator('[data-testid="stSidebar"] [data-testid="stPopoverButton"]').filter(has_text=name).click()
         expect(page.locator('[data-testid="stPopoverBody"]').first).to_be_visible()
