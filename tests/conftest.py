@@ -1,4 +1,5 @@
-"""Shared fixtures: a store in a temp dir holding the tiny hand-made dataset."""
+"""Shared fixtures: a store in a temp dir holding the tiny hand-made dataset, and the app on it
+through AppTest."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -30,3 +32,27 @@ def con(tiny_store: Store):
     c = tiny_store.connect()
     yield c
     c.close()
+
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The tiny dataset as the app's data directory (TIDELINE_DATA_DIR)."""
+    s = Store(tmp_path / "store")
+    s.commit(tiny.frames(), source_name="tiny")
+    monkeypatch.setenv("TIDELINE_DATA_DIR", str(s.data_dir))
+    return s
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    """Run the entry script with these query parameters, then switch to the page (AppTest)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/views/{page}.py")
+        at.run()
+    return at

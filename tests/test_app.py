@@ -6,34 +6,15 @@ from pathlib import Path
 
 import pytest
 import tiny
+from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, ui
 from dashboard.filters import FilterState
 from dashboard.store import Store
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = {"overview": "Overview", "map": "Map", "funding": "Funding & resources", "operations": "Operations",
          "data": "Data & sources"}
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> Store:
-    s = Store(tmp_path / "store")
-    s.commit(tiny.frames(), source_name="tiny")
-    monkeypatch.setenv("TIDELINE_DATA_DIR", str(s.data_dir))
-    return s
-
-
-def open_page(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/views/{page}.py")
-        at.run()
-    return at
 
 
 def markdown_text(at: AppTest) -> list[str]:

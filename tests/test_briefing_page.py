@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-import tiny
+import conftest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.store import Store
 from dashboard.views import ViewStore
-
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> Store:
-    s = Store(tmp_path / "store")
-    s.commit(tiny.frames(), source_name="tiny")
-    monkeypatch.setenv("TIDELINE_DATA_DIR", str(s.data_dir))
-    return s
 
 
 def open_page(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/views/{page}.py")
-        at.run()
+    at = conftest.open_page(page, params)
     assert not at.exception, [e.stack_trace for e in at.exception]
     return at
 

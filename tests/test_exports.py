@@ -11,10 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 import tiny
+from conftest import open_page
 from openpyxl import Workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from test_app import open_page
 
 from dashboard.exports import (
     CSV_HEADER_LINES,
