@@ -66,6 +66,25 @@ class ImportResult:
         return sum(len(df) for df in self.tables.values())
 
 
+HEAD_BYTES = 65536  # how much of a file format detection and header checks read
+
+
+def csv_header(path: Path, *, errors: str = "strict") -> list[str]:
+    """A CSV's header: the fields of its first line, read from the file's first 64 KB.
+
+    StructuralError for binary content or (with errors="strict") a header that is not UTF-8;
+    errors="replace" reads any bytes, for detectors that leave the encoding to read()."""
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    if b"\x00" in head:
+        raise StructuralError(f"{path.name}: binary content (NUL bytes), not a text CSV")
+    try:
+        first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors)
+    except UnicodeDecodeError as exc:
+        raise StructuralError(f"{path.name}: the header is not UTF-8 text") from exc
+    return next(csv.reader([first]), [])
+
+
 def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
     """A CSV as text columns (empty field = NULL), UTF-8 with or without a byte-order mark.
 
@@ -75,7 +94,7 @@ def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
     raw = path.read_bytes()
     if not raw.strip():
         raise StructuralError(f"{path.name}: the file is empty")
-    if b"\x00" in raw[:65536]:
+    if b"\x00" in raw[:HEAD_BYTES]:
         raise StructuralError(f"{path.name}: binary content (NUL bytes), not a text CSV")
     try:
         text = raw.decode("utf-8-sig")

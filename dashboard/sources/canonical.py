@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -20,6 +19,7 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    csv_header,
     no_progress,
     parse_coordinate,
     parse_count,
@@ -199,15 +199,7 @@ def _names(header: Iterable[object], path: Path) -> list[str]:
 def _header(path: Path, kind: str) -> list[str]:
     """The file's column names, reading as little as the format allows."""
     if kind == "csv":
-        with open(path, "rb") as f:
-            head = f.read(65536)
-        if b"\x00" in head:
-            raise StructuralError(f"{path.name}: binary content (NUL bytes), not a text CSV")
-        try:
-            first = head.split(b"\n", 1)[0].decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise StructuralError(f"{path.name}: the header is not UTF-8 text") from exc
-        return [n for n in _names(next(csv.reader([first]), []), path) if n]
+        return [n for n in _names(csv_header(path), path) if n]
     if kind == "xlsx":
         workbook = _workbook(path)
         try:

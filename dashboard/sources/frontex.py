@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from datetime import date
@@ -16,6 +15,7 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    csv_header,
     no_progress,
     parse_count,
     read_text_csv,
@@ -59,13 +59,7 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 def detect(path: Path) -> bool:
     """True when the file is a CSV whose header has route, type, nat, t and n (any case)."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-        if b"\x00" in head:
-            return False
-        first = head.split(b"\n", 1)[0].decode("utf-8-sig")
-        header = {h.strip().lower() for h in next(csv.reader([first]))}
-        return set(REQUIRED) <= header
+        return set(REQUIRED) <= {h.strip().lower() for h in csv_header(path)}
     except Exception:  # detect must never raise: any unreadable file is simply not this format
         return False
 

@@ -3,7 +3,6 @@ table per CSV): SB_01 daily arrivals -> crossings_daily, SB_02 weekly prevention
 
 from __future__ import annotations
 
-import csv
 import html
 import numbers
 import re
@@ -21,6 +20,7 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    csv_header,
     no_progress,
     parse_count,
     parse_date,
@@ -34,7 +34,6 @@ ROUTE = "English Channel"
 STATUS = "provisional"  # the whole series is published as provisional
 
 HEADER_SEARCH_ROWS = 10  # real releases may put a few title rows above the header
-DETECT_BYTES = 65536
 MAX_CONTENT_XML = 64 * 2**20  # detect reads an ODS's content.xml to list its sheets; cap it
 
 # Spreadsheet-exported date texts also carry a time; Excel serials cover 2000-01-01..2099-12-31.
@@ -138,13 +137,8 @@ def detect(path: Path) -> bool:
             wanted = {t.sheet for t in TABLES}
             return any(n.strip().upper() in wanted for n in _sheet_names(path))
         if suffix == ".csv":
-            with path.open("rb") as f:
-                head = f.read(DETECT_BYTES)
-            if b"\x00" in head:
-                return False
             # Decode loosely: a non-UTF-8 SB_01 CSV is still ours, and read() explains the encoding.
-            header = next(csv.reader(head.decode("utf-8-sig", "replace").splitlines(keepends=True)))
-            return _table_for(header, strict=True) is not None
+            return _table_for(csv_header(path, errors="replace"), strict=True) is not None
         return False
     except Exception:  # detect must never raise: any unreadable file is simply not this format
         return False

@@ -14,8 +14,6 @@ extra columns do not matter. Date rules, per layout (slash dates are the only am
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import Counter
@@ -32,6 +30,7 @@ from dashboard.sources.base import (
     Progress,
     Rejection,
     StructuralError,
+    csv_header,
     no_progress,
     parse_coordinate,
     parse_count,
@@ -130,12 +129,7 @@ def _layout_of(header: list[str]) -> Layout | None:
 def detect(path: Path) -> bool:
     """True if the file's first line is the header of an IOM Missing Migrants layout."""
     try:
-        with open(path, "rb") as fh:
-            first = fh.readline(65536)
-        if b"\x00" in first:
-            return False
-        header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"))))
-        return _layout_of(header) is not None
+        return _layout_of(csv_header(path)) is not None
     except Exception:  # detection must never raise, whatever the file is
         return False
 
