@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args(argv)
 
+    bad = [a for a in args.accept if not re.fullmatch(r"[A-Za-z0-9._-]+==[A-Za-z0-9.!+_-]+", a)]
+    if bad:
+        parser.error(f"--accept takes NAME==VERSION (an exact pin), got {', '.join(map(repr, bad))}")
     dists = installed()
     accepted = {canonicalize_name(a.partition("==")[0]): a.partition("==")[2] for a in args.accept}
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:

@@ -62,3 +62,10 @@ def test_exit_codes(index, monkeypatch, capsys):
 def test_lists_this_environment():
     found = audit_deps.installed()
     assert found["streamlit"] and found["duckdb"] and found["pytest"]
+
+
+def test_accept_must_be_an_exact_pin(index, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        audit_deps.main(["--index", index, "--strict", "--accept", "numpy>=2"])
+    assert exit_info.value.code == 2
+    assert "--accept takes NAME==VERSION (an exact pin), got 'numpy>=2'" in capsys.readouterr().err
