@@ -58,7 +58,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 
-PAGES = ["", "map", "funding", "operations", "data"]  # url paths; the briefing page has no filters
+from dashboard import registry  # noqa: E402
+
+PAGES = [p.url_path for p in registry.PAGES if p.shared_filters]  # the briefing page has no filters
 REGIONS = ["UK & Channel", "Mediterranean", "Atlantic", "Balkans & Eastern Europe"]
 TYPES = ["launch", "arrival", "interception", "rescue", "dead or missing"]
 MONTHS = [(y, m) for y in range(2019, 2027) for m in range(1, 13) if (y, m) <= (2026, 10)]

@@ -20,7 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-PAGES = ["overview", "map", "funding", "operations", "data"]
+from dashboard import registry  # noqa: E402
+
+PAGES = [p for p in registry.PAGES if p.shared_filters]  # the briefing has no filters to change
 
 
 def main() -> None:
@@ -40,14 +42,14 @@ def main() -> None:
     t0 = time.perf_counter()
     Store().ensure_initialised()
     print(f"demo data loaded into a new store in {time.perf_counter() - t0:.2f} s")
-    print(f"{'page':<12}{'cold s':>9}{'warm s':>9}")
+    print(f"{'page':<22}{'cold s':>9}{'warm s':>9}")
     for page in PAGES:
         cold, warm = [], []
         for _ in range(args.repeats):
             at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120)
             at.run()
-            if page != "overview":
-                at.switch_page(f"pages/views/{page}.py")
+            if page is not registry.DEFAULT:
+                at.switch_page(page.script)
             st.cache_data.clear()
             t = time.perf_counter()
             at.run()
@@ -56,7 +58,7 @@ def main() -> None:
             at.run()
             warm.append(time.perf_counter() - t)
             assert not at.exception, [e.stack_trace for e in at.exception]
-        print(f"{page:<12}{statistics.median(cold):>9.2f}{statistics.median(warm):>9.2f}")
+        print(f"{page.title:<22}{statistics.median(cold):>9.2f}{statistics.median(warm):>9.2f}")
 
 
 if __name__ == "__main__":

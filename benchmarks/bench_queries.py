@@ -1,5 +1,5 @@
 """Benchmark: the query layer (DuckDB) against a straightforward pandas implementation of the
-same queries, on 1M and 10M synthetic incidents, in the same run.
+same queries (the incident queries the pages run), on 1M and 10M synthetic incidents, in the same run.
 
     .venv/bin/python benchmarks/bench_queries.py [--sizes 1000000 10000000] [--repeats 5]
 
@@ -71,13 +71,8 @@ def pd_count(df: pd.DataFrame) -> int:
     return len(pd_filter(df))
 
 
-def pd_monthly(df: pd.DataFrame) -> pd.DataFrame:
-    f = pd_filter(df)
-    f = f.assign(period=f["date"].dt.to_period("M").dt.to_timestamp(),
-                 dm=f["dead"].fillna(0) + f["missing"].fillna(0))
-    return (f.groupby(["period", "incident_type"])
-            .agg(incidents=("incident_id", "size"), people=("people", "sum"), dead_missing=("dm", "sum"))
-            .reset_index())
+def pd_points(df: pd.DataFrame) -> pd.DataFrame:
+    return pd_filter(df).sort_values(["date", "incident_id"], ascending=[False, True])
 
 
 def pd_cells(df: pd.DataFrame) -> pd.DataFrame:
@@ -90,18 +85,17 @@ def pd_cells(df: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("incidents", ascending=False)
 
 
-def pd_by_region(df: pd.DataFrame) -> pd.DataFrame:
+def pd_by_route(df: pd.DataFrame) -> pd.DataFrame:
     f = pd_filter(df)
     f = f.assign(dm=f["dead"].fillna(0) + f["missing"].fillna(0))
-    return f.groupby("region").agg(incidents=("incident_id", "size"), people=("people", "sum"),
-                                   dead_missing=("dm", "sum")).reset_index()
+    return f.groupby("route").agg(incidents=("incident_id", "size"), dead_missing=("dm", "sum")).reset_index()
 
 
 QUERIES = {
     "filter + count": (lambda con: q.incident_count(con, STATE), pd_count),
-    "monthly series by type": (lambda con: q.incidents_series(con, STATE, "month"), pd_monthly),
+    "map points (newest first)": (lambda con: q.map_points(con, STATE), pd_points),
     "map grid cells (0.25°)": (lambda con: q.map_cells(con, STATE, CELL), pd_cells),
-    "by region": (lambda con: q.by_region(con, STATE), pd_by_region),
+    "by route": (lambda con: q.by_route(con, STATE), pd_by_route),
 }
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
-from . import schema
+from . import schema, settings
 from .store import DEMO_DIR, Store, StoreError, UnknownVersionError
+
+log = logging.getLogger(__name__)
 
 EXIT_REFUSED = 2
 READ_ONLY_TYPES = {duckdb.StatementType.SELECT}
@@ -92,11 +96,17 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(message: str, fraction: float, _last: list[int] = [-1]) -> None:  # noqa: B006
-    step = int(fraction * 10)
-    if step != _last[0]:
-        _last[0] = step
-        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+class _Progress:
+    """Prints a progress line to stderr each time the import passes another tenth."""
+
+    def __init__(self) -> None:
+        self.last = -1
+
+    def __call__(self, message: str, fraction: float) -> None:
+        step = int(fraction * 10)
+        if step != self.last:
+            self.last = step
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -105,7 +115,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     store = Store()
     try:
-        plan = ingest.plan(store, Path(args.file), source=args.source, progress=_progress)
+        plan = ingest.plan(store, Path(args.file), source=args.source, progress=_Progress())
     except StructuralError as exc:
         raise Refused(f"file refused: {exc}") from exc
     r = plan.result
@@ -158,11 +168,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    import os
-    import time
-
-    from . import briefing
-    from .views import ViewError, ViewStore
+    from . import pack, slides
+    from .saved_views import ViewError, ViewStore
 
     store = Store()
     store.ensure_initialised()
@@ -171,7 +178,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         saved = ViewStore(store.data_dir).list()
     except ViewError as exc:
         raise Refused(str(exc)) from exc
-    defaults = briefing.default_views(store)
+    defaults = slides.default_views(store)
     if args.views is None:
         views = saved or defaults
     else:
@@ -182,8 +189,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
             raise Refused(f"unknown view id(s): {', '.join(unknown) or '(none given)'}; known ids: "
                           + ", ".join(known))
         views = [known[i] for i in ids]
-    marking = os.environ.get("TIDELINE_CLASSIFICATION", "").strip() or "OFFICIAL"
-    html = briefing.build_pack(store, views, marking)
+    html = pack.build_pack(store, views, settings.classification())
     out = Path(args.out)
     # Written next to the target and renamed: a scheduled run never leaves half a pack behind.
     tmp = out.with_name(f".{out.name}.tmp")
@@ -193,6 +199,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise Refused(f"cannot write the pack to {out}: {exc.strerror or exc}") from exc
+    log.info("briefing pack %s written: %d views, %d bytes", out, len(views), out.stat().st_size)
     print(f"Briefing pack: {out} · {out.stat().st_size:,} bytes · {len(views)} views · "
           f"generated in {time.perf_counter() - t0:.2f} s")
     return 0
@@ -229,6 +236,7 @@ COMMANDS = {"demo": cmd_demo, "versions": cmd_versions, "sql": cmd_sql, "ingest"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings.configure_logging(default="WARNING")
     try:
         return COMMANDS[args.command](args)
     except Refused as exc:

@@ -35,7 +35,7 @@ def figure(*data) -> go.Figure:
     return fig
 
 
-def _layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
+def layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
             yaxis: str | None = None, xaxis: str | None = None) -> go.Figure:
     fig.update_layout(
         title={"text": fmt.esc(title), "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
@@ -111,7 +111,7 @@ def make_weekly_trend_figure(df: pd.DataFrame, source: str) -> go.Figure:
     fig.add_scatter(x=df["period"], y=df["people"], name="This period", mode="lines+markers",
                     line={"color": NOW, "width": 4}, marker={"size": 7},
                     hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people<extra></extra>")
-    return _layout(fig, "People arrived by small boat, per week (people)", source, yaxis="People per week")
+    return layout(fig, "People arrived by small boat, per week (people)", source, yaxis="People per week")
 
 
 def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, title: str) -> go.Figure:
@@ -124,7 +124,7 @@ def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, ti
     top = float(d[value].max()) if len(d) else 1.0
     fig.update_xaxes(title_text=label.capitalize(), tickformat=",", range=[0, top * 1.18])  # room for labels
     _short_ticks(fig, "y", d["route"])
-    return _layout(fig, title, source, legend=False, height=max(HEIGHT, 70 + 48 * len(d)))
+    return layout(fig, title, source, legend=False, height=max(HEIGHT, 70 + 48 * len(d)))
 
 
 def make_funding_figure(df: pd.DataFrame, source: str) -> go.Figure:
@@ -138,7 +138,7 @@ def make_funding_figure(df: pd.DataFrame, source: str) -> go.Figure:
                 marker_pattern_shape="/", text=[("" if pd.isna(v) else f"£{v:,.1f}m") for v in d["spent_gbp"] / 1e6],
                 textposition="outside", hovertemplate="%{x}<br>Spent £%{y:,.1f}m<extra></extra>")
     fig.update_layout(barmode="group")
-    return _layout(fig, "Allocation and spend by financial year (£ million)", source, yaxis="£ million",
+    return layout(fig, "Allocation and spend by financial year (£ million)", source, yaxis="£ million",
                    xaxis="Financial year (April–March)")
 
 
@@ -151,7 +151,7 @@ def make_burnup_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:
     fig.add_scatter(x=df["month"], y=df["cumulative_spent_gbp"] / 1e6, name="Spent (cumulative)",
                     mode="lines+markers", line={"color": BLUE, "width": 4}, marker={"size": 6},
                     hovertemplate="%{x|%b %Y}<br>Spent £%{y:,.1f}m<extra></extra>")
-    return _layout(fig, title, source, yaxis="£ million, cumulative")
+    return layout(fig, title, source, yaxis="£ million, cumulative")
 
 
 def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
@@ -167,7 +167,7 @@ def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
         fig.add_scatter(x=g["month"], y=g["in_post"], name=f"{org_short} in post", mode="lines+markers",
                         line={"color": colour, "width": 4}, marker={"symbol": symbols[i % 4], "size": 7},
                         hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} in post<extra></extra>")
-    return _layout(fig, "Staff planned and in post (headcount)", source, yaxis="Headcount")
+    return layout(fig, "Staff planned and in post (headcount)", source, yaxis="Headcount")
 
 
 def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.Figure:
@@ -182,7 +182,7 @@ def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.
                 cliponaxis=False)
     fig.update_layout(barmode="group")
     _short_ticks(fig, "y", d["raw"])
-    return _layout(fig, f"Headcount by unit at {as_of} (staff)", source, xaxis="Headcount",
+    return layout(fig, f"Headcount by unit at {as_of} (staff)", source, xaxis="Headcount",
                    height=max(HEIGHT, 100 + 60 * len(d)))
 
 
@@ -201,7 +201,7 @@ def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
                     hovertemplate="%{x|%b %Y}<br>%{y:,.1f} hundred people prevented<extra></extra>")
     fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Outcomes (count)", "rangemode": "tozero",
                               "showgrid": False})
-    return _layout(fig, "Spend next to outcomes, per month (£ million; counts)", source, yaxis="£ million")
+    return layout(fig, "Spend next to outcomes, per month (£ million; counts)", source, yaxis="£ million")
 
 
 def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp) -> go.Figure:
@@ -225,7 +225,7 @@ def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp
     fig.update_xaxes(type="date")
     fig.update_yaxes(categoryorder="array", categoryarray=list(d["name"])[::-1])
     _short_ticks(fig, "y", raw_names)
-    return _layout(fig, "Operations timeline (start to end)", source, height=max(HEIGHT, 120 + 22 * len(d)))
+    return layout(fig, "Operations timeline (start to end)", source, height=max(HEIGHT, 120 + 22 * len(d)))
 
 
 def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
@@ -240,4 +240,29 @@ def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
                     text=[f"{v:,.0f}" for v in g[col]], textposition="outside")
     fig.update_layout(barmode="group")
     _short_ticks(fig, "x", g["region"])
-    return _layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")
+    return layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")
+
+
+def make_empty_figure(title: str, message: str, source: str) -> go.Figure:
+    """A titled, sourced figure that says there is nothing to draw."""
+    fig = figure()
+    fig.add_annotation(text=fmt.esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False, font={"size": FONT + 3, "color": "#444444"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return layout(fig, title, source, legend=False)
+
+
+def make_provenance_figure(prov: pd.DataFrame, title: str, source: str) -> go.Figure:
+    """Per table and source: rows, as-of and the version that loaded them, as a table figure."""
+    fig = figure(go.Table(
+        columnwidth=[2, 4, 1.2, 1.6, 1.2],
+        header={"values": ["Table", "Source", "Rows", "As of", "Loaded in version"], "align": "left",
+                "font": {"size": FONT, "color": "white"}, "fill_color": BLUE, "height": 30},
+        cells={"values": [[fmt.esc(v) for v in prov["table_name"]], [fmt.esc(v) for v in prov["source"]],
+                          [fmt.number(v) for v in prov["rows"]], [fmt.as_of(v) for v in prov["as_of"]],
+                          [fmt.number(v) for v in prov["loaded_version"]]],
+               "align": "left", "font": {"size": FONT - 1}, "height": 26},
+    ))
+    fig = layout(fig, title, source, legend=False, height=150 + 26 * len(prov))
+    return fig.update_layout(margin={"t": 60})

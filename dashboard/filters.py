@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -25,7 +25,6 @@ class FilterOptions:
     current_version: int | None
     data_start: date
     data_end: date
-    region_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def default_period(self) -> tuple[date, date]:
         """The latest 12 full months of data."""
@@ -158,6 +157,7 @@ class FilterState:
     # -- SQL ------------------------------------------------------------------------------
     def where(
         self,
+        prefix: str,
         *,
         date_col: str | None = "date",
         region_col: str | None = None,
@@ -165,35 +165,41 @@ class FilterState:
         type_col: str | None = None,
         month_grain: bool = False,
         period: tuple[date, date] | None = None,
-    ) -> tuple[str, list[object]]:
-        """SQL WHERE fragment (`?` placeholders) and its parameters for the named columns.
+    ) -> tuple[str, dict[str, object]]:
+        """SQL WHERE fragment with named parameters (``$<prefix>_start``, ``$<prefix>_region_0``, …)
+        and their values, for the named columns.
 
-        A region filter on a table with only a route column becomes a filter on the routes
-        of those regions (looked up in the `routes` table). Column names come from code,
-        never from input; every value is a parameter.
+        Every fragment of one query takes its own ``prefix``, so parameters never depend on the order
+        fragments are joined in; ``params()`` merges them and refuses a name bound to two values. A
+        region filter on a table with only a route column becomes a filter on the routes of those
+        regions (looked up in the `routes` table). Column names come from code, never from input.
         """
+        if not prefix.isidentifier():
+            raise ValueError(f"parameter prefix must be an identifier, not {prefix!r}")
         clauses: list[str] = []
-        params: list[object] = []
+        values: dict[str, object] = {}
+
+        def marks(name: str, items: Sequence[object]) -> str:
+            for i, item in enumerate(items):
+                values[f"{prefix}_{name}_{i}"] = item
+            return ", ".join(f"${prefix}_{name}_{i}" for i in range(len(items)))
+
         start, end = period or self.period
         if date_col:
-            if month_grain:
-                start = start.replace(day=1)
-            clauses.append(f"{date_col} BETWEEN ? AND ?")
-            params += [start, end]
+            values[f"{prefix}_start"] = start.replace(day=1) if month_grain else start
+            values[f"{prefix}_end"] = end
+            clauses.append(f"{date_col} BETWEEN ${prefix}_start AND ${prefix}_end")
         if self.region:
-            marks = _marks(self.region)
             if region_col:
-                clauses.append(f"{region_col} IN ({marks})")
+                clauses.append(f"{region_col} IN ({marks('region', self.region)})")
             elif route_col:
-                clauses.append(f"{route_col} IN (SELECT route FROM routes WHERE region IN ({marks}))")  # noqa: S608
-            params += list(self.region)
+                clauses.append(f"{route_col} IN (SELECT route FROM routes WHERE region IN "
+                               f"({marks('region', self.region)}))")
         if self.route and route_col:
-            clauses.append(f"{route_col} IN ({_marks(self.route)})")
-            params += list(self.route)
+            clauses.append(f"{route_col} IN ({marks('route', self.route)})")
         if self.type and type_col:
-            clauses.append(f"{type_col} IN ({_marks(self.type)})")
-            params += list(self.type)
-        return (" AND ".join(clauses) or "TRUE"), params
+            clauses.append(f"{type_col} IN ({marks('type', self.type)})")
+        return (" AND ".join(clauses) or "TRUE"), values
 
     # -- words ----------------------------------------------------------------------------
     def describe(self, with_version: bool = True) -> str:
@@ -265,8 +271,16 @@ def _parse_period(raw: list[str]) -> tuple[date, date] | str:
     return out[0], out[1]
 
 
-def _marks(values: Iterable[object]) -> str:
-    return ", ".join("?" for _ in values)
+def params(*parts: Mapping[str, object], **named: object) -> dict[str, object]:
+    """Named SQL parameters from several WHERE fragments and extra values, as one dict; ValueError
+    when one name would be bound to two different values (two fragments sharing a prefix)."""
+    out: dict[str, object] = {}
+    for part in (*parts, named):
+        for key, value in part.items():
+            if key in out and out[key] != value:
+                raise ValueError(f"SQL parameter ${key} given two values: {out[key]!r} and {value!r}")
+            out[key] = value
+    return out
 
 
 def _join(values: Sequence[str]) -> str:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import html
-from datetime import date
 
-import pandas as pd
-
+from .clean import is_missing, text
 from .filters import format_date
 
-
-def is_missing(value: object) -> bool:
-    """None, NaN, NaT or pd.NA."""
-    return value is None or (not isinstance(value, str | list | tuple) and bool(pd.isna(value)))
+__all__ = ["as_of", "change", "esc", "gbp", "is_missing", "kpi_value", "number", "percent", "short",
+           "target_share", "text"]
 
 
 def number(value: object, decimals: int = 0) -> str:
@@ -53,12 +49,6 @@ def change(now: object, before: object) -> str | None:
     return f"{(now - before) / before * 100:+,.1f}%".replace(".0%", "%")
 
 
-def financial_year(d: date) -> str:
-    """April–March, written '2024-25'."""
-    start = d.year if d.month >= 4 else d.year - 1
-    return f"{start}-{str(start + 1)[-2:]}"
-
-
 def as_of(d: object) -> str:
     """'31 Oct 2026' for a date-like, '–' for nothing."""
     if is_missing(d):
@@ -68,17 +58,22 @@ def as_of(d: object) -> str:
     return format_date(d)  # type: ignore[arg-type]
 
 
-# Explicit bidi embeddings, overrides and isolates (the "Trojan Source" characters, CVE-2021-42574)
-# reorder everything after them: in a location or name they can make "exe.txt" read "txt.exe".
-# Right-to-left names never need them (the Unicode bidi algorithm orders them), so they are dropped
-# from everything shown. Zero-width joiners stay: Persian and Indic spellings need them.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+def kpi_value(key: str, value: object) -> str:
+    """A KPI value as every page, slide and pack writes it: £ with k/m/bn for spend, one decimal for
+    people per boat, whole numbers otherwise."""
+    if key == "spent_gbp":
+        return gbp(value)
+    return number(value, 1 if key == "people_per_boat" else 0)
+
+
+def target_share(value: object, target: object) -> str:
+    """'87.5%' of a target, or '–' when either is missing or the target is 0."""
+    if is_missing(value) or is_missing(target) or not float(target):  # type: ignore[arg-type]
+        return "–"
+    return percent(float(value) / float(target) * 100)  # type: ignore[arg-type]
+
+
 LABEL_MAX = 36  # characters of a data-derived label on a chart axis or legend
-
-
-def text(value: object) -> str:
-    """Data-derived text for display: a string without bidi controls."""
-    return str(value).translate(BIDI_CONTROLS)
 
 
 def esc(value: object, quote: bool = False) -> str:

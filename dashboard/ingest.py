@@ -6,22 +6,27 @@ Nothing is written to the store until `apply`; a refused or failed import change
 from __future__ import annotations
 
 import csv
-import hashlib
+import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from . import schema
+from .exports import neutralise
+from .files import sha256_file
 from .sources import canonical, frontex, home_office, iom
-from .sources.base import ImportResult, Progress, StructuralError, no_progress
+from .sources.base import Importer, ImportResult, Progress, Rejection, StructuralError, no_progress
 from .store import Store, StoreError, Version, read_demo_csvs, typed_table
 
+log = logging.getLogger(__name__)
+
 # Most specific first: the canonical importer accepts anything shaped like a Tideline table.
-IMPORTERS: tuple[ModuleType, ...] = (home_office, iom, frontex, canonical)
+IMPORTERS: tuple[Importer, ...] = (home_office, iom, frontex, canonical)
 REFERENCE_SOURCE = "Tideline reference data (illustrative route corridors and label mappings)"
 REFERENCE_TABLES = ("routes", "regions")
 MAX_BYTES = 200 * 1024 * 1024
@@ -37,7 +42,7 @@ class Plan:
     """A file read and validated, ready to commit."""
 
     path: Path
-    importer: ModuleType
+    importer: Importer
     result: ImportResult
     sha256: str
     duplicate_of: int | None  # a version whose rows from this very file are still current
@@ -48,7 +53,7 @@ class Plan:
         return len(self.result.rejected)
 
 
-def importer_named(name: str) -> ModuleType:
+def importer_named(name: str) -> Importer:
     for imp in IMPORTERS:
         if imp.NAME == name:
             return imp
@@ -56,7 +61,7 @@ def importer_named(name: str) -> ModuleType:
     raise StructuralError(f"unknown source format {name!r} (known: {known})")
 
 
-def detect(path: Path) -> ModuleType:
+def detect(path: Path) -> Importer:
     """The importer whose format this file is in, judged from its sheets or headers."""
     for imp in IMPORTERS:
         if imp.detect(path):
@@ -64,14 +69,6 @@ def detect(path: Path) -> ModuleType:
     raise StructuralError(
         f"{path.name}: not a format Tideline can import. Expected one of: "
         + "; ".join(imp.LABEL for imp in IMPORTERS))
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def plan(store: Store, path: Path, source: str | None = None, progress: Progress = no_progress) -> Plan:
@@ -85,31 +82,36 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
     if size > MAX_BYTES:
         raise StructuralError(f"{path.name}: {size / 2**20:,.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
     importer = importer_named(source) if source else detect(path)
+    started = time.monotonic()
     store.ensure_initialised()
     con = store.connect()
-    regions = con.execute("SELECT * FROM regions").df()
-    result = importer.read(path, regions=regions, progress=progress)
-    digest = sha256_file(path)
-    duplicate_of = _version_holding(con, digest)
-    drops_demo = _has_demo_rows(con)
-    con.close()
+    try:
+        regions = con.execute("SELECT * FROM regions").df()
+        result = importer.read(path, regions=regions, progress=progress)
+        digest = sha256_file(path)
+        duplicate_of = _version_holding(con, digest)
+        drops_demo = _has_demo_rows(con)
+    finally:
+        con.close()
+    log.info("read %s as %s in %.2f s: sha256 %s, %d rows read, %d accepted, %d rejected", path.name, importer.NAME,
+             time.monotonic() - started, digest, result.rows_read, result.rows_accepted, len(result.rejected))
     return Plan(path, importer, result, digest, duplicate_of, drops_demo)
 
 
-def _version_holding(con, digest: str) -> int | None:
+def _version_holding(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
     """The version that loaded rows from the file with this sha256, if they are still current."""
     for table in schema.DATA_TABLES:
-        (found,) = con.cursor().execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = ?",  # noqa: S608
-                               [digest]).fetchone()
+        (found,) = con.cursor().execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = $sha",
+                                        {"sha": digest}).fetchone()
         if found is not None:
             return int(found)
     return None
 
 
-def _has_demo_rows(con) -> bool:
+def _has_demo_rows(con: duckdb.DuckDBPyConnection) -> bool:
     return any(
-        con.cursor().execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, ?)",  # noqa: S608
-                    [schema.DEMO_SOURCE]).fetchone()[0]
+        con.cursor().execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, $demo)",
+                             {"demo": schema.DEMO_SOURCE}).fetchone()[0]
         for t in schema.DATA_TABLES)
 
 
@@ -118,17 +120,25 @@ def write_report(plan_: Plan, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["file", "sheet", "row", "column", "reason", "value"])
+        w.writerow(REPORT_COLUMNS)
         for r in plan_.result.rejected:
-            w.writerow([r.file, r.sheet or "", "" if r.row is None else r.row, r.column or "", r.reason,
-                        _inert(r.value)])
+            w.writerow([neutralise(x) for x in rejection_row(r)])
     return out
 
 
-def _inert(value: str | None) -> str:
-    """Report cells a spreadsheet would run as a formula start with a quote instead."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+REPORT_COLUMNS = ("file", "sheet", "row", "column", "reason", "value")
+
+
+def rejection_row(r: Rejection) -> tuple[object, ...]:
+    """One rejected row as the report's columns (REPORT_COLUMNS); cells are neutralised by the writer."""
+    return (r.file, r.sheet or "", "" if r.row is None else r.row, r.column or "", r.reason,
+            "" if r.value is None else r.value)
+
+
+def rejection_report(plan_: Plan) -> pd.DataFrame:
+    """The rejected rows as a table (file, sheet, row, column, reason, value), cells formula-safe."""
+    rows = [[neutralise(x) for x in rejection_row(r)] for r in plan_.result.rejected]
+    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
 
 
 def default_report_path(store: Store, plan_: Plan) -> Path:
@@ -138,6 +148,14 @@ def default_report_path(store: Store, plan_: Plan) -> Path:
 
 def apply(store: Store, plan_: Plan, *, accept_partial: bool = False) -> Version:
     """Commit the plan as a new data version; ImportRefused (store unchanged) when it must not."""
+    try:
+        return _apply(store, plan_, accept_partial)
+    except ImportRefused as exc:
+        log.info("import refused, store unchanged: %s", exc)
+        raise
+
+
+def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
     con = store.connect()
     try:
         frames = _new_tables(con, plan_, accept_partial)
@@ -151,13 +169,16 @@ def apply(store: Store, plan_: Plan, *, accept_partial: bool = False) -> Version
     if plan_.drops_demo:
         notes.append("synthetic demo rows removed")
     try:
-        return store.commit(frames, source_name=plan_.importer.NAME, file_name=plan_.path.name,
-                            sha256=plan_.sha256, note="; ".join(notes))
+        version = store.commit(frames, source_name=plan_.importer.NAME, file_name=plan_.path.name,
+                               sha256=plan_.sha256, note="; ".join(notes))
     except StoreError as exc:
         raise ImportRefused(f"{plan_.path.name}: {exc}") from exc
+    log.info("imported %s (sha256 %s) as data version %d: %d rows, %d rejected rows left out", plan_.path.name,
+             plan_.sha256, version.id, plan_.result.rows_accepted, plan_.rejected)
+    return version
 
 
-def _new_tables(con, plan_: Plan, accept_partial: bool) -> dict[str, pa.Table]:
+def _new_tables(con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: bool) -> dict[str, pa.Table]:
     """Each touched table: the current rows minus this source's (and the demo's), plus the new rows."""
     result = plan_.result
     duplicate_of = plan_.duplicate_of or _version_holding(con, plan_.sha256)  # another import may have landed
@@ -178,11 +199,14 @@ def _new_tables(con, plan_: Plan, accept_partial: bool) -> dict[str, pa.Table]:
         new = result.tables.get(table)
         key = schema.CLUSTER_BY[table] if table in REFERENCE_TABLES else None
         replaced = [] if new is None or key is None else sorted(new[key].dropna().astype(str).unique())
-        same_key = f"AND NOT list_contains(?, {key}::VARCHAR)" if key else ""  # a re-imported route replaces it
+        same_key = f"AND NOT list_contains($replaced, {key}::VARCHAR)" if key else ""  # a re-imported route replaces it
+        demo = schema.DEMO_SOURCE if plan_.drops_demo else "\x00"  # "\x00": no source starts with it
+        values: dict[str, object] = {"sources": sorted(sources), "demo": demo}
+        if key:
+            values["replaced"] = replaced
         kept = con.cursor().sql(
-            f"SELECT * FROM {table} WHERE NOT list_contains(?, source) AND NOT starts_with(source, ?) {same_key}",  # noqa: S608,E501
-            params=[sorted(sources), schema.DEMO_SOURCE if plan_.drops_demo else "\x00"] + ([replaced] if key else []),
-        ).to_arrow_table()
+            f"SELECT * FROM {table} WHERE NOT list_contains($sources, source) AND NOT starts_with(source, $demo) "
+            f"{same_key}", params=values).to_arrow_table()
         parts = [kept]
         if new is not None and len(new):
             parts.append(typed_table(table, new, sha256=None, version_id=None))

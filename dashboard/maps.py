@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from pydeck.bindings.json_tools import default_serialize
 from pydeck.types import String
 
 from dashboard import fmt
+from dashboard.clean import is_missing
 from dashboard.schema import INCIDENT_TYPES, ROUTES
 
 # pydeck's Deck() asks has_jupyter_extra() several times per deck, each a failing import of its
@@ -33,7 +35,6 @@ _pydeck_deck.has_jupyter_extra = lru_cache(maxsize=1)(_pydeck_deck.has_jupyter_e
 BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basemap.geojson"
 
 VIEW_EUROPE = dict(lat=39, lon=6, zoom=3.3)  # Dakar to the Baltic on a 1920 px screen
-VIEW_CHANNEL = dict(lat=50.9, lon=1.5, zoom=8)
 VIEW_OVERVIEW = dict(lat=41, lon=4, zoom=2.8)  # the whole theatre in a short (420 px) map
 MIN_ZOOM, MAX_ZOOM = 1.5, 11
 # The map page's "Focus" choices: with the zoom buttons, the way round the map without dragging.
@@ -95,6 +96,7 @@ TYPE_COLOURS: dict[str, RGB] = {
     "dead or missing": _O["vermillion"],
 }
 UNKNOWN_COLOUR: RGB = [150, 150, 150]
+ZERO_FLOW_WIDTH_PX = 2.5  # a route with no recorded flow in the period: thin (and drawn faded or dotted)
 DEFAULT_CELL_DEG = 0.25  # used only when a cells frame lacks cell_size_deg
 
 # Cividis (Nuñez et al. 2018; the stops plotly ships): sequential, colour-blind-safe, for counts.
@@ -193,14 +195,9 @@ def basemap_layers(style: str = "light") -> list[pdk.Layer]:
     return [land, borders]
 
 
-def _missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pd.NA (but not for lists or arrays)."""
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
-
-
 def _num(value: Any) -> float | None:
     """A finite float, or None for missing or non-numeric values."""
-    if _missing(value):
+    if is_missing(value):
         return None
     try:
         x = float(value)
@@ -210,9 +207,8 @@ def _num(value: Any) -> float | None:
 
 
 def _count(value: Any) -> str:
-    """A count with thousands separators, or 'n/a'."""
-    x = _num(value)
-    return "n/a" if x is None else f"{x:,.0f}"
+    """A count with thousands separators, or '–' (the app's sign for not available)."""
+    return fmt.number(_num(value))
 
 
 TIP_MAX = 120  # characters of one data value in a tooltip; the details panel shows it whole
@@ -225,12 +221,12 @@ def _tip(value: Any) -> str:
 
 def _text(value: Any) -> str:
     """A display string (without bidi controls); '' for missing values."""
-    return "" if _missing(value) else fmt.text(value)
+    return "" if is_missing(value) else fmt.text(value)
 
 
 def _uk_date(value: Any) -> str:
     """'1 Jan 2025' for a date, ISO string or timestamp; '' when missing."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, str):
         try:
@@ -244,7 +240,7 @@ def _uk_date(value: Any) -> str:
 
 def _iso(value: Any) -> str:
     """'2025-01-31' for a date, ISO string or timestamp; '' when missing."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     return value.isoformat()[:10] if isinstance(value, (datetime, date)) else str(value)[:10]
 
@@ -254,6 +250,14 @@ def _path(path: Any) -> list[list[float]]:
     if path is None or (pd.api.types.is_scalar(path) and pd.isna(path)):
         return []
     return [[round(float(p[0]), 4), round(float(p[1]), 4)] for p in path]
+
+
+def route_width_px(flow: float, top: float) -> float:
+    """A route's line width in pixels for its flow, the period's largest flow being `top`."""
+    if flow <= 0 or top <= 0:
+        return ZERO_FLOW_WIDTH_PX
+    # sqrt: width reads as magnitude without the largest route swamping the rest.
+    return round(3.0 + 11.0 * math.sqrt(flow / top), 1)
 
 
 def _route_rows(routes: pd.DataFrame, style: str) -> list[dict]:
@@ -268,8 +272,7 @@ def _route_rows(routes: pd.DataFrame, style: str) -> list[dict]:
             "route": r["route"],
             "path": _path(r.get("path")),
             "flow": flow,
-            # sqrt: width reads as magnitude without the largest route swamping the rest.
-            "width_px": round(3.0 + 11.0 * math.sqrt(flow / top), 1) if flow > 0 else 2.5,
+            "width_px": route_width_px(flow, top),
             "colour": route_colour(r["route"], style) + ([255] if flow > 0 else [170]),
             "tip_title": _tip(r["route"]),
             "tip_body": "\n".join(filter(None, [
@@ -428,9 +431,7 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), allow_nan=False)
 
 
-def build_deck(
-    layers: list[pdk.Layer], view: dict, style: str = "light", tooltip: bool = True
-) -> pdk.Deck:
+def build_deck(layers: list[pdk.Layer], view: dict, style: str = "light") -> pdk.Deck:
     """A deck over the offline basemap style: no tile provider, sea as the view's clear colour."""
     s = _style(style)
     tip = {
@@ -449,7 +450,7 @@ def build_deck(
         # map_provider=None with pydeck's default map_style sentinel ("__MAP_STYLE__") is what makes
         # Streamlit draw no basemap: with map_style=None it falls back to Carto tiles from the web.
         map_provider=None,
-        tooltip=tip if tooltip else False,
+        tooltip=tip,
     )
 
 
@@ -489,9 +490,28 @@ def build_map_deck(
         layers.append(incident_cell_layer(cells, style))
     if points is not None and len(points):
         layers.append(incident_point_layer(points, style))
-    if focus is not None and not (_missing(focus[0]) or _missing(focus[1])):
+    if focus is not None and not (is_missing(focus[0]) or is_missing(focus[1])):
         layers.append(focus_layer(*focus, style=style))
     return build_deck(layers, view, style)
+
+
+# The details panel of a clicked incident: (label, column, formatter) in reading order.
+DETAIL_FIELDS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("Date", "date", lambda v: fmt.as_of(pd.Timestamp(v))), ("Type", "incident_type", lambda v: str(v).capitalize()),
+    ("Location", "location", str), ("Route", "route", str), ("Region", "region", str),
+    ("People", "people", fmt.number), ("Dead", "dead", fmt.number), ("Missing", "missing", fmt.number),
+    ("Survivors", "survivors", fmt.number), ("Cause", "cause", str),
+)
+
+
+def incident_details(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, value) pairs for an incident's details panel; empty values are left out."""
+    fields = [(label, show(row[col])) for label, col, show in DETAIL_FIELDS
+              if col in row and not is_missing(row[col]) and str(row[col]).strip()]
+    lat, lon = _num(row.get("lat")), _num(row.get("lon"))
+    if lat is not None and lon is not None:
+        fields.append(("Position", f"{lat:.4f}, {lon:.4f}"))
+    return fields
 
 
 def legend_items(kind: str, style: str = "light", max_count: int | None = None) -> list[tuple[str, RGB]]:

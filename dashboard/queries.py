@@ -1,36 +1,39 @@
 """Named, parameterised queries: fn(con, state, …) -> DataFrame. DuckDB filters and
-aggregates; pandas only shapes small results. No value is ever pasted into SQL text."""
+aggregates; pandas only shapes small results. No value is ever pasted into SQL text: values are
+named parameters (``$name``, bound from a dict), and the only text put into SQL is column and
+table names from this module and dashboard.schema."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from . import schema
-from .filters import FilterOptions, FilterState
+from . import fmt, schema
+from .filters import FilterOptions, FilterState, params
 
 Con = duckdb.DuckDBPyConnection
-GRAINS = {"day": "day", "week": "week", "month": "month"}
+Params = dict[str, object]
+GRAINS = ("day", "week", "month")
 BSC = "Border Security Command"
+SYNTHETIC_SOURCE = "Synthetic demo data (Tideline), not real figures"
 
 
-def _df(con: Con, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    return con.cursor().execute(sql, params or []).df()
+def _df(con: Con, sql: str, values: Params | None = None) -> pd.DataFrame:
+    return con.cursor().execute(sql, values or {}).df()
 
 
-def _one(con: Con, sql: str, params: list[object] | None = None):
-    return con.cursor().execute(sql, params or []).fetchone()
+def _one(con: Con, sql: str, values: Params | None = None) -> tuple[Any, ...]:
+    row = con.cursor().execute(sql, values or {}).fetchone()
+    assert row is not None  # aggregate queries always return one row
+    return row
 
 
 # -- what the data offers -------------------------------------------------------------------
 def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> FilterOptions:
     """Regions, routes, types and the date range present in this version's data."""
-    routes = _df(con, "SELECT route, region FROM routes ORDER BY region, route")
-    region_routes: dict[str, tuple[str, ...]] = {}
-    for region, group in routes.groupby("region", sort=False):
-        region_routes[str(region)] = tuple(group["route"])
     regions = tuple(_df(con, """
         SELECT region FROM regions UNION SELECT region FROM routes
         UNION SELECT region FROM incidents ORDER BY 1""")["region"])
@@ -42,8 +45,7 @@ def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> 
         sorted(found_types - set(schema.INCIDENT_TYPES)))
     lo, hi = data_range(con)
     return FilterOptions(regions=regions, routes=all_routes, types=types, versions=versions,
-                         current_version=current, data_start=lo, data_end=hi,
-                         region_routes=region_routes)
+                         current_version=current, data_start=lo, data_end=hi)
 
 
 def data_range(con: Con) -> tuple[date, date]:
@@ -58,32 +60,7 @@ def data_range(con: Con) -> tuple[date, date]:
     return (lo or today, hi or today)
 
 
-def table_as_of(con: Con) -> pd.DataFrame:
-    """Per table: rows and the latest date in the data (the as-of of figures drawn from it)."""
-    return _df(con, """
-        SELECT 'crossings_daily' AS "table", count(*) AS rows, max(date) AS as_of FROM crossings_daily
-        UNION ALL SELECT 'preventions_weekly', count(*), max(week_ending) FROM preventions_weekly
-        UNION ALL SELECT 'incidents', count(*), max(date) FROM incidents
-        UNION ALL SELECT 'route_flows', count(*), last_day(max(month)) FROM route_flows
-        UNION ALL SELECT 'operations', count(*), max(greatest(start_date, coalesce(end_date, start_date)))
-                  FROM operations
-        UNION ALL SELECT 'funding', count(*), last_day(max(CASE WHEN spent_gbp IS NOT NULL THEN month END))
-                  FROM funding
-        UNION ALL SELECT 'staffing', count(*),
-                  last_day(max(CASE WHEN in_post_headcount IS NOT NULL THEN month END)) FROM staffing
-        UNION ALL SELECT 'routes', count(*), NULL FROM routes
-        UNION ALL SELECT 'regions', count(*), NULL FROM regions""")
-
-
-def sources(con: Con) -> pd.DataFrame:
-    """Distinct sources per table, with row counts."""
-    parts = " UNION ALL ".join(
-        f"SELECT '{t}' AS \"table\", source, count(*) AS rows FROM {t} GROUP BY source"  # noqa: S608
-        for t in schema.DATA_TABLES
-    )
-    return _df(con, f"SELECT * FROM ({parts}) ORDER BY 1, 2")  # noqa: S608
-
-
+# Per table, the latest date in its data: the as-of of every figure drawn from it.
 AS_OF_EXPR = {
     "crossings_daily": "max(date)", "preventions_weekly": "max(week_ending)", "incidents": "max(date)",
     "route_flows": "last_day(max(month))", "operations": "max(greatest(start_date, coalesce(end_date, start_date)))",
@@ -93,52 +70,81 @@ AS_OF_EXPR = {
 }
 
 
+def table_as_of(con: Con) -> pd.DataFrame:
+    """Per table: rows and the latest date in the data (the as-of of figures drawn from it)."""
+    return _df(con, " UNION ALL ".join(
+        f"SELECT '{t}' AS \"table\", count(*) AS rows, {AS_OF_EXPR[t]} AS as_of FROM {t}" for t in schema.DATA_TABLES))
+
+
+def sources(con: Con) -> pd.DataFrame:
+    """Distinct sources per table, with row counts."""
+    parts = " UNION ALL ".join(
+        f"SELECT '{t}' AS \"table\", source, count(*) AS rows FROM {t} GROUP BY source" for t in schema.DATA_TABLES)
+    return _df(con, f"SELECT * FROM ({parts}) ORDER BY 1, 2")
+
+
 def provenance(con: Con) -> pd.DataFrame:
     """Per table and source: rows, the latest date in the data, and when and from which file it was loaded."""
     parts = " UNION ALL ".join(
         f"""SELECT '{t}' AS table_name, source, count(*) AS rows, {AS_OF_EXPR[t]} AS as_of,
                    max(loaded_version) AS loaded_version, any_value(source_sha256) AS sha256
-            FROM {t} GROUP BY source"""  # noqa: S608
+            FROM {t} GROUP BY source"""
         for t in schema.DATA_TABLES)
     return _df(con, f"""
         SELECT p.*, s.created_at AS imported_at, s.file_name
         FROM ({parts}) p LEFT JOIN snapshots s ON s.snapshot_id = p.loaded_version
-        ORDER BY p.source, p.table_name""")  # noqa: S608
+        ORDER BY p.source, p.table_name""")
 
 
 def is_synthetic(con: Con) -> bool:
     """True when any row of this version is synthetic demo data."""
     parts = " UNION ALL ".join(
-        f"SELECT count(*) AS n FROM {t} WHERE starts_with(source, ?)" for t in schema.DATA_TABLES  # noqa: S608
-    )
-    (n,) = _one(con, f"SELECT sum(n) FROM ({parts})", [schema.DEMO_SOURCE] * len(schema.DATA_TABLES))  # noqa: S608
+        f"SELECT count(*) AS n FROM {t} WHERE starts_with(source, $demo)" for t in schema.DATA_TABLES)
+    (n,) = _one(con, f"SELECT sum(n) FROM ({parts})", {"demo": schema.DEMO_SOURCE})
     return bool(n)
 
 
+def source_text(con: Con, synthetic: bool, tables: dict[str, str]) -> str:
+    """'Source: X · as of 31 Oct 2026 (what)' for figures from these tables, each source named once;
+    `tables` maps each table to what the figure draws from it (may be '')."""
+    as_of = table_as_of(con).set_index("table")["as_of"]
+    names = sources(con)
+    groups: dict[str, dict[str, list[str]]] = {}
+    for table, what in tables.items():
+        src = SYNTHETIC_SOURCE if synthetic else "; ".join(names.loc[names["table"] == table, "source"]) or "no data"
+        groups.setdefault(src, {}).setdefault(fmt.as_of(as_of.get(table)), []).append(what)
+    parts = []
+    for src, by_day in groups.items():
+        days = "; ".join(day + (f" ({', '.join(w for w in whats if w)})" if any(whats) else "")
+                         for day, whats in by_day.items())
+        parts.append(f"Source: {src} · as of {days}")
+    return " · ".join(parts)
+
+
 # -- KPIs -----------------------------------------------------------------------------------
-def _period_kpis(con: Con, state: FilterState) -> dict[str, float | None]:
-    w, p = state.where(date_col="date", route_col="route")
-    people, boats = _one(con, f"SELECT sum(people), sum(boats) FROM crossings_daily WHERE {w}", p)  # noqa: S608
-    w, p = state.where(date_col="week_ending", route_col="route")
-    (prevented,) = _one(con, f"SELECT sum(people_prevented) FROM preventions_weekly WHERE {w}", p)  # noqa: S608
-    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    (dead_missing,) = _one(
-        con, f"SELECT sum(coalesce(dead, 0) + coalesce(missing, 0)) FROM incidents WHERE {w}", p)  # noqa: S608
-    w, p = state.where(date_col=None, region_col="region", route_col="route")
-    (active_ops,) = _one(con, f"""
-        SELECT count(*) FROM operations
-        WHERE start_date <= ? AND coalesce(end_date, DATE '9999-12-31') >= ? AND {w}""",  # noqa: S608
-        [state.end, state.start, *p])
+ACTIVE_IN_PERIOD = "start_date <= $end AND coalesce(end_date, DATE '9999-12-31') >= $start"
+
+
+def _period_kpis(con: Con, state: FilterState) -> dict[str, Any]:
+    w, p = state.where("c", date_col="date", route_col="route")
+    people, boats = _one(con, f"SELECT sum(people), sum(boats) FROM crossings_daily WHERE {w}", p)
+    w, p = state.where("p", date_col="week_ending", route_col="route")
+    (prevented,) = _one(con, f"SELECT sum(people_prevented) FROM preventions_weekly WHERE {w}", p)
+    w, p = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    (dead_missing,) = _one(con, f"SELECT sum(coalesce(dead, 0) + coalesce(missing, 0)) FROM incidents WHERE {w}", p)
+    w, p = state.where("o", date_col=None, region_col="region", route_col="route")
+    (active_ops,) = _one(con, f"SELECT count(*) FROM operations WHERE {ACTIVE_IN_PERIOD} AND {w}",
+                         params(p, start=state.start, end=state.end))
     # Spend is national (not by route); compare with the allocation for the months with spend data.
     spent, allocated = _one(con, """
         SELECT sum(spent_gbp), sum(allocated_gbp) FROM funding
-        WHERE programme = ? AND month BETWEEN ? AND ? AND spent_gbp IS NOT NULL""",
-        [BSC, state.start.replace(day=1), state.end])
+        WHERE programme = $programme AND month BETWEEN $start AND $end AND spent_gbp IS NOT NULL""",
+        {"programme": BSC, "start": state.start.replace(day=1), "end": state.end})
     in_post, planned = _one(con, """
         WITH m AS (SELECT max(month) AS month FROM staffing
-                   WHERE month <= ? AND in_post_headcount IS NOT NULL)
+                   WHERE month <= $end AND in_post_headcount IS NOT NULL)
         SELECT sum(in_post_headcount), sum(planned_headcount) FROM staffing JOIN m USING (month)""",
-        [state.end])
+        {"end": state.end})
     return {
         "people": people, "boats": boats,
         "people_per_boat": (people / boats) if people is not None and boats else None,
@@ -157,6 +163,9 @@ KPI_LABELS = {
     "spent_gbp": ("BSC spend", "£"),
     "in_post": ("Staff in post", "staff"),
 }
+# Which way is good for each KPI: "normal" (up is good), "inverse" (up is bad), "off" (neither).
+KPI_DIRECTION = {"people": "inverse", "boats": "inverse", "people_per_boat": "off", "prevented": "normal",
+                 "dead_missing": "inverse", "active_operations": "normal", "spent_gbp": "off", "in_post": "normal"}
 
 
 def kpis(con: Con, state: FilterState) -> pd.DataFrame:
@@ -174,19 +183,14 @@ def kpis(con: Con, state: FilterState) -> pd.DataFrame:
 
 
 # -- time series ----------------------------------------------------------------------------
-def _grain(grain: str) -> str:
-    if grain not in GRAINS:
-        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
-    return GRAINS[grain]
-
-
 def crossings_series(con: Con, state: FilterState, grain: str = "week") -> pd.DataFrame:
     """People and boats arrived per day/week/month (weeks start on Monday)."""
-    g = _grain(grain)
-    w, p = state.where(date_col="date", route_col="route")
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+    w, p = state.where("c", date_col="date", route_col="route")
     return _df(con, f"""
-        SELECT date_trunc(?, date)::DATE AS period, sum(people)::BIGINT AS people, sum(boats)::BIGINT AS boats
-        FROM crossings_daily WHERE {w} GROUP BY 1 ORDER BY 1""", [g, *p])  # noqa: S608
+        SELECT date_trunc($grain, date)::DATE AS period, sum(people)::BIGINT AS people, sum(boats)::BIGINT AS boats
+        FROM crossings_daily WHERE {w} GROUP BY 1 ORDER BY 1""", params(p, grain=grain))
 
 
 def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
@@ -199,23 +203,13 @@ def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
                      on="period", how="left")
 
 
-def incidents_series(con: Con, state: FilterState, grain: str = "month") -> pd.DataFrame:
-    """Incidents, people and dead+missing per period and incident type."""
-    g = _grain(grain)
-    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    return _df(con, f"""
-        SELECT date_trunc(?, date)::DATE AS period, incident_type, count(*) AS incidents,
-               sum(people)::BIGINT AS people, sum(coalesce(dead, 0) + coalesce(missing, 0))::BIGINT AS dead_missing
-        FROM incidents WHERE {w} GROUP BY 1, 2 ORDER BY 1, 2""", [g, *p])  # noqa: S608
-
-
-# -- by route / region ----------------------------------------------------------------------
+# -- by route -------------------------------------------------------------------------------
 def by_route(con: Con, state: FilterState) -> pd.DataFrame:
     """Per route: detections (flows), people arrived (crossings), incidents, dead and missing."""
-    wf, pf = state.where(date_col="month", route_col="route", month_grain=True)
-    wc, pc = state.where(date_col="date", route_col="route")
-    wi, pi = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    wr, pr = state.where(date_col=None, region_col="region", route_col="route")
+    wf, pf = state.where("f", date_col="month", route_col="route", month_grain=True)
+    wc, pc = state.where("c", date_col="date", route_col="route")
+    wi, pi = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
     return _df(con, f"""
         WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
              c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1),
@@ -227,58 +221,39 @@ def by_route(con: Con, state: FilterState) -> pd.DataFrame:
                coalesce(f.detections, 0) AS detections, c.people_arrived,
                coalesce(i.incidents, 0) AS incidents, coalesce(i.dead_missing, 0) AS dead_missing
         FROM r FULL JOIN f USING (route) FULL JOIN c USING (route) FULL JOIN i USING (route)
-        ORDER BY detections DESC, incidents DESC, route""", pf + pc + pi + pr)  # noqa: S608
-
-
-def by_region(con: Con, state: FilterState) -> pd.DataFrame:
-    """Per region: incidents, people, dead and missing, operations active in the period."""
-    wi, pi = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    wo, po = state.where(date_col=None, region_col="region", route_col="route")
-    return _df(con, f"""
-        WITH i AS (SELECT region, count(*) AS incidents, sum(people)::BIGINT AS people,
-                          sum(coalesce(dead, 0) + coalesce(missing, 0))::BIGINT AS dead_missing
-                   FROM incidents WHERE {wi} GROUP BY 1),
-             o AS (SELECT region, count(*) AS operations, sum(arrests)::BIGINT AS arrests,
-                          sum(networks_disrupted)::BIGINT AS networks_disrupted
-                   FROM operations
-                   WHERE start_date <= ? AND coalesce(end_date, DATE '9999-12-31') >= ? AND {wo}
-                   GROUP BY 1)
-        SELECT region, coalesce(incidents, 0) AS incidents, people, coalesce(dead_missing, 0) AS dead_missing,
-               coalesce(operations, 0) AS operations, arrests, networks_disrupted
-        FROM i FULL JOIN o USING (region) ORDER BY incidents DESC, region""",  # noqa: S608
-        pi + [state.end, state.start] + po)
+        ORDER BY detections DESC, incidents DESC, route""", params(pf, pc, pi, pr))
 
 
 # -- map ------------------------------------------------------------------------------------
-POINT_COLUMNS = "incident_id, strftime(date, '%Y-%m-%d') AS date, lat, lon, region, route, incident_type, " \
-                "people, dead, missing, survivors, cause, location"
+POINT_COLUMNS = ("incident_id, strftime(date, '%Y-%m-%d') AS date, lat, lon, region, route, incident_type, "
+                 "people, dead, missing, survivors, cause, location")
+
+
+def _incident_filter(state: FilterState) -> tuple[str, Params]:
+    return state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
 
 
 def incident_count(con: Con, state: FilterState) -> int:
-    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    return int(_one(con, f"SELECT count(*) FROM incidents WHERE {w}", p)[0])  # noqa: S608
+    w, p = _incident_filter(state)
+    return int(_one(con, f"SELECT count(*) FROM incidents WHERE {w}", p)[0])
 
 
-def map_points(con: Con, state: FilterState, limit: int | None = None) -> pd.DataFrame:
-    """Incidents as points (newest first), at most `limit`."""
-    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    lim = "LIMIT ?" if limit is not None else ""
-    return _df(con, f"""SELECT {POINT_COLUMNS} FROM incidents WHERE {w}
-                        ORDER BY date DESC, incident_id {lim}""",  # noqa: S608
-               p + ([int(limit)] if limit is not None else []))
+def map_points(con: Con, state: FilterState) -> pd.DataFrame:
+    """Incidents as points, newest first."""
+    w, p = _incident_filter(state)
+    return _df(con, f"SELECT {POINT_COLUMNS} FROM incidents WHERE {w} ORDER BY date DESC, incident_id", p)
 
 
 def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFrame:
     """Incidents aggregated into square lat/lon grid cells of `cell_deg` degrees."""
-    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    w, p = _incident_filter(state)
     return _df(con, f"""
-        WITH g AS (SELECT floor(lat / ?) AS gy, floor(lon / ?) AS gx, people,
+        WITH g AS (SELECT floor(lat / $deg) AS gy, floor(lon / $deg) AS gx, people,
                           coalesce(dead, 0) + coalesce(missing, 0) AS dm
                    FROM incidents WHERE {w})
-        SELECT (gy + 0.5) * ? AS cell_lat, (gx + 0.5) * ? AS cell_lon, ? AS cell_size_deg,
+        SELECT (gy + 0.5) * $deg AS cell_lat, (gx + 0.5) * $deg AS cell_lon, $deg AS cell_size_deg,
                count(*) AS incidents, sum(people)::BIGINT AS people, sum(dm)::BIGINT AS dead_missing
-        FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""",  # noqa: S608
-        [cell_deg, cell_deg, *p, cell_deg, cell_deg, cell_deg])
+        FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""", params(p, deg=cell_deg))
 
 
 CELL_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)  # degrees; coarser until the cells fit the budget
@@ -290,10 +265,10 @@ def map_incidents(con: Con, state: FilterState, max_points: int = 4000,
     grid whose cell count fits `max_cells`, so the map payload stays bounded whatever the data size."""
     if incident_count(con, state) <= max_points:
         return "points", map_points(con, state)
-    w, p = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    w, p = _incident_filter(state)
     for deg in CELL_SIZES:
-        (n,) = _one(con, f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / ?), floor(lon / ?)
-                               FROM incidents WHERE {w})""", [deg, deg, *p])  # noqa: S608
+        (n,) = _one(con, f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / $deg), floor(lon / $deg)
+                               FROM incidents WHERE {w})""", params(p, deg=deg))
         if n <= max_cells or deg == CELL_SIZES[-1]:
             return "cells", map_cells(con, state, deg)
     raise AssertionError("unreachable")
@@ -301,16 +276,16 @@ def map_incidents(con: Con, state: FilterState, max_points: int = 4000,
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
     """Routes with their waypoint paths and the flow in the period (detections; Channel: arrivals)."""
-    wf, pf = state.where(date_col="month", route_col="route", month_grain=True)
-    wc, pc = state.where(date_col="date", route_col="route")
-    wr, pr = state.where(date_col=None, region_col="region", route_col="route")
+    wf, pf = state.where("f", date_col="month", route_col="route", month_grain=True)
+    wc, pc = state.where("c", date_col="date", route_col="route")
+    wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
     df = _df(con, f"""
         WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
              c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1)
         SELECT r.route, r.region, r.mode, r.path, r.description, coalesce(f.detections, 0) AS detections,
                c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS people_or_flow
         FROM routes r LEFT JOIN f USING (route) LEFT JOIN c USING (route)
-        WHERE {wr} ORDER BY people_or_flow DESC, route""", pf + pc + pr)  # noqa: S608
+        WHERE {wr} ORDER BY people_or_flow DESC, route""", params(pf, pc, pr))
     df["path"] = [[[float(x), float(y)] for x, y in path] for path in df["path"]]  # plain lists for JSON
     return df
 
@@ -318,25 +293,25 @@ def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
 # -- operations -----------------------------------------------------------------------------
 def operations(con: Con, state: FilterState) -> pd.DataFrame:
     """Operations active at any time in the period, in the selected regions/routes."""
-    w, p = state.where(date_col=None, region_col="region", route_col="route")
+    w, p = state.where("o", date_col=None, region_col="region", route_col="route")
     return _df(con, f"""
         SELECT * EXCLUDE (source_sha256, loaded_version) FROM operations
-        WHERE start_date <= ? AND coalesce(end_date, DATE '9999-12-31') >= ? AND {w}
-        ORDER BY start_date DESC, operation_id""", [state.end, state.start, *p])  # noqa: S608
+        WHERE {ACTIVE_IN_PERIOD} AND {w}
+        ORDER BY start_date DESC, operation_id""", params(p, start=state.start, end=state.end))
 
 
 def operation_incidents(con: Con, state: FilterState, operation_id: str,
                         radius_deg: float = 1.5) -> pd.DataFrame:
     """Incidents near an operation's focal point during the operation (within the period)."""
-    w, p = state.where(date_col=None, type_col="incident_type", route_col=None)
+    w, p = state.where("i", date_col=None, type_col="incident_type", route_col=None)
     return _df(con, f"""
-        WITH o AS (SELECT * FROM operations WHERE operation_id = ?)
+        WITH o AS (SELECT * FROM operations WHERE operation_id = $operation_id)
         SELECT {POINT_COLUMNS} FROM incidents
-        WHERE date BETWEEN greatest((SELECT start_date FROM o), ?)
-                       AND least(coalesce((SELECT end_date FROM o), DATE '9999-12-31'), ?)
-          AND abs(lat - (SELECT lat FROM o)) <= ? AND abs(lon - (SELECT lon FROM o)) <= ? AND {w}
-        ORDER BY date DESC, incident_id""",  # noqa: S608
-        [operation_id, state.start, state.end, radius_deg, radius_deg, *p])
+        WHERE date BETWEEN greatest((SELECT start_date FROM o), $start)
+                       AND least(coalesce((SELECT end_date FROM o), DATE '9999-12-31'), $end)
+          AND abs(lat - (SELECT lat FROM o)) <= $radius AND abs(lon - (SELECT lon FROM o)) <= $radius AND {w}
+        ORDER BY date DESC, incident_id""",
+        params(p, operation_id=operation_id, start=state.start, end=state.end, radius=radius_deg))
 
 
 # -- funding and staffing (national: region/route filters do not apply) ----------------------
@@ -354,12 +329,12 @@ def funding_burnup(con: Con, programme: str | None = None) -> pd.DataFrame:
     return _df(con, """
         WITH m AS (SELECT month, sum(allocated_gbp)::BIGINT AS allocated_gbp, sum(spent_gbp)::BIGINT AS spent_gbp,
                           count(spent_gbp) AS reported
-                   FROM funding WHERE ? IS NULL OR programme = ? GROUP BY month)
+                   FROM funding WHERE $programme::VARCHAR IS NULL OR programme = $programme GROUP BY month)
         SELECT month, allocated_gbp, spent_gbp,
                (sum(allocated_gbp) OVER (ORDER BY month))::BIGINT AS cumulative_allocated_gbp,
                CASE WHEN reported > 0 THEN (sum(coalesce(spent_gbp, 0)) OVER (ORDER BY month))::BIGINT END
                    AS cumulative_spent_gbp
-        FROM m ORDER BY month""", [programme, programme])
+        FROM m ORDER BY month""", {"programme": programme})
 
 
 def staffing_series(con: Con) -> pd.DataFrame:
@@ -373,19 +348,21 @@ def staffing_series(con: Con) -> pd.DataFrame:
 def staffing_by_unit(con: Con, at: date) -> pd.DataFrame:
     """Planned vs in post per organisation and unit at the latest reported month ≤ `at`."""
     return _df(con, """
-        WITH m AS (SELECT max(month) AS month FROM staffing WHERE month <= ? AND in_post_headcount IS NOT NULL)
+        WITH m AS (SELECT max(month) AS month FROM staffing WHERE month <= $at AND in_post_headcount IS NOT NULL)
         SELECT organisation, unit, m.month, sum(planned_headcount)::BIGINT AS planned,
                sum(in_post_headcount)::BIGINT AS in_post
-        FROM staffing JOIN m USING (month) GROUP BY ALL ORDER BY organisation, unit""", [at])
+        FROM staffing JOIN m USING (month) GROUP BY ALL ORDER BY organisation, unit""", {"at": at})
 
 
 def spend_and_outcomes(con: Con, state: FilterState) -> pd.DataFrame:
     """Per month in the period: BSC spend, networks disrupted (ops ending), people prevented."""
-    w, p = state.where(date_col=None, region_col="region", route_col="route")
-    wp, pp = state.where(date_col="week_ending", route_col="route")
+    w, p = state.where("o", date_col=None, region_col="region", route_col="route")
+    wp, pp = state.where("p", date_col="week_ending", route_col="route")
     return _df(con, f"""
-        WITH months AS (SELECT unnest(generate_series(?::DATE, ?::DATE, INTERVAL 1 MONTH))::DATE AS month),
-             s AS (SELECT month, sum(spent_gbp)::BIGINT AS spent_gbp FROM funding WHERE programme = ? GROUP BY 1),
+        WITH months AS (SELECT unnest(generate_series($first_month::DATE, $end::DATE, INTERVAL 1 MONTH))::DATE
+                               AS month),
+             s AS (SELECT month, sum(spent_gbp)::BIGINT AS spent_gbp FROM funding WHERE programme = $programme
+                   GROUP BY 1),
              o AS (SELECT date_trunc('month', end_date)::DATE AS month,
                           sum(networks_disrupted)::BIGINT AS networks_disrupted, sum(arrests)::BIGINT AS arrests
                    FROM operations WHERE end_date IS NOT NULL AND {w} GROUP BY 1),
@@ -395,6 +372,5 @@ def spend_and_outcomes(con: Con, state: FilterState) -> pd.DataFrame:
         SELECT month, s.spent_gbp, coalesce(o.networks_disrupted, 0) AS networks_disrupted,
                coalesce(o.arrests, 0) AS arrests, v.people_prevented
         FROM months LEFT JOIN s USING (month) LEFT JOIN o USING (month) LEFT JOIN v USING (month)
-        ORDER BY month""",  # noqa: S608
-        [state.start.replace(day=1), state.end, BSC, *p, *pp])
-
+        ORDER BY month""",
+        params(p, pp, first_month=state.start.replace(day=1), end=state.end, programme=BSC))

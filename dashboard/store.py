@@ -15,25 +15,30 @@ or fails at any point leaves the previous manifest, hence the previous version, 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
-import hashlib
 import json
+import logging
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import fmt, schema
+from . import schema
+from .clean import BIDI_SQL_PATTERN, text
+from .files import exclusive_lock, fsync_dir, sha256_files, write_json_atomic
+
+log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = REPO_ROOT / "data" / "demo"
@@ -69,9 +74,6 @@ class Version:
     def rows(self) -> int:
         return sum(int(t["rows"]) for t in self.tables.values())
 
-    def row_counts(self) -> dict[str, int]:
-        return {name: int(t["rows"]) for name, t in self.tables.items()}
-
     @classmethod
     def from_json(cls, d: Mapping[str, object]) -> Version:
         return cls(
@@ -97,26 +99,6 @@ def _resolved(value: str) -> Path:
     # Pages ask for the data directory on every cached query; resolving it each time costs syscalls.
     # Cached per value for the process: a symlink re-pointed while the app runs is not followed.
     return Path(value).expanduser().resolve()
-
-
-def sha256_files(paths: list[Path]) -> str:
-    """sha256 over the names and bytes of several files, in the given order."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode())
-        h.update(b"\0")
-        with p.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_demo_csvs(demo_dir: Path = DEMO_DIR) -> dict[str, pd.DataFrame]:
@@ -161,24 +143,11 @@ class Store:
             raise StoreError(f"{self.manifest_path}: unsupported manifest format {manifest.get('format')!r}")
         return manifest
 
-    def _write_manifest(self, manifest: dict) -> None:
-        tmp = self.data_dir / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.manifest_path)
-        _fsync_dir(self.data_dir)
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json_atomic(self.manifest_path, manifest, indent=1, sort_keys=True)
 
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with (self.data_dir / ".lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+    def _lock(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self.data_dir / ".lock")
 
     def versions(self) -> list[Version]:
         """All data versions, oldest first."""
@@ -233,8 +202,18 @@ class Store:
                 note=note, synthetic=synthetic, _before_publish=_before_publish,
             )
 
-    def _commit_locked(self, frames, *, source_name, file_name, sha256, note, synthetic,
-                       _before_publish=None) -> Version:
+    def _commit_locked(
+        self,
+        frames: Mapping[str, Frame],
+        *,
+        source_name: str,
+        file_name: str | None,
+        sha256: str | None,
+        note: str | None,
+        synthetic: bool,
+        _before_publish: Callable[[], None] | None = None,
+    ) -> Version:
+        started = time.monotonic()
         unknown = sorted(set(frames) - set(schema.DATA_TABLES))
         if unknown:
             raise StoreError(f"not a canonical table: {', '.join(unknown)}")
@@ -259,28 +238,31 @@ class Store:
             for p in staging.iterdir():
                 with p.open("rb") as f:
                     os.fsync(f.fileno())
-            _fsync_dir(staging)
+            fsync_dir(staging)
             final = versions_dir / str(new_id)
             if final.exists():  # left by a load that died before publishing its manifest
                 shutil.rmtree(final)
             os.rename(staging, final)
-            _fsync_dir(versions_dir)
+            fsync_dir(versions_dir)
             if _before_publish:  # test hook: lets a test die between the data and the manifest
                 _before_publish()
             entry = {
                 "id": new_id,
                 "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 # shown on the Data page: without bidi controls, like the tables' text
-                "source_name": fmt.text(source_name),
-                "file_name": None if file_name is None else fmt.text(file_name),
+                "source_name": text(source_name),
+                "file_name": None if file_name is None else text(file_name),
                 "sha256": sha256,
-                "note": None if note is None else fmt.text(note),
+                "note": None if note is None else text(note),
                 "synthetic": synthetic,
                 "tables": tables,
             }
             manifest["versions"].append(entry)
             manifest["current"] = new_id
             self._write_manifest(manifest)
+            log.info("data version %d committed in %.2f s: source %s, file %s, sha256 %s, rows %s", new_id,
+                     time.monotonic() - started, source_name, file_name, sha256,
+                     {t: tables[t]["rows"] for t in sorted(frames)})
             return Version.from_json(entry)
         finally:
             if staging.exists():
@@ -299,7 +281,7 @@ class Store:
             if info:
                 arrow = pq.read_table(self.data_dir / str(info["file"]))
                 con.register("_incoming", arrow)
-                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')  # noqa: S608
+                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
                 con.unregister("_incoming")
         con.execute(schema.create_sql("snapshots"))
         for v in manifest["versions"]:
@@ -308,24 +290,21 @@ class Store:
             rows = sum(int(t["rows"]) for t in v["tables"].values())
             status = "current" if v["id"] == manifest["current"] else "superseded"
             con.execute(
-                "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [v["id"], v["created_at"].rstrip("Z"), v["source_name"], v.get("file_name"),
-                 v.get("sha256"), rows, status, v.get("note")],
+                "INSERT INTO snapshots VALUES ($id, $created, $source, $file, $sha, $rows, $status, $note)",
+                {"id": v["id"], "created": v["created_at"].rstrip("Z"), "source": v["source_name"],
+                 "file": v.get("file_name"), "sha": v.get("sha256"), "rows": rows, "status": status,
+                 "note": v.get("note")},
             )
         harden(con, memory_limit)
         return con
 
 
-# Text is stored without bidi embedding, override and isolate controls (U+202A–E, U+2066–9): they
-# reorder what follows them on screen and in spreadsheets ("Trojan Source") and no name needs them.
-_BIDI_CONTROLS = "[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]"
-
-
 def _cleaned(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> str:
     """The SELECT list for the incoming frame: text columns without bidi controls."""
-    types = dict(con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{table}")').fetchall())  # noqa: S608
+    types = dict(con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{table}")').fetchall())
 
-    strip = f"'{_BIDI_CONTROLS}', '', 'g'"
+    # Text is stored without bidi controls (clean.BIDI_CHARACTERS): they reorder what follows them.
+    strip = f"'{BIDI_SQL_PATTERN}', '', 'g'"
 
     def clean(c: str) -> str:
         if types.get(c) == "VARCHAR":
@@ -354,13 +333,13 @@ def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_
             select = ", ".join(f'"{c}"' for c in cols)
             try:
                 con.execute(
-                    f'INSERT INTO "{table}" ({select}) SELECT {_cleaned(con, table, cols)} FROM _incoming'  # noqa: S608
+                    f'INSERT INTO "{table}" ({select}) SELECT {_cleaned(con, table, cols)} FROM _incoming'
                 )
             except duckdb.Error as exc:
                 raise StoreError(f"table {table}: {exc}") from exc
-            stamp = f'UPDATE "{table}" SET source_sha256 = coalesce(source_sha256, ?), loaded_version = coalesce(loaded_version, ?)'  # noqa: E501,S608
-            con.execute(stamp, [sha256, version_id])
+            con.execute(f'UPDATE "{table}" SET source_sha256 = coalesce(source_sha256, $sha), '
+                        'loaded_version = coalesce(loaded_version, $version)', {"sha": sha256, "version": version_id})
         order = schema.CLUSTER_BY[table]
-        return con.sql(f'SELECT * FROM "{table}" ORDER BY "{order}"').to_arrow_table()  # noqa: S608
+        return con.sql(f'SELECT * FROM "{table}" ORDER BY "{order}"').to_arrow_table()
     finally:
         con.close()

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import tiny  # noqa: E402
 
+from dashboard import registry  # noqa: E402
 from dashboard.filters import FilterState  # noqa: E402
 from dashboard.store import Store  # noqa: E402
 
@@ -46,6 +47,11 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     return s
 
 
+def script(page: str) -> str:
+    """A page's script from the registry; 'overview' names the default page (url path '')."""
+    return registry.page("" if page == "overview" else page).script
+
+
 def open_page(page: str, params: dict | None = None) -> AppTest:
     """Run the entry script with these query parameters, then switch to the page (AppTest)."""
     at = AppTest.from_file(APP, default_timeout=60)
@@ -53,6 +59,6 @@ def open_page(page: str, params: dict | None = None) -> AppTest:
         at.query_params[k] = v
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/views/{page}.py")
+        at.switch_page(script(page))
         at.run()
     return at

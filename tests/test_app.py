@@ -9,12 +9,12 @@ import tiny
 from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
-from dashboard import queries, ui
+from dashboard import fmt, queries, registry
 from dashboard.filters import FilterState
 from dashboard.store import Store
 
-PAGES = {"overview": "Overview", "map": "Map", "funding": "Funding & resources", "operations": "Operations",
-         "data": "Data & sources"}
+# Every page with the shared filters, by the name open_page takes ('overview' for the default page).
+PAGES = {p.url_path or "overview": p.title for p in registry.PAGES if p.shared_filters}
 
 
 def markdown_text(at: AppTest) -> list[str]:
@@ -41,7 +41,7 @@ def test_deep_link_sets_filters_and_kpis_match_the_query_layer(store):
     expected = queries.kpis(store.connect(1), state)
     shown = {m.label: m.value for m in at.metric}
     for row in expected.to_dict("records"):
-        assert shown[row["label"]] == ui.kpi_value(row["key"], row["value"]), row["label"]
+        assert shown[row["label"]] == fmt.kpi_value(row["key"], row["value"]), row["label"]
     assert shown["People arrived"] == "150" and shown["Dead and missing"] == "0"
 
 

@@ -1,4 +1,5 @@
-"""Briefing slides and the self-contained HTML pack; the `brief` command line."""
+"""Briefing slides (dashboard/slides.py), the self-contained HTML pack (dashboard/pack.py) and its
+offline map (dashboard/plotly_map.py); the `brief` command line."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from pathlib import Path
 import pytest
 from plotly.offline import get_plotlyjs
 
-from dashboard import briefing
+from dashboard import fmt, plotly_map, queries, registry
+from dashboard.pack import build_pack
+from dashboard.saved_views import ViewStore
+from dashboard.slides import build_slide, default_state
 from dashboard.store import Store
-from dashboard.views import PAGES, ViewStore
 
 REPO = Path(__file__).resolve().parent.parent
 MARK = "OFFICIAL-SENSITIVE TEST"
@@ -29,7 +32,7 @@ EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(
 def saved(store: Store) -> list:
     """One saved view per page (five), with hostile text in a title and a note."""
     views = ViewStore(store.data_dir)
-    state = briefing.default_state(store)
+    state = default_state(store)
     for page, title in [("", "Arrivals <b>&</b> boats"), ("map", "Where"), ("funding", "Money"),
                         ("operations", "Operations"), ("data", "Data")]:
         views.add(title, f"Why {title}: {HOSTILE}\nsecond line", page, state)
@@ -47,8 +50,8 @@ def without_bundle(pack: str) -> str:
 
 def test_pack_shows_every_view_escaped_and_marked(tiny_store):
     views = saved(tiny_store)
-    pack = briefing.build_pack(tiny_store, views, MARK, generated_at=WHEN)
-    slides = [briefing.build_slide(tiny_store, v) for v in views]
+    pack = build_pack(tiny_store, views, MARK, generated_at=WHEN)
+    slides = [build_slide(tiny_store, v) for v in views]
 
     for view, slide in zip(views, slides, strict=True):
         assert f"<h2>{html.escape(view.title)}</h2>" in pack
@@ -71,7 +74,7 @@ def test_pack_shows_every_view_escaped_and_marked(tiny_store):
 
 def test_pack_is_one_offline_file_that_prints_one_view_per_page(tiny_store):
     views = saved(tiny_store)
-    pack = briefing.build_pack(tiny_store, views, MARK, generated_at=WHEN)
+    pack = build_pack(tiny_store, views, MARK, generated_at=WHEN)
     bundle = get_plotlyjs()
     assert pack.count(bundle) == 1 and pack.count(bundle[:400]) == 1  # plotly.js inlined exactly once
     rest = without_bundle(pack)
@@ -84,15 +87,15 @@ def test_pack_is_one_offline_file_that_prints_one_view_per_page(tiny_store):
 
 def test_marking_cannot_break_out_of_css_or_html(tiny_store):
     mark = 'SECRET"}</style><script>x()</script>'
-    pack = briefing.build_pack(tiny_store, saved(tiny_store)[:1], mark, generated_at=WHEN)
+    pack = build_pack(tiny_store, saved(tiny_store)[:1], mark, generated_at=WHEN)
     assert "<script>x()</script>" not in pack and "</style><script>" not in pack
     assert pack.count(html.escape(mark)) == 4  # two on the cover, two on the view
 
 
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("page", list(registry.SAVEABLE))
 def test_slide_per_page(tiny_store, page):
     view = replace(saved(tiny_store)[0], page=page)
-    slide = briefing.build_slide(tiny_store, view)
+    slide = build_slide(tiny_store, view)
     assert slide.state.version == 1 and slide.notices == [] and not slide.synthetic
     assert slide.source.startswith("Source: ") and "as of" in slide.source
     assert list(slide.kpis["key"])[:2] == ["people", "boats"]
@@ -101,23 +104,44 @@ def test_slide_per_page(tiny_store, page):
     assert {t.type for t in slide.figure.data} <= {"scatter", "bar", "table"}
 
 
+@pytest.mark.parametrize("version", ["99", "\u00b2", "\uff11", "1" * 5000, "-1", " 1"])
+def test_slide_with_an_unusable_version_shows_the_current_one_and_says_so(tiny_store, version):
+    """The version a saved view pins is parsed as everywhere else (filters.small_int): a superscript two
+    or a 5,000-digit number once crashed the briefing (isdigit() then int())."""
+    view = replace(saved(tiny_store)[0], query=f"period=2025-01-01&period=2025-01-31&version={version}")
+    slide = build_slide(tiny_store, view)
+    assert slide.state.version == 1
+    assert any("not found" in n for n in slide.notices), slide.notices
+
+
+def test_slide_of_a_page_that_no_longer_exists_falls_back_to_the_overview(tiny_store):
+    slide = build_slide(tiny_store, replace(saved(tiny_store)[0], page="gone"))
+    assert slide.page is registry.DEFAULT and any("unknown page 'gone'" in n for n in slide.notices)
+    assert list(slide.shown_kpis["key"]) == list(registry.DEFAULT.slide.kpis)
+
+
+@pytest.mark.parametrize("page", list(registry.SAVEABLE))
+def test_slide_shows_the_kpis_its_page_registers(tiny_store, page):
+    slide = build_slide(tiny_store, replace(saved(tiny_store)[0], page=page))
+    assert list(slide.shown_kpis["key"]) == list(registry.page(page).slide.kpis)
+
+
 def test_slide_with_an_unknown_version_says_so(tiny_store):
     view = replace(saved(tiny_store)[0], query="period=2025-01-01&period=2025-01-31&version=99")
-    slide = briefing.build_slide(tiny_store, view)
+    slide = build_slide(tiny_store, view)
     assert slide.state.version == 1
     assert any("data version '99' not found" in n for n in slide.notices)
-    pack = briefing.build_pack(tiny_store, [view], MARK)
+    pack = build_pack(tiny_store, [view], MARK)
     assert html.escape("data version '99' not found") in pack
 
 
 def test_map_figure_is_offline_and_escaped(tiny_store):
     view = replace(saved(tiny_store)[0], page="map")
     con = tiny_store.connect()
-    state = briefing.build_slide(tiny_store, view).state
-    from dashboard import queries
+    state = build_slide(tiny_store, view).state
     routes = queries.routes_with_flows(con, state).assign(route=lambda d: d["route"] + " <img src=x>")
     kind, points = queries.map_incidents(con, state)
-    fig = briefing.map_figure(routes, kind, points, "Source: test")
+    fig = plotly_map.map_figure(routes, kind, points, "Source: test")
     land = fig.data[0]
     assert land.fill == "toself" and len(land.x) > 1000
     assert fig.layout.yaxis.scaleanchor == "x"
@@ -127,16 +151,10 @@ def test_map_figure_is_offline_and_escaped(tiny_store):
 
 
 def test_kpi_text_formats_like_the_app():
-    assert briefing.kpi_text("spent_gbp", 1_250_000) == "£1.25m"
-    assert briefing.kpi_text("people_per_boat", 64.56) == "64.6"
-    assert briefing.kpi_text("people", 40010) == "40,010"
-    assert briefing.kpi_text("people", None) == "–"
-
-
-def test_core_never_imports_streamlit():
-    code = "import sys, dashboard.briefing, dashboard.views; print('streamlit' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip() == "False", out.stderr
+    assert fmt.kpi_value("spent_gbp", 1_250_000) == "£1.25m"
+    assert fmt.kpi_value("people_per_boat", 64.56) == "64.6"
+    assert fmt.kpi_value("people", 40010) == "40,010"
+    assert fmt.kpi_value("people", None) == "–"
 
 
 def test_five_view_pack_on_the_demo_data(tmp_path):
@@ -146,12 +164,12 @@ def test_five_view_pack_on_the_demo_data(tmp_path):
     times, pack = [], ""
     for _ in range(3):
         t0 = time.perf_counter()
-        pack = briefing.build_pack(store, views, MARK)
+        pack = build_pack(store, views, MARK)
         times.append(time.perf_counter() - t0)
     size = len(pack.encode("utf-8"))
     print(f"\nfive-view pack on the demo data: {size:,} bytes; generated in {sorted(times)[1]:.2f} s (median of 3)")
     assert pack.count("Synthetic demo data — not real figures") == 1 + len(views)  # cover and every view
-    assert pack.count(briefing.SYNTHETIC_SOURCE) >= len(views)
+    assert pack.count(queries.SYNTHETIC_SOURCE) >= len(views)
     assert not EXTERNAL.findall(without_bundle(pack))
     per_view = [len(s) for s in sections(pack)[1:]]
     assert max(per_view) < 1_000_000, per_view  # the map view, with the basemap and every incident

@@ -5,7 +5,7 @@ from __future__ import annotations
 import conftest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.views import ViewStore
+from dashboard.saved_views import ViewStore
 
 
 def open_page(page: str, params: dict | None = None) -> AppTest:

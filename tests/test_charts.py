@@ -8,6 +8,7 @@ from conftest import JAN
 
 from dashboard import charts, fmt
 from dashboard import queries as q
+from dashboard.clean import BIDI_CHARACTERS
 
 SOURCE = "Source: Test fixture · as of 1 Feb 2025"
 
@@ -58,10 +59,9 @@ def test_money(value, text):
     assert fmt.gbp(value) == text
 
 
-def test_change_and_financial_year():
+def test_change_percent_number():
     assert fmt.change(150, 30) == "+400%" and fmt.change(27, 30) == "-10%" and fmt.change(0, 0) is None
     assert fmt.change(5, 0) == "+5 (none before)" and fmt.change(None, 3) is None
-    assert fmt.financial_year(date(2025, 3, 31)) == "2024-25" and fmt.financial_year(date(2025, 4, 1)) == "2025-26"
     assert fmt.percent(12.345) == "12.3%" and fmt.number(12345.6) == "12,346" and fmt.number(pd.NA) == "–"
 
 
@@ -115,7 +115,7 @@ def test_rtl_overrides_do_not_reach_figures(con):
     fig = charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31"))
     shown = [v for t in fig.data for v in t.y] + [str(v) for t in fig.data for v in t.customdata.ravel()]
     shown += [a.text for a in fig.layout.annotations] + [fig.layout.title.text]
-    controls = {chr(c) for c in fmt.BIDI_CONTROLS}
+    controls = set(BIDI_CHARACTERS)
     assert "Op gnp.exe" in shown
     assert not [s for s in shown if controls & set(s)]
 

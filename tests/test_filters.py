@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.filters import FilterOptions, FilterState, format_period
+from dashboard.filters import FilterOptions, FilterState, format_period, params
 
 OPTS = FilterOptions(
     regions=("Mediterranean", "UK & Channel"), routes=("Central Mediterranean", "English Channel"),
@@ -86,22 +86,42 @@ def test_notice_shortens_huge_values():
     assert len(notices[0]) < 200
 
 
-def test_where_fragment_uses_placeholders_only():
+def test_where_fragment_uses_named_parameters_only():
     state = FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), region=("UK & Channel",),
                         route=("English Channel",), type=("arrival", "rescue"))
-    sql, params = state.where(date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    assert sql == ("date BETWEEN ? AND ? AND region IN (?) AND route IN (?) AND incident_type IN (?, ?)")
-    assert params == [date(2025, 1, 1), date(2025, 1, 31), "UK & Channel", "English Channel", "arrival", "rescue"]
+    sql, values = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
+    assert sql == ("date BETWEEN $i_start AND $i_end AND region IN ($i_region_0) AND route IN ($i_route_0) "
+                   "AND incident_type IN ($i_type_0, $i_type_1)")
+    assert values == {"i_start": date(2025, 1, 1), "i_end": date(2025, 1, 31), "i_region_0": "UK & Channel",
+                      "i_route_0": "English Channel", "i_type_0": "arrival", "i_type_1": "rescue"}
     assert "English" not in sql
-    sql, params = state.where(route_col="route")  # region via the routes table
-    assert "SELECT route FROM routes WHERE region IN (?)" in sql and "arrival" not in params
-    assert FilterState(period=state.period).where(date_col=None, route_col=None) == ("TRUE", [])
+    sql, values = state.where("r")  # region via the routes table
+    assert "SELECT route FROM routes WHERE region IN ($r_region_0)" in sql and "arrival" not in values.values()
+    assert FilterState(period=state.period).where("x", date_col=None, route_col=None) == ("TRUE", {})
+
+
+@pytest.mark.parametrize("prefix", ["", "a b", "1x", "x; DROP"])
+def test_where_prefix_must_be_an_identifier(prefix):
+    with pytest.raises(ValueError, match="identifier"):
+        FilterState(period=(date(2025, 1, 1), date(2025, 1, 31))).where(prefix)
+
+
+def test_params_merge_fragments_and_refuse_a_name_bound_twice():
+    state = FilterState(period=(date(2025, 1, 15), date(2025, 3, 10)), route=("English Channel",))
+    (_, day), (_, month) = state.where("c"), state.where("f", date_col="month", month_grain=True)
+    merged = params(day, month, programme="BSC")
+    assert merged["c_start"] == date(2025, 1, 15) and merged["f_start"] == date(2025, 1, 1)
+    assert merged["programme"] == "BSC" and len(merged) == len(day) + len(month) + 1
+    assert params(day, day) == day  # the same value twice is fine
+    _, other_month = state.where("c", date_col="month", month_grain=True)  # same prefix, other start
+    with pytest.raises(ValueError, match=r"\$c_start given two values"):
+        params(day, other_month)
 
 
 def test_month_grain_starts_on_the_first():
     state = FilterState(period=(date(2025, 1, 15), date(2025, 3, 10)))
-    _, params = state.where(date_col="month", month_grain=True)
-    assert params[:2] == [date(2025, 1, 1), date(2025, 3, 10)]
+    _, values = state.where("f", date_col="month", month_grain=True)
+    assert (values["f_start"], values["f_end"]) == (date(2025, 1, 1), date(2025, 3, 10))
 
 
 def test_previous_period_has_equal_length():

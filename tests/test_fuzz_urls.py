@@ -15,13 +15,14 @@ import pytest
 import tiny
 from streamlit.testing.v1 import AppTest
 
-from dashboard import queries, ui
+from dashboard import queries, registry
 from dashboard.filters import FilterState, small_int
 from dashboard.store import Store
+from dashboard.ui import session
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-TITLES = {"overview": "Overview", "map": "Map", "funding": "Funding & resources", "operations": "Operations",
-          "data": "Data & sources", "briefing": None}
+# Every page by name ('overview' for the default page) and the title it shows (the briefing: none).
+TITLES = {p.url_path or "overview": p.title if p.shared_filters else None for p in registry.PAGES}
 PAGES = list(TITLES)
 SEED = 20250101
 PER_PAGE = 90  # 6 x 90 = 540 cases
@@ -173,7 +174,8 @@ def options(store):
 def page_hashes(store) -> dict[str, str]:
     """Each page's script hash, so a case opens its page on the session's first run (a deep link)."""
     at = AppTest.from_file(APP, default_timeout=60).run()
-    return {page: at.switch_page(f"pages/views/{page}.py")._page_hash for page in PAGES}
+    return {page: at.switch_page(registry.page("" if page == "overview" else page).script)._page_hash
+            for page in PAGES}
 
 
 def open_page(page: str, params: Params, hashes: dict[str, str]) -> AppTest:
@@ -248,7 +250,7 @@ def check_case(page: str, params: Params, options, hashes) -> list[str]:
         problems.append(f"unexpected notice {warnings!r}")
     if [t.value for t in at.title] != [TITLES[page]]:
         problems.append(f"titles {[t.value for t in at.title]!r}")
-    applied = at.session_state[ui.STATE_KEY] if ui.STATE_KEY in at.session_state else None
+    applied = at.session_state[session.STATE_KEY] if session.STATE_KEY in at.session_state else None
     if applied != parsed:
         problems.append(f"applied state {applied!r} != parsed {parsed!r}")
     return problems
@@ -275,12 +277,12 @@ def _last(params: Params, key: str) -> str | None:
 
 KNOWN_ISSUES: dict[str, tuple[str, object]] = {
     "version_int_crash": (
-        "BUG: version=² or a >4300-digit version crashes: dashboard/ui.py sidebar_filters "
+        "BUG: version=² or a >4300-digit version crashes: dashboard/ui/session.py sidebar_filters "
         "int(pinned[-1]) after .isdigit() (and filters.py from_query_params int(v) for '²') raise ValueError",
         lambda page, p: page != "briefing" and _last(p, "version") is not None
         and (_int_fails(_last(p, "version")) or _int_fails(_last(p, "version").strip()))),
     "briefing_int_crash": (
-        "BUG: slide/auto=² or a >4300-digit value crashes dashboard/ui.py present(): int(raw) after "
+        "BUG: slide/auto=² or a >4300-digit value crashes dashboard/ui/briefing.py present(): int(raw) after "
         ".isdigit() raises ValueError",
         lambda page, p: page == "briefing" and "slide" in p
         and any(_int_fails(_last(p, k) or "") for k in ("slide", "auto"))),

@@ -210,14 +210,14 @@ def test_cells_are_squares_of_their_size_coloured_by_count():
     assert hot["polygon"] == [[1.5, 50.5], [2.0, 50.5], [2.0, 51.0], [1.5, 51.0]]
     assert hot["colour"][:3] == maps.CIVIDIS[-1]
     assert sum(rows[(50.75, 1.25)]["colour"][:3]) < sum(hot["colour"][:3])  # fewer = darker
-    assert "Dead or missing: n/a" in rows[(35.25, 12.75)]["tip_body"]
+    assert "Dead or missing: –" in rows[(35.25, 12.75)]["tip_body"]
 
 
 def test_empty_frames_give_empty_layers():
     empty = pd.DataFrame(columns=["route", "region", "mode", "path", "people_or_flow"])
     assert maps.route_layer(empty).data == []
     assert maps.incident_point_layer(points_frame(0)).data == []
-    deck = maps.build_map_deck(routes=empty, view=maps.VIEW_CHANNEL)
+    deck = maps.build_map_deck(routes=empty, view=maps.FOCUS_VIEWS["English Channel"])
     assert [layer.id for layer in deck.layers] == ["basemap-land", "basemap-borders"]
 
 

@@ -56,14 +56,11 @@ def test_weekly_trend_overlays_previous_year(con):
     assert row["people"] == 100 and row["people_previous_year"] == 10  # 3 Jan 2024 = same week a year back
 
 
-def test_by_route_and_region(con):
+def test_by_route(con):
     r = q.by_route(con, JAN).set_index("route")
     assert r.loc["Central Mediterranean", "detections"] == 200 and r.loc["English Channel", "detections"] == 100
     assert r.loc["English Channel", "people_arrived"] == 150 and r.loc["Central Mediterranean", "dead_missing"] == 5
     assert list(r.index) == ["Central Mediterranean", "English Channel"]  # ranked by volume
-    g = q.by_region(con, JAN).set_index("region")
-    assert g.loc["Mediterranean", "incidents"] == 2 and g.loc["Mediterranean", "operations"] == 1
-    assert g.loc["UK & Channel", "arrests"] == 5
 
 
 def test_map_points_and_cells(con):
@@ -111,7 +108,6 @@ def test_options_and_metadata(con):
     assert opts.routes == ("Central Mediterranean", "English Channel")
     assert opts.types == ("arrival", "rescue", "dead or missing")
     assert (opts.data_start, opts.data_end) == (date(2024, 1, 3), date(2025, 2, 1))
-    assert opts.region_routes["UK & Channel"] == ("English Channel",)
     assert not q.is_synthetic(con)
     asof = q.table_as_of(con).set_index("table")
     assert asof.loc["crossings_daily", "as_of"] == pd.Timestamp("2025-02-01")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import registry
 from dashboard.store import Store
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -24,7 +25,7 @@ def demo_store(tmp_path, monkeypatch) -> Store:
 def data_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/views/data.py")
+    at.switch_page(registry.page("data").script)
     at.run()
     return at
 

@@ -15,8 +15,8 @@ import tiny
 
 from dashboard import schema
 from dashboard.filters import FilterState
+from dashboard.saved_views import ViewStore
 from dashboard.store import Store
-from dashboard.views import ViewStore
 
 IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=2</script>"

@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -64,6 +65,22 @@ class ImportResult:
     @property
     def rows_accepted(self) -> int:
         return sum(len(df) for df in self.tables.values())
+
+
+class Importer(Protocol):
+    """What an importer module provides (dashboard/sources/<format>.py); ingest.IMPORTERS lists them,
+    most specific first, and detection asks each in turn."""
+
+    NAME: str  # the --source name, e.g. "iom_missing_migrants"
+    LABEL: str  # what the analyst reads: the publisher's name for the file
+
+    def detect(self, path: Path) -> bool:
+        """True when the file is in this format, judged from its sheets or header alone (cheap)."""
+        ...
+
+    def read(self, path: Path, *, regions: pd.DataFrame | None, progress: Progress = ...) -> ImportResult:
+        """Read and validate the whole file: StructuralError for the file, Rejections for rows."""
+        ...
 
 
 HEAD_BYTES = 65536  # how much of a file format detection and header checks read

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import catalog, fmt, queries, schema, ui
+from dashboard import catalog, fmt, queries, schema
+from dashboard.ui import layout, session, upload
 
-state = ui.current_state()
-ui.page_header("Data & sources", state)
-ui.flash()
-con = ui.get_connection(state.version)
+state = session.current_state()
+layout.page_header("Data & sources", state)
+layout.flash()
 
 st.subheader("Sources")
 st.dataframe(pd.DataFrame([s.__dict__ for s in catalog.SOURCES]), hide_index=True, placeholder="–", width="stretch",
@@ -18,7 +18,7 @@ st.dataframe(pd.DataFrame([s.__dict__ for s in catalog.SOURCES]), hide_index=Tru
 st.subheader(f"What is in data version {state.version}")
 st.caption("Per source and table: the latest date in the data (its as-of), when and from which file it was "
            "imported, and the caveats to read with it.")
-prov = queries.provenance(con)
+prov = session.cached_version(queries.provenance, state.version)
 info = [catalog.info_for(src) for src in prov["source"]]
 prov["status"] = [i.status if i else "" for i in info]
 prov["caveats"] = [i.caveats if i else "" for i in info]
@@ -34,7 +34,7 @@ st.caption("Every load creates a new, immutable version; share links pin one so 
 versions = pd.DataFrame([{"version": v.id, "created (UTC)": v.created_at[:19].replace("T", " "),
                           "source": v.source_name, "file": v.file_name, "rows": v.rows,
                           "synthetic": "yes" if v.synthetic else "no", "sha256": (v.sha256 or "")[:16],
-                          "note": v.note} for v in reversed(ui.versions())])
+                          "note": v.note} for v in reversed(session.versions())])
 st.dataframe(versions, hide_index=True, placeholder="–", width="stretch",
              column_config={"rows": st.column_config.NumberColumn(format="%,d")})
 
@@ -50,11 +50,10 @@ st.subheader("Import a file")
 st.caption("Home Office small-boats tables (ODS, XLSX or CSV), IOM Missing Migrants CSV, Frontex detections "
            "CSV, or any CSV/XLSX/Parquet/GeoJSON with a canonical table's columns. Nothing changes until you "
            "confirm; the import then becomes a new data version and earlier versions stay readable.")
-upload = st.file_uploader("File to import", type=["ods", "xlsx", "csv", "parquet", "geojson", "json"],
-                          key="data_upload")
-if upload is not None:
-    plan, error = ui.plan_upload(upload)
-    if error:
-        st.error(f"File refused — {ui.plain(error)}", icon="⛔")
+file = st.file_uploader("File to import", type=["ods", "xlsx", "csv", "parquet", "geojson", "json"], key="data_upload")
+if file is not None:
+    plan, error = upload.plan_upload(file)
+    if plan is None:
+        st.error(f"File refused — {layout.plain(error)}", icon="⛔")
     else:
-        ui.show_plan(plan)
+        upload.show_plan(plan)

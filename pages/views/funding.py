@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from dashboard import charts, fmt, queries, ui
+from dashboard import charts, fmt, queries
+from dashboard.ui import layout, session
 
-state = ui.current_state()
-ui.page_header("Funding & resources", state)
+state = session.current_state()
+layout.page_header("Funding & resources", state)
 st.caption("Funding and staffing are national programmes: the region, route and type filters do not apply; "
            "the period sets the outcomes shown next to spend.")
-con = ui.get_connection(state.version)
 
-funding = queries.funding_by_year(con)
+funding = session.cached_version(queries.funding_by_year, state.version)
 if funding.empty:
-    ui.empty_state("No funding data in this data version", "import a funding table on Data & sources")
+    layout.empty_state("No funding data in this data version", "import a funding table on Data & sources")
 else:
     programmes = sorted(funding["programme"].unique())
     programme = st.segmented_control("Programme", programmes, default=programmes[0], key="funding_programme",
@@ -20,11 +20,11 @@ else:
     chosen = funding[funding["programme"] == programme]
     left, right = st.columns(2, gap="large")
     with left:
-        ui.chart(charts.make_funding_figure(chosen, ui.source_line(state, "funding")), key="funding_years")
+        layout.chart(charts.make_funding_figure(chosen, layout.source_line(state, "funding")), key="funding_years")
     with right:
-        burn = queries.funding_burnup(con, programme)
-        ui.chart(charts.make_burnup_figure(
-            burn, ui.source_line(state, "funding"), f"{programme}: cumulative spend against plan (£ million)"),
+        burn = session.cached_version(queries.funding_burnup, state.version, programme)
+        layout.chart(charts.make_burnup_figure(
+            burn, layout.source_line(state, "funding"), f"{programme}: cumulative spend against plan (£ million)"),
             key="funding_burnup")
     with st.expander("Allocation and spend by funding line and financial year (table)"):
         st.dataframe(chosen, hide_index=True, placeholder="–", width="stretch", column_config={
@@ -32,28 +32,28 @@ else:
             "spent_gbp": st.column_config.NumberColumn("Spent (£)", format="£%,d")})
 
 st.subheader("Staffing: planned and in post")
-staff = queries.staffing_series(con)
+staff = session.cached_version(queries.staffing_series, state.version)
 if staff.empty:
-    ui.empty_state("No staffing data in this data version", "import a staffing table on Data & sources")
+    layout.empty_state("No staffing data in this data version", "import a staffing table on Data & sources")
 else:
     left, right = st.columns(2, gap="large")
     with left:
-        ui.chart(charts.make_staffing_figure(staff, ui.source_line(state, "staffing")), key="staff_series")
+        layout.chart(charts.make_staffing_figure(staff, layout.source_line(state, "staffing")), key="staff_series")
     with right:
-        units = queries.staffing_by_unit(con, state.end)
+        units = session.cached_version(queries.staffing_by_unit, state.version, state.end)
         if units.empty:
-            ui.empty_state("No staff in post reported by the end of the period", "move the period later")
+            layout.empty_state("No staff in post reported by the end of the period", "move the period later")
         else:
-            ui.chart(charts.make_staffing_units_figure(
-                units, ui.source_line(state, "staffing"), fmt.as_of(units["month"].iloc[0])), key="staff_units")
+            layout.chart(charts.make_staffing_units_figure(
+                units, layout.source_line(state, "staffing"), fmt.as_of(units["month"].iloc[0])), key="staff_units")
 
 st.subheader("Spend next to outcomes")
-outcomes = ui.cached(queries.spend_and_outcomes, state)
+outcomes = session.cached(queries.spend_and_outcomes, state)
 if outcomes["spent_gbp"].notna().any() or outcomes["networks_disrupted"].sum() > 0:
-    ui.chart(charts.make_spend_outcomes_figure(
-        outcomes, ui.source_line(state, "funding", "outcomes: operations and preventions in the same filters")),
+    layout.chart(charts.make_spend_outcomes_figure(
+        outcomes, layout.source_line(state, "funding", "outcomes: operations and preventions in the same filters")),
         key="spend_outcomes")
 else:
-    ui.empty_state("No spend or outcomes in this period", "widen the period (BSC funding starts Sep 2024)")
+    layout.empty_state("No spend or outcomes in this period", "widen the period (BSC funding starts Sep 2024)")
 st.warning("Spend and outcomes are shown side by side, not as cause and effect: outcomes depend on partners, "
            "weather and criminal adaptation as well as funding, and often lag spend by months.", icon="⚠️")

@@ -26,7 +26,7 @@ point = pd.DataFrame({{"incident_id": ["X"], "date": ["2025-06-01"], "lat": [50.
                       "route": ["English Channel"], "incident_type": ["dead or missing"], "people": [50],
                       "dead": [1], "missing": [0], "location": ["x"]}})
 deck = maps.build_deck(maps.basemap_layers(style) + [maps.incident_point_layer(point, style)],
-                       maps.VIEW_CHANNEL, style)
+                       dict(lat=50.9, lon=1.5, zoom=8), style)
 st.pydeck_chart(deck, height=600, on_select="rerun", key="map")
 """
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import briefing
+from dashboard.pack import build_pack
+from dashboard.saved_views import ViewStore
+from dashboard.slides import default_state
 from dashboard.store import Store
-from dashboard.views import ViewStore
 
 from . import harness
 
@@ -27,11 +28,11 @@ def pack_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = Store(root / "data")
     store.ensure_initialised()
     saved = ViewStore(store.data_dir)
-    state = briefing.default_state(store)
+    state = default_state(store)
     for page, title in VIEWS:
         saved.add(title, f"Why this matters: {title.lower()} <script>alert(1)</script>", page, state)
     t0 = time.perf_counter()
-    html = briefing.build_pack(store, saved.list(), MARK)
+    html = build_pack(store, saved.list(), MARK)
     path = root / "briefing.html"
     path.write_text(html, encoding="utf-8")
     print(f"\npack: {path.stat().st_size:,} bytes, generated in {time.perf_counter() - t0:.2f} s")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import registry
 from dashboard.filters import FilterState
-from dashboard.views import PAGES, SavedView, ViewError, ViewStore, default_sequence
+from dashboard.saved_views import SavedView, ViewError, ViewStore, default_sequence
 
 STATE = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)), region=("Mediterranean",),
                     route=("Central Mediterranean", "English Channel"), type=("rescue",), version=3)
@@ -106,7 +107,6 @@ def test_link_format():
                 created_at="2025-02-01T00:00:00Z")
     assert SavedView(page="map", **base).link() == "/map?period=2025-01-01&period=2025-01-31&version=2"
     assert SavedView(page="", **base).link() == "/?period=2025-01-01&period=2025-01-31&version=2"
-    assert SavedView(page="", **base).briefing_link() == "/briefing?view=0a1b2c3d"
 
 
 def test_default_sequence_is_one_view_per_main_page():
@@ -115,7 +115,7 @@ def test_default_sequence_is_one_view_per_main_page():
         ("default-overview", "", "Overview"), ("default-map", "map", "Map"),
         ("default-funding", "funding", "Funding & resources"), ("default-operations", "operations", "Operations")]
     assert all(v.note == "" and v.query == STATE.query_string() for v in views)
-    assert set(PAGES) >= {v.page for v in views}
+    assert set(registry.SAVEABLE) >= {v.page for v in views}
 
 
 def _params(query: str) -> dict[str, list[str]]:

@@ -14,23 +14,18 @@ and the reason, for reads and changes alike: it is never overwritten, so nothing
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-import os
 import secrets
-import uuid
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import fmt
+from . import registry
+from .clean import text
+from .files import exclusive_lock, write_json_atomic
 from .filters import FilterState
 
-PAGES: dict[str, str] = {"": "Overview", "map": "Map", "funding": "Funding & resources",
-                         "operations": "Operations", "data": "Data & sources"}
-DEFAULT_PAGES = ("", "map", "funding", "operations")
 FILE_NAME = "saved_views.json"
 FORMAT = 1
 MAX_TITLE = 120
@@ -57,44 +52,37 @@ class SavedView:
         """The page with every filter explicit and the version pinned, e.g. '/map?period=…'."""
         return f"/{self.page}?{self.query}"
 
-    def briefing_link(self) -> str:
-        """This view on the Briefing page."""
-        return f"/briefing?view={self.id}"
-
-    @property
-    def page_title(self) -> str:
-        return PAGES.get(self.page, self.page)
-
 
 def clean_title(title: str) -> str:
     """One line, 1–120 characters (whitespace runs collapse to one space)."""
-    text = " ".join(fmt.text(title).split())  # bidi controls dropped, as everywhere shown
-    if not text:
+    text_ = " ".join(text(title).split())  # bidi controls dropped, as everywhere shown
+    if not text_:
         raise ViewError("title is empty: give the view a title (up to 120 characters)")
-    if len(text) > MAX_TITLE:
-        raise ViewError(f"title is {len(text)} characters long: at most {MAX_TITLE} are allowed")
-    return text
+    if len(text_) > MAX_TITLE:
+        raise ViewError(f"title is {len(text_)} characters long: at most {MAX_TITLE} are allowed")
+    return text_
 
 
 def clean_note(note: str) -> str:
     """Up to 2,000 characters; line breaks are kept."""
-    text = fmt.text(note or "").strip()
-    if len(text) > MAX_NOTE:
-        raise ViewError(f"note is {len(text):,} characters long: at most {MAX_NOTE:,} are allowed")
-    return text
+    text_ = text(note or "").strip()
+    if len(text_) > MAX_NOTE:
+        raise ViewError(f"note is {len(text_):,} characters long: at most {MAX_NOTE:,} are allowed")
+    return text_
 
 
 def check_page(page: str) -> str:
-    if page not in PAGES:
-        known = ", ".join(repr(p) for p in PAGES)
-        raise ViewError(f"unknown page {page!r}: a view can show one of {known}")
+    """A url path views can be saved from (registry.SAVEABLE); ViewError otherwise."""
+    if page not in registry.SAVEABLE:
+        known = ", ".join(repr(p) for p in registry.SAVEABLE)
+        raise ViewError(f"unknown page {page[:40]!r}: a view can show one of {known}")
     return page
 
 
 def default_sequence(state: FilterState) -> list[SavedView]:
-    """The briefing when nothing is saved: one view per main page at `state` (not stored)."""
-    return [SavedView(id=f"default-{page or 'overview'}", title=PAGES[page], note="", page=page,
-                      query=state.query_string(), created_at="") for page in DEFAULT_PAGES]
+    """The briefing when nothing is saved: one view per default-briefing page at `state` (not stored)."""
+    return [SavedView(id=f"default-{p.url_path or 'overview'}", title=p.title, note="", page=p.url_path,
+                      query=state.query_string(), created_at="") for p in registry.default_briefing()]
 
 
 class ViewStore:
@@ -191,29 +179,9 @@ class ViewStore:
         return views
 
     def _write(self, views: list[SavedView]) -> None:
-        doc = {"format": FORMAT, "views": [asdict(v) for v in views]}
-        tmp = self.data_dir / f".{FILE_NAME}.{uuid.uuid4().hex}.tmp"
-        try:
-            with tmp.open("w", encoding="utf-8") as f:
-                json.dump(doc, f, indent=1, ensure_ascii=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        fd = os.open(self.data_dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_json_atomic(self.path, {"format": FORMAT, "views": [asdict(v) for v in views]},
+                          indent=1, ensure_ascii=False)
 
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self) -> AbstractContextManager[None]:
         # Its own lock file: saving a view must not wait behind a long data import.
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with (self.data_dir / f".{FILE_NAME}.lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        return exclusive_lock(self.data_dir / f".{FILE_NAME}.lock")

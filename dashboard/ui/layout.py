@@ -1,0 +1,158 @@
+"""Page furniture: the accessibility stylesheet, classification marking, page header, source
+lines, empty states, KPI cards, charts, CSV/XLSX downloads and the sidebar's share and save-view
+controls; ``plain`` makes data-derived text inert for markdown."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from .. import exports, fmt, queries, settings
+from ..filters import FilterState
+from ..saved_views import ViewError, ViewStore
+from . import session
+
+ACCESSIBILITY_CSS = """<style>
+/* WCAG 1.4.3: Streamlit fades captions with opacity 0.6 (3.9:1 on white); solid #5c5a58 is 6.9:1
+   (6.5:1 on the sidebar). `body`, not `.stApp`: popovers are drawn outside the app root. */
+body [data-testid="stCaptionContainer"] {opacity: 1; color: #5c5a58;}
+body [data-testid="stCaptionContainer"] :is(p, em, strong, li, span) {color: #5c5a58;}
+/* WCAG 2.4.7 / 1.4.11: the nav links' own focus style is a 1.1:1 tint; give every control a ring. */
+body a:focus-visible, body [data-testid="stSidebarNavLink"]:focus-visible {
+  outline: 3px solid #005A8C; outline-offset: 1px; border-radius: 4px;}
+/* WCAG 2.5.8: the date fields' day/month/year segments are 18x20 px targets; make them 24x24. */
+body [data-testid="stDateInputField"] [role="spinbutton"] {
+  min-width: 24px; min-height: 24px; line-height: 24px; text-align: center;}
+</style>"""
+"""Fixes for what axe and the keyboard tests find in Streamlit's own styles: a constant, never data."""
+
+
+def accessibility_css() -> None:
+    # With an (empty, hidden) element besides the <style>, st.html puts it in the page like any other
+    # element rather than in Streamlit's event container (a CI run once showed a page without it). In
+    # the sidebar, first: present on every page (hidden with the sidebar on the big screen, still
+    # applied), and before any page can st.stop().
+    st.sidebar.html(ACCESSIBILITY_CSS + '<span aria-hidden="true" hidden></span>')
+
+
+def marking() -> None:
+    """Classification marking, plain text (never HTML)."""
+    st.markdown(f"**:red-background[{_escape_md(settings.classification())}]**")
+
+
+def _escape_md(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
+
+
+def plain(value: object) -> str:
+    """Data-derived text made inert for st.markdown (no links, HTML, maths or formatting)."""
+    return "–" if fmt.is_missing(value) else _escape_md(fmt.text(value))
+
+
+def page_header(title: str, state: FilterState) -> None:
+    """Title, the one-line filter description and, for demo data, the synthetic label."""
+    st.title(title)
+    prev = state.previous()
+    st.caption(f"{state.describe()} · compared with {fmt.as_of(prev.start)} – {fmt.as_of(prev.end)}")
+    if state.version is not None and session.is_synthetic(state.version):
+        st.info("**Synthetic demo data** — not real figures. Shapes follow public releases; "
+                "import the official files on *Data & sources* to replace it.", icon="ℹ️")
+
+
+def source_line(state: FilterState, table: str, extra: str = "") -> str:
+    """'Source: … · as of 31 Oct 2026' for figures drawn from one table of this version."""
+    return sources_caption(state, {table: extra})
+
+
+def sources_caption(state: FilterState, items: dict[str, str]) -> str:
+    """One source line for figures from several tables, each source named once:
+    'Source: X · as of 31 Oct 2026 (arrivals); 25 Oct 2026 (preventions)'."""
+    assert state.version is not None
+    return session.source_text(state.version, items)
+
+
+def empty_state(what: str, hint: str) -> None:
+    st.info(f"{what} — {hint}", icon="🔎")
+
+
+def flash() -> None:
+    """A one-off success message left by the previous run (e.g. after an import)."""
+    message = session.take_message()
+    if message:
+        st.success(plain(message), icon="✅")
+
+
+def kpi_cards(df: pd.DataFrame, per_row: int = 4) -> None:
+    """KPI cards with the change against the previous equal-length period (and targets)."""
+    rows = df.to_dict("records")
+    for i in range(0, len(rows), per_row):
+        for col, r in zip(st.columns(per_row), rows[i:i + per_row], strict=False):
+            with col.container(border=True):
+                delta = fmt.change(r["value"], r["previous"])
+                st.metric(r["label"], fmt.kpi_value(r["key"], r["value"]),
+                          delta=f"{delta} vs previous period" if delta else None,
+                          delta_color=queries.KPI_DIRECTION.get(r["key"], "off"),
+                          help=f"Previous period: {fmt.kpi_value(r['key'], r['previous'])} ({r['unit']})")
+                if r["target_label"]:
+                    st.caption(f"{fmt.target_share(r['value'], r['target'])} of {r['target_label']} "
+                               f"({fmt.kpi_value(r['key'], r['target'])})")
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    """A plotly figure as built (our fonts and colours, not Streamlit's theme); PNG export offline."""
+    st.plotly_chart(fig, key=key, theme=None, config={
+        "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"tideline-{key}"}})
+
+
+def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: str, key: str, detail: str = "") -> None:
+    """'Download CSV' and 'Download XLSX' of the filtered data behind a view, marked and described."""
+    marking = settings.classification()
+    description = state.describe(with_version=False) + (f" · {detail}" if detail else "")
+    tip = (f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
+           "version. Text that a spreadsheet could read as a formula starts with an apostrophe (').")
+    now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
+    with st.container(horizontal=True, key=f"{key}_downloads"):
+        for ext, label, mime, build in (("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
+                                        ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes)):
+            # Built on click, on Streamlit's download thread: a rerun never pays for a file nobody asked for.
+            data = functools.partial(build, df, generated_at=now, classification=marking, description=description,
+                                     version=state.version, source=source)
+            st.download_button(label, data, file_name=exports.export_filename(name, marking, ext, now), mime=mime,
+                               key=f"{key}_{ext}", help=tip, on_click="ignore", icon=":material/download:")
+
+
+# -- the sidebar's controls under every page ----------------------------------------------------
+def share_link(state: FilterState, page_path: str) -> str:
+    """A relative link with every filter explicit and the version pinned."""
+    return f"{page_path}?{state.query_string()}"
+
+
+def share_control(state: FilterState, url_path: str) -> None:
+    """'Share this view': a link with every filter explicit and the data version pinned."""
+    with st.sidebar.popover("Share this view", icon=":material/link:", use_container_width=True):
+        st.caption("This link opens this page with these filters on data version "
+                   f"{state.version}, so the numbers stay the same after new imports.")
+        st.code(share_link(state, "/" + url_path), language=None, wrap_lines=True)
+
+
+def view_store() -> ViewStore:
+    return ViewStore(session.store().data_dir)
+
+
+def save_view_control(state: FilterState, url_path: str) -> None:
+    """'Save this view' for the briefing: title and note, stored in the data directory."""
+    with st.sidebar.popover("Save view for briefing", icon=":material/bookmark_add:", use_container_width=True):
+        with st.form("save_view_form", clear_on_submit=True, border=False):
+            title = st.text_input("Title", max_chars=120, key="save_view_title")
+            note = st.text_area("Why this matters (optional)", max_chars=2000, key="save_view_note")
+            if st.form_submit_button("Save view", type="primary"):
+                try:
+                    view = view_store().add(title, note, url_path, state)
+                except ViewError as exc:
+                    st.error(plain(str(exc)))
+                else:
+                    st.success(f"Saved “{plain(view.title)}” as slide {len(view_store().list())} of the briefing.")

@@ -1,0 +1,87 @@
+"""The import widgets of the Data & sources page: read an upload once, show what was found, confirm."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from .. import ingest
+from ..sources.base import StructuralError
+from . import session
+from .layout import plain
+
+log = logging.getLogger(__name__)
+PLAN_KEY = "_plan_"
+
+
+def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
+    """Read and validate an uploaded file once per upload: (plan, None) or (None, error)."""
+    key = f"{PLAN_KEY}{upload.file_id}"
+    if key not in st.session_state:
+        folder = session.store().data_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in upload.name)[-120:] or "upload"
+        path = folder / f"{upload.file_id[:12]}-{safe}"
+        path.write_bytes(upload.getvalue())
+        bar = st.progress(0.0, text="Reading the file…")
+        try:
+            plan = ingest.plan(session.store(), path, progress=lambda msg, f: bar.progress(min(max(f, 0.0), 1.0),
+                                                                                            text=msg))
+            st.session_state[key] = (plan, None)
+        except StructuralError as exc:
+            st.session_state[key] = (None, str(exc))
+        except Exception as exc:  # an unexpected reader failure is still a refusal, never a crash
+            log.exception("reading upload %s failed unexpectedly", upload.name)
+            st.session_state[key] = (None, f"{upload.name}: could not be read ({type(exc).__name__}: {exc})")
+        finally:
+            bar.empty()
+    result: tuple[ingest.Plan | None, str | None] = st.session_state[key]
+    return result
+
+
+def show_plan(plan: ingest.Plan) -> None:
+    """Detected format, preview, validation report and the confirm step of an import."""
+    r = plan.result
+    st.success(f"Detected format: **{plan.importer.LABEL}** · {r.rows_read:,} rows read, {r.rows_accepted:,} "
+               f"accepted, {plan.rejected:,} rejected", icon="🔎")
+    for note in r.notes:
+        st.caption(f"Note: {plain(note)}")
+    if r.totals_by_year is not None and len(r.totals_by_year):
+        st.dataframe(r.totals_by_year, hide_index=True, placeholder="–", width="content")
+    for table, frame in r.tables.items():
+        st.markdown(f"**Preview: {plain(table)}** ({len(frame):,} rows; first 20)")
+        st.dataframe(frame.head(20), hide_index=True, placeholder="–", width="stretch")
+    if plan.rejected:
+        st.warning(f"{plan.rejected:,} rows were rejected (file, row, column and reason below).", icon="⚠️")
+        report = ingest.rejection_report(plan)
+        st.dataframe(report, hide_index=True, placeholder="–", width="stretch", height=240)
+        st.download_button("Download the rejection report (CSV)", report.to_csv(index=False).encode("utf-8"),
+                           file_name=f"{plan.path.stem}-rejected.csv", mime="text/csv", key="data_report")
+    if plan.duplicate_of is not None:
+        st.info(f"This exact file (same sha256) is already in data version {plan.duplicate_of}: nothing to do.")
+        return
+    ok = True
+    if plan.rejected:
+        ok = st.checkbox(f"Import the {r.rows_accepted:,} good rows and leave the {plan.rejected:,} rejected ones "
+                         "out", key="data_accept_partial")
+    if plan.drops_demo:
+        st.warning("This store holds **synthetic demo data**. Importing real data removes every demo row in the "
+                   "new version, so synthetic and real figures never appear together.", icon="⚠️")
+        ok = st.checkbox("Remove the demo data and import", key="data_drop_demo") and ok
+    if st.button("Import as a new data version", type="primary", disabled=not ok, key="data_import"):
+        try:
+            version = ingest.apply(session.store(), plan, accept_partial=bool(plan.rejected))
+        except ingest.ImportRefused as exc:
+            st.error(plain(str(exc)))
+            return
+        except Exception as exc:  # the store is unchanged (atomic commit): say so rather than crash the page
+            log.exception("import of %s failed unexpectedly", plan.path.name)
+            st.error(f"The import failed and nothing was changed ({plain(type(exc).__name__)}): {plain(str(exc))}")
+            return
+        st.session_state.pop("version", None)  # show the new current version
+        session.leave_message(f"Imported {plan.path.name}: data version {version.id} is now current.")
+        for key in [k for k in st.session_state if str(k).startswith(PLAN_KEY)]:
+            del st.session_state[key]  # re-read on display: the same file is now a no-op
+        st.rerun()
