@@ -24,9 +24,11 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python -m streamlit run streamlit_app.py
 
-# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+# Lint, formatting, types, then the suite. pytest exits 5 when it collected no tests: a failure here.
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 

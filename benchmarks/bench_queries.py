@@ -23,11 +23,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import duckdb  # noqa: E402
+import duckdb
 
-from dashboard import queries as q  # noqa: E402
-from dashboard import schema  # noqa: E402
-from dashboard.filters import FilterState  # noqa: E402
+from dashboard import queries as q
+from dashboard import schema
+from dashboard.filters import FilterState
 
 STATE = FilterState(period=(date(2023, 1, 1), date(2024, 12, 31)),
                     region=("Mediterranean", "UK & Channel"), type=("rescue", "dead or missing", "arrival"))

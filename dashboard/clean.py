@@ -6,6 +6,8 @@ exported passes through ``text``: both read the same character set, defined once
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 # Explicit bidi embeddings, overrides and isolates (the "Trojan Source" characters, CVE-2021-42574)
@@ -25,4 +27,5 @@ def text(value: object) -> str:
 
 def is_missing(value: object) -> bool:
     """None, NaN, NaT or pd.NA; never True for strings, lists or arrays."""
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    scalar: Any = value  # pd.isna takes any scalar; its stubs list the types one by one
+    return value is None or (pd.api.types.is_scalar(scalar) and bool(pd.isna(scalar)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -74,12 +74,12 @@ class Route:
     legs: tuple[Leg, ...] = ()
     volume: tuple[int, ...] = ()  # relative detections a year, 2018..2026 (2026: Jan–Oct)
     rate: float = 0.0  # incident rows per 1,000 detections
-    mix: dict[str, float] | None = None  # incident types other than dead or missing
+    mix: dict[str, float] = field(default_factory=dict)  # incident types other than dead or missing
     size: tuple[float, float, int] = (1, 0.0, 1)  # people per incident: median, log sd, max
     dead_missing: tuple[int, ...] = ()  # a year, 2018..2026
     dm_mean: float = 1.0  # mean dead and missing per incident
     missing_share: float = 0.0
-    causes: dict[str, float] | None = None
+    causes: dict[str, float] = field(default_factory=dict)
 
 
 SEA_CAUSES = {"Drowning": 0.82, "Harsh conditions": 0.05, "Violence": 0.03, "Unknown": 0.10}
@@ -734,7 +734,8 @@ def _channel(rng: np.random.Generator) -> _Channel:
         anomaly[i] = 0.75 * anomaly[i - 1] + 0.66 * shocks[i]
     calm = anomaly > np.quantile(anomaly, 1 - np.array(CALM_SHARE))[month - 1]
 
-    boat_day, boat_people = [], []
+    day_parts: list[np.ndarray] = []  # per month: each boat's day, then its people
+    people_parts: list[np.ndarray] = []
     for y in YEARS:
         people_m, boats_m = _channel_months(rng, y)
         for m, (p, b) in enumerate(zip(people_m, boats_m, strict=True), start=1):
@@ -745,10 +746,10 @@ def _channel(rng: np.random.Generator) -> _Channel:
                 np.argsort(-anomaly[days][~calm[days]], kind="stable")[:max(0, need)]]]))
             surge = rng.gamma(2.5, size=ok.size)  # some calm days carry many boats
             per_day = rng.multinomial(b, surge / surge.sum())
-            boat_day.append(np.repeat(ok, per_day))
-            boat_people.append(_split(rng, p, b, 6.0))
-    boat_day = np.concatenate(boat_day)
-    boat_people = np.concatenate(boat_people)
+            day_parts.append(np.repeat(ok, per_day))
+            people_parts.append(_split(rng, p, b, 6.0))
+    boat_day = np.concatenate(day_parts)
+    boat_people = np.concatenate(people_parts)
     people = np.bincount(boat_day, weights=boat_people, minlength=n).astype(np.int64)
     boats = np.bincount(boat_day, minlength=n)
     frame = pd.DataFrame({"date": DAYS, "route": CHANNEL, "people": people, "boats": boats,
@@ -807,6 +808,7 @@ def _dead_missing(rng: np.random.Generator, route: str, spec: Route, total: int,
     dead = size - missing
     known = rng.random(k) < (0.6 if spec.mode == "sea" else 0.2)
     survivors = np.where(known, np.round(size * rng.lognormal(0.5, 1.0, k) * rng.integers(0, 2, k)), np.nan)
+    where: tuple[np.ndarray, ...]  # lat, lon, location
     if spec.mode == "land":
         where = _at_places(rng, spec.departures, k, land_km=3.0 if route != HGV else 0.5)
     else:
@@ -904,10 +906,11 @@ def _route_flows(rng: np.random.Generator, ch: _Channel) -> pd.DataFrame:
     """Monthly detections by route and nationality; all-route annual totals hit FLOW_TOTALS exactly."""
     month0 = DAYS[0].astype("datetime64[M]")
     by_month = np.bincount((DAYS.astype("datetime64[M]") - month0).astype(np.int64), weights=ch.people)
-    rows = []
+    rows: list[tuple[np.datetime64, str, str, int]] = []
     for y in YEARS:
         months = _year_months(y)
-        fixed, cells = 0, []  # cells: (route, month, nationality, expected)
+        fixed = 0
+        cells: list[tuple[str, np.datetime64, str, float]] = []  # (route, month, nationality, expected)
         for route, spec in ROUTE_SPECS.items():
             nats = list(spec.nationalities)
             if route == CHANNEL:
@@ -1039,7 +1042,7 @@ def _funding(rng: np.random.Generator) -> pd.DataFrame:
             for j, amount in enumerate(_apportion(total // 1000, shares)):
                 alloc[j, inside] += _apportion(amount, ramp * rng.uniform(0.9, 1.1, ramp.size)) * 1000
         for j, (line, category) in enumerate(lines):
-            began = np.argmax(alloc[j] > 0)
+            began = int(np.argmax(alloc[j] > 0))
             for k, month in enumerate(months):
                 spent = None
                 if month <= spend_to:

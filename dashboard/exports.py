@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from .fmt import text
+from .clean import is_missing, text
 
 # Characters that make a spreadsheet read a cell as a formula (or, for tab/CR/LF, that some importers
 # strip before looking). The full-width forms are included because some locales' spreadsheets fold
@@ -52,7 +52,7 @@ def neutralise(value: object) -> object:
         if value[i:i + 1] in FORMULA_PREFIXES:
             return "'" + value
         return value
-    if _missing(value):
+    if is_missing(value):
         return ""
     return value
 
@@ -60,10 +60,6 @@ def neutralise(value: object) -> object:
 def _skippable(ch: str) -> bool:
     # Tab, CR and LF are triggers in their own right, so they are never skipped past.
     return ch not in "\t\r\n" and (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs"))
-
-
-def _missing(value: object) -> bool:
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _is_number(value: object) -> bool:
@@ -91,7 +87,7 @@ def _iso(value: date) -> str:
 
 def _text_cell(value: object) -> object:
     """One cell of a text/mixed column for the CSV: numbers kept, dates ISO, everything else neutralised text."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, str):
         return neutralise(value)
@@ -127,7 +123,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def _one_line(value: object) -> str:
     # Header lines must stay one physical line each, or CSV_HEADER_LINES would no longer hold.
-    return " ".join(str("" if _missing(value) else value).split())
+    return " ".join(str("" if is_missing(value) else value).split())
 
 
 def _meta(description: str, version: int | None, source: str, generated_at: datetime) -> dict[str, str]:
@@ -164,7 +160,7 @@ def to_csv_bytes(df: pd.DataFrame, *, classification: str, description: str, ver
     safe = safe_frame(df)
     writer.writerow(list(safe.columns))
     for row in safe.itertuples(index=False, name=None):
-        writer.writerow(["" if _missing(v) else _plain(v) for v in row])
+        writer.writerow(["" if is_missing(v) else _plain(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -177,7 +173,7 @@ def _xlsx_text(value: str) -> str:
 
 def _xlsx_cell(value: object) -> object:
     """One value as openpyxl should store it: text neutralised, numbers numeric, dates as dates."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, str):
         return _xlsx_text(value)
@@ -255,8 +251,8 @@ def to_xlsx_bytes(df: pd.DataFrame, *, classification: str, description: str, ve
         _put(ws, 2, j, _xlsx_text(name), bold=True)
         ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = min(max(len(name) + 2, 10), 50)
     for j, (_, s) in enumerate(df.items(), start=1):
-        for i, value in enumerate(_xlsx_column(s), start=3):
-            _put(ws, i, j, value)
+        for row, cell in enumerate(_xlsx_column(s), start=3):
+            _put(ws, row, j, cell)
     ws.freeze_panes = "A3"
     buf = io.BytesIO()
     wb.save(buf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import SupportsFloat, cast
 
 from .clean import is_missing, text
 from .filters import format_date
@@ -11,18 +12,23 @@ __all__ = ["as_of", "change", "esc", "gbp", "is_missing", "kpi_value", "number",
            "target_share", "text"]
 
 
+def _float(value: object) -> float:
+    """A value already known not to be missing, as a float (float() raises for anything else)."""
+    return float(cast(SupportsFloat, value))
+
+
 def number(value: object, decimals: int = 0) -> str:
     """12,345 (or '–' when not available)."""
     if is_missing(value):
         return "–"
-    return f"{float(value):,.{decimals}f}"
+    return f"{_float(value):,.{decimals}f}"
 
 
 def gbp(value: object) -> str:
     """£ with k/m/bn: £950, £12.5k, £1.25m, £2.1bn."""
     if is_missing(value):
         return "–"
-    v = float(value)
+    v = _float(value)
     sign = "-" if v < 0 else ""
     v = abs(v)
     for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
@@ -36,14 +42,14 @@ def percent(value: object) -> str:
     """One decimal at most: 12.3%."""
     if is_missing(value):
         return "–"
-    return f"{float(value):,.1f}%".replace(".0%", "%")
+    return f"{_float(value):,.1f}%".replace(".0%", "%")
 
 
 def change(now: object, before: object) -> str | None:
     """'+12.3% vs previous period' style delta text, None when it cannot be computed."""
     if is_missing(now) or is_missing(before):
         return None
-    now, before = float(now), float(before)
+    now, before = _float(now), _float(before)
     if before == 0:
         return None if now == 0 else f"{now:+,.0f} (none before)"
     return f"{(now - before) / before * 100:+,.1f}%".replace(".0%", "%")
@@ -68,9 +74,9 @@ def kpi_value(key: str, value: object) -> str:
 
 def target_share(value: object, target: object) -> str:
     """'87.5%' of a target, or '–' when either is missing or the target is 0."""
-    if is_missing(value) or is_missing(target) or not float(target):  # type: ignore[arg-type]
+    if is_missing(value) or is_missing(target) or not _float(target):
         return "–"
-    return percent(float(value) / float(target) * 100)  # type: ignore[arg-type]
+    return percent(_float(value) / _float(target) * 100)
 
 
 LABEL_MAX = 36  # characters of a data-derived label on a chart axis or legend

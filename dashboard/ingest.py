@@ -101,18 +101,21 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
 def _version_holding(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
     """The version that loaded rows from the file with this sha256, if they are still current."""
     for table in schema.DATA_TABLES:
-        (found,) = con.cursor().execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = $sha",
-                                        {"sha": digest}).fetchone()
+        row = con.cursor().execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = $sha",
+                                   {"sha": digest}).fetchone()
+        found = row[0] if row else None
         if found is not None:
             return int(found)
     return None
 
 
 def _has_demo_rows(con: duckdb.DuckDBPyConnection) -> bool:
-    return any(
-        con.cursor().execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, $demo)",
-                             {"demo": schema.DEMO_SOURCE}).fetchone()[0]
-        for t in schema.DATA_TABLES)
+    for t in schema.DATA_TABLES:
+        row = con.cursor().execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, $demo)",
+                                   {"demo": schema.DEMO_SOURCE}).fetchone()
+        if row and row[0]:
+            return True
+    return False
 
 
 def write_report(plan_: Plan, out: Path) -> Path:

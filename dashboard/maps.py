@@ -331,7 +331,7 @@ def incident_radius_px(people: Any) -> float:
 
 def incident_point_layer(points: pd.DataFrame, style: str = "light") -> pdk.Layer:
     """Incidents as outlined points coloured by type, sized by people; dead or missing drawn on top."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in points.to_dict("records"):
         lat, lon = _num(r.get("lat")), _num(r.get("lon"))
         if lat is None or lon is None:
@@ -504,7 +504,7 @@ DETAIL_FIELDS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
 )
 
 
-def incident_details(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+def incident_details(row: Mapping[Any, Any]) -> list[tuple[str, str]]:
     """(field, value) pairs for an incident's details panel; empty values are left out."""
     fields = [(label, show(row[col])) for label, col, show in DETAIL_FIELDS
               if col in row and not is_missing(row[col]) and str(row[col]).strip()]

@@ -6,7 +6,7 @@ table names from this module and dashboard.schema."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -164,8 +164,10 @@ KPI_LABELS = {
     "in_post": ("Staff in post", "staff"),
 }
 # Which way is good for each KPI: "normal" (up is good), "inverse" (up is bad), "off" (neither).
-KPI_DIRECTION = {"people": "inverse", "boats": "inverse", "people_per_boat": "off", "prevented": "normal",
-                 "dead_missing": "inverse", "active_operations": "normal", "spent_gbp": "off", "in_post": "normal"}
+Direction = Literal["normal", "inverse", "off"]
+KPI_DIRECTION: dict[str, Direction] = {
+    "people": "inverse", "boats": "inverse", "people_per_boat": "off", "prevented": "normal",
+    "dead_missing": "inverse", "active_operations": "normal", "spent_gbp": "off", "in_post": "normal"}
 
 
 def kpis(con: Con, state: FilterState) -> pd.DataFrame:
@@ -286,7 +288,9 @@ def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
                c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS people_or_flow
         FROM routes r LEFT JOIN f USING (route) LEFT JOIN c USING (route)
         WHERE {wr} ORDER BY people_or_flow DESC, route""", params(pf, pc, pr))
-    df["path"] = [[[float(x), float(y)] for x, y in path] for path in df["path"]]  # plain lists for JSON
+    # plain lists for JSON (DuckDB hands back numpy arrays)
+    paths = [[[float(x), float(y)] for x, y in path] for path in df["path"]]
+    df["path"] = pd.Series(paths, index=df.index, dtype=object)
     return df
 
 

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeAlias
 
 from . import registry
 from .clean import text
@@ -51,6 +52,10 @@ class SavedView:
     def link(self) -> str:
         """The page with every filter explicit and the version pinned, e.g. '/map?period=…'."""
         return f"/{self.page}?{self.query}"
+
+
+# ViewStore has a method named `list`, so inside the class `list[...]` would name the method.
+Views: TypeAlias = list[SavedView]
 
 
 def clean_title(title: str) -> str:
@@ -93,7 +98,7 @@ class ViewStore:
         self.path = self.data_dir / FILE_NAME
 
     # -- reading --------------------------------------------------------------------------
-    def list(self) -> list[SavedView]:
+    def list(self) -> Views:
         """All saved views in briefing order ([] when none were ever saved)."""
         return self._read()
 
@@ -150,14 +155,14 @@ class ViewStore:
 
     # -- file -----------------------------------------------------------------------------
     @staticmethod
-    def _index(views: list[SavedView], view_id: str) -> int:
+    def _index(views: Views, view_id: str) -> int:
         for i, v in enumerate(views):
             if v.id == view_id:
                 return i
         known = ", ".join(v.id for v in views) or "none saved"
         raise ViewError(f"no saved view with id {str(view_id)[:40]!r} (known ids: {known})")
 
-    def _read(self) -> list[SavedView]:
+    def _read(self) -> Views:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -178,7 +183,7 @@ class ViewStore:
             views.append(SavedView(**{k: item[k] for k in FIELDS}))
         return views
 
-    def _write(self, views: list[SavedView]) -> None:
+    def _write(self, views: Views) -> None:
         write_json_atomic(self.path, {"format": FORMAT, "views": [asdict(v) for v in views]},
                           indent=1, ensure_ascii=False)
 

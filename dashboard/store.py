@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import pandas as pd
@@ -46,7 +46,7 @@ DEFAULT_DATA_DIR = REPO_ROOT / "var"
 MANIFEST = "manifest.json"
 FORMAT = 1
 
-Frame = pd.DataFrame | pa.Table
+Frame: TypeAlias = pd.DataFrame | pa.Table
 
 
 class StoreError(Exception):
@@ -68,14 +68,14 @@ class Version:
     sha256: str | None
     note: str | None
     synthetic: bool
-    tables: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # table -> {"file", "rows"}
 
     @property
     def rows(self) -> int:
         return sum(int(t["rows"]) for t in self.tables.values())
 
     @classmethod
-    def from_json(cls, d: Mapping[str, object]) -> Version:
+    def from_json(cls, d: Mapping[str, Any]) -> Version:
         return cls(
             id=int(d["id"]),
             created_at=str(d["created_at"]),
@@ -133,12 +133,12 @@ class Store:
     def manifest_path(self) -> Path:
         return self.data_dir / MANIFEST
 
-    def _read_manifest(self) -> dict:
+    def _read_manifest(self) -> dict[str, Any]:
         try:
             text = self.manifest_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {"format": FORMAT, "current": None, "versions": []}
-        manifest = json.loads(text)
+        manifest: dict[str, Any] = json.loads(text)
         if manifest.get("format") != FORMAT:
             raise StoreError(f"{self.manifest_path}: unsupported manifest format {manifest.get('format')!r}")
         return manifest
@@ -154,7 +154,8 @@ class Store:
         return [Version.from_json(v) for v in self._read_manifest()["versions"]]
 
     def current_id(self) -> int | None:
-        return self._read_manifest()["current"]
+        current: int | None = self._read_manifest()["current"]
+        return current
 
     def version(self, version_id: int | None = None) -> Version:
         """One version by id (None = current); UnknownVersionError if there is none."""

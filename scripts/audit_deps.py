@@ -45,7 +45,7 @@ def installed() -> dict[str, str]:
 
 
 def project(index: str, name: str, timeout: float) -> dict:
-    with urllib.request.urlopen(f"{index.rstrip('/')}/{name}/json", timeout=timeout) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{index.rstrip('/')}/{name}/json", timeout=timeout) as response:
         return json.load(response)
 
 

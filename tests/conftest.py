@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import tiny  # noqa: E402
+import tiny
 
-from dashboard import registry  # noqa: E402
-from dashboard.filters import FilterState  # noqa: E402
-from dashboard.store import Store  # noqa: E402
+from dashboard import registry
+from dashboard.filters import FilterState
+from dashboard.store import Store
 
 JAN = FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)))
 

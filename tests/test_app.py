@@ -79,6 +79,9 @@ def test_empty_period_shows_empty_states_not_errors(store):
     assert any("No Channel arrivals" in i.value for i in at.info)
     at = open_page("operations", {"period": ["2019-01-01", "2019-01-31"]})
     assert not at.exception and any("No operations" in i.value for i in at.info)
+    # The empty page still ends like every page (it once st.stop()ped): bottom marking and share link.
+    assert sum("OFFICIAL" in m for m in markdown_text(at)) == 2
+    assert [c.value for c in at.sidebar.code] == ["/operations?period=2019-01-01&period=2019-01-31&version=1"]
 
 
 @pytest.mark.parametrize("page", list(PAGES))

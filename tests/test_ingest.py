@@ -129,3 +129,40 @@ def test_structural_problems_change_nothing(tiny_store, tmp_path, use):
     with pytest.raises(StructuralError, match="unknown source format 'nope'"):
         ingest.plan(tiny_store, write(tmp_path, "a.fake", "x"), source="nope")
     assert [v.id for v in tiny_store.versions()] == [1]
+
+
+SNEAKY = [" =1+1", "\uff1d1+1", "\u200b=1+1", "\t=1", "@SUM(A1)", "-2+3", "=HYPERLINK(1)"]
+
+
+def test_rejection_report_neutralises_every_formula_the_exports_do(tiny_store, tmp_path, use):
+    """The report and the upload page's table use exports.neutralise, the one neutraliser: leading spaces,
+    full-width and zero-width-prefixed formulas get the apostrophe too (the report once had its own,
+    weaker copy)."""
+    importer = fake_importer({"2025-03-01": 10}, rejected=len(SNEAKY))
+    read = importer.read
+
+    def sneaky_read(path, **kw):
+        result = read(path, **kw)
+        result.rejected = [Rejection(path.name, 10 + i, "Date", "bad", value=v) for i, v in enumerate(SNEAKY)]
+        return result
+
+    use(SimpleNamespace(**{**vars(importer), "read": sneaky_read}))
+    plan = ingest.plan(tiny_store, write(tmp_path, "bad.fake", "x"))
+    rows = list(csv.DictReader(ingest.write_report(plan, tmp_path / "report.csv").open(encoding="utf-8")))
+    assert [r["value"] for r in rows] == ["'" + v for v in SNEAKY]
+    assert list(ingest.rejection_report(plan)["value"]) == ["'" + v for v in SNEAKY]
+
+
+def test_plan_and_commit_are_logged(tiny_store, tmp_path, use, caplog):
+    use(fake_importer({"2025-03-01": 10}))
+    with caplog.at_level("INFO", logger="dashboard"):
+        plan = ingest.plan(tiny_store, write(tmp_path, "ok.fake", "x"))
+        version = ingest.apply(tiny_store, plan)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "read ok.fake as fake" in text and plan.sha256 in text and "1 rows read, 1 accepted, 0 rejected" in text
+    assert f"data version {version.id} committed" in text and "'crossings_daily': " in text
+    assert f"imported ok.fake (sha256 {plan.sha256}) as data version {version.id}" in text
+    caplog.clear()
+    with caplog.at_level("INFO", logger="dashboard"), pytest.raises(ingest.ImportRefused):
+        ingest.apply(tiny_store, ingest.plan(tiny_store, write(tmp_path, "ok.fake", "x")))
+    assert any("import refused, store unchanged" in r.getMessage() for r in caplog.records)

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("command line", {"__main__"}),
     ("ui: session", {"ui.session"}),
     ("ui: layout", {"ui.layout"}),
-    ("ui: widgets", {"ui.upload", "ui.mapview", "ui.briefing"}),
+    ("ui: widgets", {"ui.upload", "ui.mapview", "ui.opsview", "ui.briefing"}),
 ]
 RANK = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
 PACKAGES = {"", "sources", "ui"}  # their __init__ files hold only a docstring

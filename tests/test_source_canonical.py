@@ -173,6 +173,20 @@ def test_headers_match_in_any_case_and_missing_nullable_columns_are_null(tmp_pat
     assert result.totals_by_year["people"].isna().tolist() == [True]  # a year of NULLs totals NULL, not 0
 
 
+@pytest.mark.parametrize("marker", ["n/a", "N/A", "NA", "-", "–", ".."])
+def test_not_available_counts_are_null_not_a_crash(tmp_path, marker):
+    """A publisher's not-available marker in a count column is NULL (never 0); it once raised TypeError
+    (None > int) and ended the whole import."""
+    p = write(tmp_path, "x.csv", "date,route,people,boats,source,status\n"
+                                 f"2024-01-01,English Channel,{marker},3,S,final\n"
+                                 "2024-01-02,English Channel,5,1,S,final\n")
+    frame = canonical.read(p).tables["crossings_daily"]
+    assert frame["people"].isna().tolist() == [True, False] and frame["boats"].tolist() == [3, 1]
+    routes = write(tmp_path, "incidents.csv", "incident_id,date,lat,lon,region,route,incident_type,people,source\n"
+                                              f"A,2024-01-01,50,1,UK & Channel,English Channel,arrival,{marker},S\n")
+    assert canonical.read(routes).tables["incidents"]["people"].isna().all()
+
+
 def test_funding_totals_by_financial_year_and_staffing_by_year_end(tmp_path):
     funding = write(tmp_path, "funding.csv",
                     "programme,funding_line,category,financial_year,month,allocated_gbp,source\n"

@@ -291,6 +291,7 @@ def _load_geojson(path: Path) -> _File:
     columns: list[str] = []
     derived: set[str] = set()
     records = []
+    fills: dict[object, tuple[str, ...]] = {"Point": ("lat", "lon"), "LineString": ("path",)}  # by geometry type
     for number, feature in enumerate(doc["features"], start=1):
         feature = feature if isinstance(feature, dict) else {}
         properties = feature.get("properties") or {}
@@ -299,7 +300,7 @@ def _load_geojson(path: Path) -> _File:
         geometry = feature.get("geometry")
         record[GEOMETRY] = geometry
         kind = geometry.get("type") if isinstance(geometry, dict) else None
-        derived.update({"Point": ("lat", "lon"), "LineString": ("path",)}.get(kind, ()))
+        derived.update(fills.get(kind, ()))
         columns += [n for n in names if n and n not in columns]
         records.append((number, record))
     return _File(columns, records, derived=tuple(sorted(derived)), unit="feature")
@@ -351,12 +352,14 @@ def _value(table: str, col: schema.Column, raw: object) -> object:
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not raw.strip()):
         return None
     kind = col.type
+    value: object
     if kind == "DATE":
         value = _date(col.name, raw)
     elif kind in MAX_INT:
-        value = parse_count(raw)
-        if value > MAX_INT[kind]:
-            raise ValueError(f"{value} is too large for {col.name}")
+        count = parse_count(raw)  # None for a not-available marker ('n/a', '-'): stored as NULL, never 0
+        if count is not None and count > MAX_INT[kind]:
+            raise ValueError(f"{count} is too large for {col.name}")
+        value = count
     elif kind == "DOUBLE":
         if col.name in RANGES:
             value = parse_coordinate(raw, *RANGES[col.name], col.name)
@@ -433,9 +436,10 @@ def _check(table: str, name: str, value: object) -> object:
     allowed = ALLOWED.get((table, name))
     if allowed and value not in allowed:
         raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
-    if name == "nationality" and not (value == "UNK" or ISO3.match(value)):
+    # Both columns below are VARCHAR, so a value that reaches here is text.
+    if name == "nationality" and isinstance(value, str) and not (value == "UNK" or ISO3.match(value)):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code or 'UNK'")
-    if name == "financial_year":
+    if name == "financial_year" and isinstance(value, str):
         m = FINANCIAL_YEAR.match(value)
         if not m or (int(m[1]) + 1) % 100 != int(m[2]):
             raise ValueError(f"{value!r} is not a financial year written like '2024-25'")

@@ -69,7 +69,7 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
     path = Path(path)
     progress(f"Reading {path.name}", 0.0)
     frame, lines = read_text_csv(path)
-    by_lower = {}
+    by_lower: dict[str, str] = {}
     for col in frame.columns:
         if col.lower() in by_lower and col.lower() in REQUIRED:
             raise StructuralError(f"{path.name}: column {col.lower()!r} appears more than once")
@@ -223,5 +223,5 @@ def _label_regions(regions: pd.DataFrame | None) -> dict[str, str]:
 def _totals(frame: pd.DataFrame) -> pd.DataFrame:
     """Detections by calendar year (NULL counts left out of the sum)."""
     years = pd.Series([m.year for m in frame["month"]], dtype="int64")
-    totals = frame["detections"].groupby(years.values).sum(min_count=1)
+    totals = frame["detections"].groupby(years.to_numpy()).sum(min_count=1)
     return pd.DataFrame({"year": totals.index.astype("int64"), "detections": totals.astype("Int64").values})

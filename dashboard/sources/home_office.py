@@ -7,9 +7,11 @@ import html
 import numbers
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -82,7 +84,7 @@ def _blank(value: object) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    return bool(pd.isna(value))
+    return bool(pd.isna(value))  # type: ignore[call-overload]  # isna takes any object; the stubs list types
 
 
 def _shown(value: object) -> str:
@@ -92,7 +94,7 @@ def _shown(value: object) -> str:
     return " ".join(str(value).split())[:40]
 
 
-def _table_for(header: list[object], *, strict: bool) -> Table | None:
+def _table_for(header: Sequence[object], *, strict: bool) -> Table | None:
     """The table a header row belongs to: its date column, plus (strict) one of its count columns."""
     names = {_norm(h) for h in header if not _blank(h)}
     for spec in (SB_02, SB_01):  # SB_02 first: "Week ending" is the more specific key
@@ -104,7 +106,7 @@ def _table_for(header: list[object], *, strict: bool) -> Table | None:
 
 # ---------------------------------------------------------------------------------------- detect
 
-def _workbook_engine(path: Path) -> str | None:
+def _workbook_engine(path: Path) -> Literal["odf", "openpyxl"] | None:
     """'odf' or 'openpyxl' from the zip's contents (not the suffix); None if it is neither."""
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
@@ -149,8 +151,9 @@ def detect(path: Path) -> bool:
 def _parse_date(value: object) -> date:
     """A date cell, text date, or Excel serial number (a date cell that lost its format)."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        if SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1] and value == int(value):
-            return EXCEL_EPOCH + timedelta(days=int(value))
+        serial = float(value)  # exact for every whole number in SERIAL_RANGE
+        if SERIAL_RANGE[0] <= serial <= SERIAL_RANGE[1] and serial == int(serial):
+            return EXCEL_EPOCH + timedelta(days=int(serial))
         raise ValueError(f"not a date: {_shown(value)!r}")
     return parse_date(value, FORMATS)
 
@@ -221,7 +224,7 @@ def _record(spec: Table, values: dict[str, object], limit: date, as_of: date | N
     return {spec.date_column: day, **counts, **spec.fixed}
 
 
-def _parse_table(spec: Table, file: str, sheet: str | None, header: list[object],
+def _parse_table(spec: Table, file: str, sheet: str | None, header: Sequence[object],
                  rows: list[tuple[int, list[object]]], as_of: date | None, progress: Progress,
                  span: tuple[float, float]) -> _Sheet:
     """Map one table's rows (with their sheet row / CSV line numbers) to canonical records."""
@@ -247,7 +250,8 @@ def _parse_table(spec: Table, file: str, sheet: str | None, header: list[object]
 
     # Today bounds a file that states no as-of date; a stated one is stricter.
     limit = (as_of or date.today()) + timedelta(days=spec.slack_days)
-    records, rejected, seen = [], [], {}
+    records, rejected = [], []
+    seen: dict[date, int] = {}
     for done, (n, cells) in enumerate(rows):
         if done % 1000 == 0:
             progress(f"Reading {spec.sheet}", span[0] + (span[1] - span[0]) * done / len(rows))
@@ -316,11 +320,12 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
         raise StructuralError(f"{path.name}: cannot read the {kind} workbook (damaged or truncated?): "
                               f"{type(exc).__name__}: {exc}") from exc
     with book:
-        by_key = {n.strip().upper(): n for n in book.sheet_names}
+        sheet_names = [str(n) for n in book.sheet_names]  # already text from odf/openpyxl; the stubs allow int
+        by_key = {n.strip().upper(): n for n in sheet_names}
         specs = [t for t in TABLES if t.sheet in by_key]
         if not specs:
             raise StructuralError(f"{path.name}: no SB_01 or SB_02 sheet; sheets found: "
-                                  f"{', '.join(book.sheet_names) or 'none'}")
+                                  f"{', '.join(sheet_names) or 'none'}")
 
         def grid(name: str) -> pd.DataFrame:
             try:
@@ -329,7 +334,7 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
                 raise StructuralError(f"{path.name}, sheet {name}: cannot read the sheet: "
                                       f"{type(exc).__name__}: {exc}") from exc
 
-        cover = next((n for n in book.sheet_names if "cover" in n.lower()), None)
+        cover = next((n for n in sheet_names if "cover" in n.lower()), None)
         as_of = _cover_as_of(grid(cover)) if cover else None
         out = []
         for i, spec in enumerate(specs):

@@ -259,7 +259,7 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         raise StructuralError(f"{path.name}: IOM {layout.name} layout, but required column(s) missing: "
                               f"{', '.join(missing_cols)}")
 
-    values = frame.to_numpy(dtype=object, na_value=None)
+    values = frame.to_numpy(dtype=object, na_value=None)  # type: ignore[arg-type]  # None is valid; the stubs omit it
     name = {f: header[p[0]] for f, p in cols.items() if p}  # field -> header text, for rejections
     # older downloads are US-style; other layouts must prove their order (module docstring)
     slash_order = "mdy" if layout.name == "older" else _slash_order([row[cols["date"][0]] for row in values])
@@ -292,7 +292,7 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
             rejected.append(Rejection(path.name, line, name.get(bad.field), bad.reason, value=value))
             continue
         first_line[incident_id] = line
-        slash_dates += bool(SLASH_DATE.fullmatch(get("date")))
+        slash_dates += bool(SLASH_DATE.fullmatch(get("date") or ""))  # never None: _parse_row required it
 
         # the file's own total is not stored; a disagreement is worth telling the analyst about
         try:
@@ -305,7 +305,7 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         route_label, region_label = get("route"), get("region")
         route = ROUTE_OF_LABEL.get(_norm(route_label)) if route_label else None
         if route:
-            region = label_region.get(_norm(route_label)) or REGION_OF_ROUTE[route]
+            region: str | None = label_region.get(_norm(route_label)) or REGION_OF_ROUTE[route]
         else:
             # unknown labels are kept as they are, never dropped (and listed in the notes)
             if route_label:

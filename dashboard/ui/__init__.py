@@ -6,7 +6,8 @@
   save-view controls) and ``plain`` for data-derived text in markdown;
 - ``upload``: the import widgets of the Data & sources page;
 - ``briefing``: the briefing manager's pieces and the big-screen presenter;
-- ``mapview``: the Map page's controls, legend, details panel and table.
+- ``mapview``: the Map page's controls, legend, details panel and table;
+- ``opsview``: the Operations page's table filters, table and an operation's details.
 
 Pages import the modules they use (``from dashboard.ui import layout, session``).
 """

@@ -105,7 +105,7 @@ def present(views: list[SavedView]) -> None:
     nav[0].button("◀ Previous", key="brief_prev", shortcut="Left", on_click=go, args=(index - 1,))
     nav[1].button("Next ▶", key="brief_next", shortcut="Right", on_click=go, args=(index + 1,))
     nav[2].markdown(f"**Slide {index + 1} of {n}**" + (f" · auto-advance every {every} s" if every else ""))
-    nav[3].button("Exit", key="brief_exit", on_click=lambda: st.query_params.pop("slide", None))
+    nav[3].button("Exit", key="brief_exit", on_click=_exit)
 
     @st.fragment(run_every=every)
     def slide() -> None:
@@ -116,6 +116,10 @@ def present(views: list[SavedView]) -> None:
         draw_slide(views[index])
 
     slide()
+
+
+def _exit() -> None:
+    st.query_params.pop("slide", None)
 
 
 def draw_slide(view: SavedView) -> None:

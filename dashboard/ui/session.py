@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import duckdb
 import streamlit as st
@@ -73,8 +73,7 @@ def _is_synthetic(data_dir: str, version_id: int) -> bool:
 
 def cached(fn: Callable[..., T], state: FilterState, *args: object) -> T:
     """Run a named query of dashboard.queries for a state, cached by (query, state, args)."""
-    result: T = _cached_query(str(data_dir_from_env()), fn.__name__, state, args)
-    return result
+    return cast(T, _cached_query(str(data_dir_from_env()), fn.__name__, state, args))
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -86,8 +85,7 @@ def _cached_query(data_dir: str, name: str, state: FilterState, args: tuple[obje
 def cached_version(fn: Callable[..., T], version_id: int | None, *args: object) -> T:
     """Run a named query that depends on the data version only (not the filters), cached."""
     assert version_id is not None, "the sidebar always pins a version"
-    result: T = _cached_version_query(str(data_dir_from_env()), fn.__name__, version_id, args)
-    return result
+    return cast(T, _cached_version_query(str(data_dir_from_env()), fn.__name__, version_id, args))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

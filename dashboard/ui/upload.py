@@ -26,9 +26,12 @@ def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
         path = folder / f"{upload.file_id[:12]}-{safe}"
         path.write_bytes(upload.getvalue())
         bar = st.progress(0.0, text="Reading the file…")
+
+        def progress(message: str, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
         try:
-            plan = ingest.plan(session.store(), path, progress=lambda msg, f: bar.progress(min(max(f, 0.0), 1.0),
-                                                                                            text=msg))
+            plan = ingest.plan(session.store(), path, progress=progress)
             st.session_state[key] = (plan, None)
         except StructuralError as exc:
             st.session_state[key] = (None, str(exc))
