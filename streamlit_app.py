@@ -10,8 +10,10 @@ from dashboard.ui import layout, session
 settings.configure_logging()
 st.set_page_config(page_title="Tideline", page_icon="🌊", layout="wide", initial_sidebar_state="expanded")
 
-pages = [st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p is registry.DEFAULT)
-         for p in registry.PAGES]
+pages = [
+    st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p is registry.DEFAULT)
+    for p in registry.PAGES
+]
 page = st.navigation(pages, position="sidebar")
 spec = registry.page(page.url_path)
 layout.accessibility_css()

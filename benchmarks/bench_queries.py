@@ -29,8 +29,11 @@ from dashboard import queries as q
 from dashboard import schema
 from dashboard.filters import FilterState
 
-STATE = FilterState(period=(date(2023, 1, 1), date(2024, 12, 31)),
-                    region=("Mediterranean", "UK & Channel"), type=("rescue", "dead or missing", "arrival"))
+STATE = FilterState(
+    period=(date(2023, 1, 1), date(2024, 12, 31)),
+    region=("Mediterranean", "UK & Channel"),
+    type=("rescue", "dead or missing", "arrival"),
+)
 CELL = 0.25
 
 
@@ -47,7 +50,8 @@ def build(n: int) -> duckdb.DuckDBPyConnection:
     con.execute("INSERT INTO routes SELECT route, region, 'sea', [[0.0, 0.0]], NULL, 'bench', NULL, NULL FROM rr")
     con.execute("CREATE TEMP TABLE tt (i INTEGER, t VARCHAR)")
     con.executemany("INSERT INTO tt VALUES (?, ?)", list(enumerate(schema.INCIDENT_TYPES)))
-    con.execute("""
+    con.execute(
+        """
         INSERT INTO incidents
         SELECT 'B' || g.i, DATE '2018-01-01' + CAST(floor(random() * 3226) AS INTEGER),
                30 + random() * 25, -20 + random() * 45, rr.region, rr.route, tt.t,
@@ -56,7 +60,9 @@ def build(n: int) -> duckdb.DuckDBPyConnection:
                NULL, NULL, NULL, 'bench', NULL, NULL, NULL, NULL
         FROM (SELECT range AS i, hash(range) AS h FROM range(?)) g
         JOIN rr ON rr.i = g.h % 8 JOIN tt ON tt.i = (g.h // 8) % 5
-        ORDER BY 2""", [n])  # sorted by date, as the store keeps it (schema.CLUSTER_BY)
+        ORDER BY 2""",
+        [n],
+    )  # sorted by date, as the store keeps it (schema.CLUSTER_BY)
     return con
 
 
@@ -77,10 +83,14 @@ def pd_points(df: pd.DataFrame) -> pd.DataFrame:
 
 def pd_cells(df: pd.DataFrame) -> pd.DataFrame:
     f = pd_filter(df)
-    f = f.assign(gy=np.floor(f["lat"] / CELL), gx=np.floor(f["lon"] / CELL),
-                 dm=f["dead"].fillna(0) + f["missing"].fillna(0))
-    out = f.groupby(["gy", "gx"]).agg(incidents=("incident_id", "size"), people=("people", "sum"),
-                                      dead_missing=("dm", "sum")).reset_index()
+    f = f.assign(
+        gy=np.floor(f["lat"] / CELL), gx=np.floor(f["lon"] / CELL), dm=f["dead"].fillna(0) + f["missing"].fillna(0)
+    )
+    out = (
+        f.groupby(["gy", "gx"])
+        .agg(incidents=("incident_id", "size"), people=("people", "sum"), dead_missing=("dm", "sum"))
+        .reset_index()
+    )
     out["cell_lat"], out["cell_lon"] = (out["gy"] + 0.5) * CELL, (out["gx"] + 0.5) * CELL
     return out.sort_values("incidents", ascending=False)
 
@@ -128,16 +138,21 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
-    print(f"duckdb {duckdb.__version__}, pandas {pd.__version__}, numpy {np.__version__}; "
-          f"median of {args.repeats} runs; filter: {STATE.describe(with_version=False)}")
+    print(
+        f"duckdb {duckdb.__version__}, pandas {pd.__version__}, numpy {np.__version__}; "
+        f"median of {args.repeats} runs; filter: {STATE.describe(with_version=False)}"
+    )
     for n in args.sizes:
         t0 = time.perf_counter()
         con = build(n)
-        df = con.execute("SELECT incident_id, date, lat, lon, region, route, incident_type, people, dead, "
-                         "missing FROM incidents").df()
+        df = con.execute(
+            "SELECT incident_id, date, lat, lon, region, route, incident_type, people, dead, missing FROM incidents"
+        ).df()
         df["date"] = pd.to_datetime(df["date"])
-        print(f"\n== {n:,} incidents (built in {time.perf_counter() - t0:.1f} s; "
-              f"pandas frame {df.memory_usage(deep=True).sum() / 2**20:,.0f} MiB) ==")
+        print(
+            f"\n== {n:,} incidents (built in {time.perf_counter() - t0:.1f} s; "
+            f"pandas frame {df.memory_usage(deep=True).sum() / 2**20:,.0f} MiB) =="
+        )
         print(f"{'query':<26}{'duckdb ms':>11}{'pandas ms':>11}{'ratio':>8}")
         ratios = []
         for name, (duck_fn, pandas_fn) in QUERIES.items():

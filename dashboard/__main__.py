@@ -42,8 +42,19 @@ def cmd_versions(args: argparse.Namespace) -> int:
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(["id", "current", "created_at", "source_name", "file_name", "sha256", "rows", "synthetic", "note"])
     for v in store.versions():
-        w.writerow([v.id, "*" if v.id == current else "", v.created_at, v.source_name, v.file_name or "",
-                    v.sha256 or "", v.rows, "yes" if v.synthetic else "no", v.note or ""])
+        w.writerow(
+            [
+                v.id,
+                "*" if v.id == current else "",
+                v.created_at,
+                v.source_name,
+                v.file_name or "",
+                v.sha256 or "",
+                v.rows,
+                "yes" if v.synthetic else "no",
+                v.note or "",
+            ]
+        )
     return 0
 
 
@@ -58,8 +69,9 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     for st in statements:
         if st.type not in READ_ONLY_TYPES:
             kind = st.type.name.replace("_", " ")
-            raise Refused(f"only read-only SELECT queries are allowed; refused a {kind} statement: "
-                          f"{st.query.strip()[:80]}")
+            raise Refused(
+                f"only read-only SELECT queries are allowed; refused a {kind} statement: {st.query.strip()[:80]}"
+            )
     try:
         names = con.get_table_names(sql)
     except duckdb.PermissionException as exc:
@@ -144,8 +156,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"No change: this exact file (same sha256) is already in data version {plan.duplicate_of}.")
         return 0
     if plan.drops_demo:
-        print("The store holds synthetic demo data: the new version drops every demo row, so synthetic and "
-              "real figures never appear together.")
+        print(
+            "The store holds synthetic demo data: the new version drops every demo row, so synthetic and "
+            "real figures never appear together."
+        )
     try:
         version = ingest.apply(store, plan, accept_partial=args.accept_partial)
     except ingest.ImportRefused as exc:
@@ -186,8 +200,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         ids = [i.strip() for i in args.views.split(",") if i.strip()]
         unknown = [i for i in ids if i not in known]
         if unknown or not ids:
-            raise Refused(f"unknown view id(s): {', '.join(unknown) or '(none given)'}; known ids: "
-                          + ", ".join(known))
+            raise Refused(f"unknown view id(s): {', '.join(unknown) or '(none given)'}; known ids: " + ", ".join(known))
         views = [known[i] for i in ids]
     html = pack.build_pack(store, views, settings.classification())
     out = Path(args.out)
@@ -200,8 +213,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
         tmp.unlink(missing_ok=True)
         raise Refused(f"cannot write the pack to {out}: {exc.strerror or exc}") from exc
     log.info("briefing pack %s written: %d views, %d bytes", out, len(views), out.stat().st_size)
-    print(f"Briefing pack: {out} · {out.stat().st_size:,} bytes · {len(views)} views · "
-          f"generated in {time.perf_counter() - t0:.2f} s")
+    print(
+        f"Briefing pack: {out} · {out.stat().st_size:,} bytes · {len(views)} views · "
+        f"generated in {time.perf_counter() - t0:.2f} s"
+    )
     return 0
 
 
@@ -210,28 +225,46 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="regenerate the synthetic demo data in data/demo (deterministic)")
     sub.add_parser("versions", help="list data versions as CSV")
-    q = sub.add_parser("sql", help="run a read-only SELECT; prints CSV with a header row",
-                       description="Tables: " + ", ".join(schema.ALL_TABLES))
+    q = sub.add_parser(
+        "sql",
+        help="run a read-only SELECT; prints CSV with a header row",
+        description="Tables: " + ", ".join(schema.ALL_TABLES),
+    )
     q.add_argument("query", help='e.g. "SELECT route, sum(people) FROM crossings_daily GROUP BY 1"')
     q.add_argument("--version", type=int, help="data version id (default: current)")
     i = sub.add_parser("ingest", help="import an official release or a canonical table as a new data version")
     i.add_argument("file", help="ODS/XLSX/CSV/Parquet/GeoJSON file")
-    i.add_argument("--source", help="format name, if detection should be skipped "
-                                    "(home_office_small_boats, iom_missing_migrants, frontex_detections, canonical)")
-    i.add_argument("--accept-partial", action="store_true",
-                   help="import the good rows even when some rows are rejected (they are listed in the report)")
+    i.add_argument(
+        "--source",
+        help="format name, if detection should be skipped "
+        "(home_office_small_boats, iom_missing_migrants, frontex_detections, canonical)",
+    )
+    i.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="import the good rows even when some rows are rejected (they are listed in the report)",
+    )
     i.add_argument("--report", help="where to write the CSV of rejected rows (default: in the data directory)")
     n = sub.add_parser("init", help="create the store (with the demo data, or --empty)")
     n.add_argument("--empty", action="store_true", help="no demo data: only the reference tables")
     b = sub.add_parser("brief", help="export the briefing pack: one self-contained HTML file (works offline)")
     b.add_argument("--out", required=True, help="the HTML file to write, e.g. briefing.html")
-    b.add_argument("--views", help="comma-separated view ids in order (default: the saved views, or the "
-                                   "default sequence when none are saved)")
+    b.add_argument(
+        "--views",
+        help="comma-separated view ids in order (default: the saved views, or the "
+        "default sequence when none are saved)",
+    )
     return p
 
 
-COMMANDS = {"demo": cmd_demo, "versions": cmd_versions, "sql": cmd_sql, "ingest": cmd_ingest, "init": cmd_init,
-            "brief": cmd_brief}
+COMMANDS = {
+    "demo": cmd_demo,
+    "versions": cmd_versions,
+    "sql": cmd_sql,
+    "ingest": cmd_ingest,
+    "init": cmd_init,
+    "brief": cmd_brief,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

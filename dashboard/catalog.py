@@ -20,26 +20,52 @@ class SourceInfo:
 
 
 SOURCES: tuple[SourceInfo, ...] = (
-    SourceInfo("Home Office small boats", home_office.SOURCE,
-               "Home Office: Migrants detected crossing the English Channel in small boats (weekly, ODS)",
-               ("crossings_daily", "preventions_weekly"), "Open Government Licence v3.0 (Crown copyright)",
-               "provisional",
-               "Provisional and revised in later releases. '-' means not available (never zero). Preventions are "
-               "French-reported figures the UK has not verified; they start in the week ending 5 May 2024."),
-    SourceInfo("IOM Missing Migrants", iom.SOURCE, "International Organization for Migration: Missing Migrants Project",
-               ("incidents",), "CC BY 4.0", "provisional",
-               "Counts are minimum estimates: many deaths at sea are never recorded. Layouts differ between "
-               "releases."),
-    SourceInfo("Frontex detections", frontex.SOURCE, "Frontex: monthly detections of illegal border-crossings",
-               ("route_flows",),
-               "Reuse permitted with acknowledgement (Frontex)", "provisional",
-               "Counts detections, not people: one person can be detected more than once."),
-    SourceInfo("Funding and staffing", "", "Home Office / NCA announcements and returns", ("funding", "staffing"),
-               "Open Government Licence v3.0", "final for past months",
-               "Monthly phasing of announced totals; future months are plan, not spend."),
-    SourceInfo("Synthetic demo data", DEMO_SOURCE, DEMO_SOURCE, ("all tables",),
-               "Made for Tideline; no real people or groups",
-               "synthetic", "Generated from a fixed seed and calibrated to public annual totals; not real figures."),
+    SourceInfo(
+        "Home Office small boats",
+        home_office.SOURCE,
+        "Home Office: Migrants detected crossing the English Channel in small boats (weekly, ODS)",
+        ("crossings_daily", "preventions_weekly"),
+        "Open Government Licence v3.0 (Crown copyright)",
+        "provisional",
+        "Provisional and revised in later releases. '-' means not available (never zero). Preventions are "
+        "French-reported figures the UK has not verified; they start in the week ending 5 May 2024.",
+    ),
+    SourceInfo(
+        "IOM Missing Migrants",
+        iom.SOURCE,
+        "International Organization for Migration: Missing Migrants Project",
+        ("incidents",),
+        "CC BY 4.0",
+        "provisional",
+        "Counts are minimum estimates: many deaths at sea are never recorded. Layouts differ between releases.",
+    ),
+    SourceInfo(
+        "Frontex detections",
+        frontex.SOURCE,
+        "Frontex: monthly detections of illegal border-crossings",
+        ("route_flows",),
+        "Reuse permitted with acknowledgement (Frontex)",
+        "provisional",
+        "Counts detections, not people: one person can be detected more than once.",
+    ),
+    SourceInfo(
+        "Funding and staffing",
+        "",
+        "Home Office / NCA announcements and returns",
+        ("funding", "staffing"),
+        "Open Government Licence v3.0",
+        "final for past months",
+        "Monthly phasing of announced totals; future months are plan, not spend.",
+    ),
+    SourceInfo(
+        "Synthetic demo data",
+        DEMO_SOURCE,
+        DEMO_SOURCE,
+        ("all tables",),
+        "Made for Tideline; no real people or groups",
+        "synthetic",
+        "Generated from a fixed seed and calibrated to public annual totals; not real figures.",
+    ),
 )
 
 

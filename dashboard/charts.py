@@ -35,18 +35,41 @@ def figure(*data) -> go.Figure:
     return fig
 
 
-def layout(fig: go.Figure, title: str, source: str, *, height: int = HEIGHT, legend: bool = True,
-            yaxis: str | None = None, xaxis: str | None = None) -> go.Figure:
+def layout(
+    fig: go.Figure,
+    title: str,
+    source: str,
+    *,
+    height: int = HEIGHT,
+    legend: bool = True,
+    yaxis: str | None = None,
+    xaxis: str | None = None,
+) -> go.Figure:
     fig.update_layout(
         title={"text": fmt.esc(title), "font": {"size": FONT + 5}, "x": 0, "xanchor": "left"},
-        height=height, font={"size": FONT, "family": "Source Sans Pro, Arial, sans-serif"},
-        margin={"l": 70, "r": 30, "t": 70, "b": 110}, colorway=PALETTE,
-        showlegend=legend, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        hoverlabel={"font": {"size": FONT}}, separators=".,",
+        height=height,
+        font={"size": FONT, "family": "Source Sans Pro, Arial, sans-serif"},
+        margin={"l": 70, "r": 30, "t": 70, "b": 110},
+        colorway=PALETTE,
+        showlegend=legend,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        hoverlabel={"font": {"size": FONT}},
+        separators=".,",
     )
     # A fixed pixel offset below the plot, so the source line sits in the bottom margin at any height.
-    fig.add_annotation(text=wrap(source), xref="paper", yref="paper", x=0, y=0, yshift=-58, showarrow=False,
-                       xanchor="left", yanchor="top", align="left", font={"size": FONT - 3, "color": "#444444"})
+    fig.add_annotation(
+        text=wrap(source),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-58,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        font={"size": FONT - 3, "color": "#444444"},
+    )
     if yaxis:
         fig.update_yaxes(title_text=yaxis, tickformat=",")
     if xaxis:
@@ -65,8 +88,11 @@ def _short_ticks(fig: go.Figure, axis: str, raw: pd.Series) -> None:
     values = list(dict.fromkeys(raw.astype(str)))
     if any(len(fmt.text(v)) > fmt.LABEL_MAX for v in values):
         update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-        update(tickmode="array", tickvals=[fmt.esc(v) for v in values],
-               ticktext=[fmt.esc(t) for t in _distinct_short(values)])
+        update(
+            tickmode="array",
+            tickvals=[fmt.esc(v) for v in values],
+            ticktext=[fmt.esc(t) for t in _distinct_short(values)],
+        )
 
 
 def _distinct_short(values: list[str]) -> list[str]:
@@ -105,22 +131,41 @@ def wrap(text: str, width: int = 70) -> str:
 def make_weekly_trend_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """People arrived per week, with the same weeks a year earlier (dashed, muted)."""
     fig = figure()
-    fig.add_scatter(x=df["period"], y=df["people_previous_year"], name="Same weeks a year earlier",
-                    mode="lines", line={"color": PREVIOUS, "width": 3, "dash": "dash"},
-                    hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people a year earlier<extra></extra>")
-    fig.add_scatter(x=df["period"], y=df["people"], name="This period", mode="lines+markers",
-                    line={"color": NOW, "width": 4}, marker={"size": 7},
-                    hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people<extra></extra>")
+    fig.add_scatter(
+        x=df["period"],
+        y=df["people_previous_year"],
+        name="Same weeks a year earlier",
+        mode="lines",
+        line={"color": PREVIOUS, "width": 3, "dash": "dash"},
+        hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people a year earlier<extra></extra>",
+    )
+    fig.add_scatter(
+        x=df["period"],
+        y=df["people"],
+        name="This period",
+        mode="lines+markers",
+        line={"color": NOW, "width": 4},
+        marker={"size": 7},
+        hovertemplate="Week of %{x|%-d %b %Y}<br>%{y:,} people<extra></extra>",
+    )
     return layout(fig, "People arrived by small boat, per week (people)", source, yaxis="People per week")
 
 
 def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, title: str) -> go.Figure:
     """Routes ranked by a volume column, largest at the top, values written on the bars."""
     d = df.dropna(subset=[value]).sort_values(value)
-    fig = figure(go.Bar(
-        x=d[value], y=_esc(d["route"]), orientation="h", marker_color=BLUE, text=[f"{v:,.0f}" for v in d[value]],
-        textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>"))
+    fig = figure(
+        go.Bar(
+            x=d[value],
+            y=_esc(d["route"]),
+            orientation="h",
+            marker_color=BLUE,
+            text=[f"{v:,.0f}" for v in d[value]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{x:,} " + label + "<extra></extra>",
+        )
+    )
     top = float(d[value].max()) if len(d) else 1.0
     fig.update_xaxes(title_text=label.capitalize(), tickformat=",", range=[0, top * 1.18])  # room for labels
     _short_ticks(fig, "y", d["route"])
@@ -131,26 +176,55 @@ def make_funding_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Allocation vs spend by financial year (grouped bars, the spend bars hatched)."""
     d = df.groupby(["financial_year"], as_index=False)[["allocated_gbp", "spent_gbp"]].sum(min_count=1)
     fig = figure()
-    fig.add_bar(x=d["financial_year"], y=d["allocated_gbp"] / 1e6, name="Allocated", marker_color=SKY,
-                text=[f"£{v:,.1f}m" for v in d["allocated_gbp"] / 1e6], textposition="outside",
-                hovertemplate="%{x}<br>Allocated £%{y:,.1f}m<extra></extra>")
-    fig.add_bar(x=d["financial_year"], y=d["spent_gbp"] / 1e6, name="Spent to date", marker_color=BLUE,
-                marker_pattern_shape="/", text=[("" if pd.isna(v) else f"£{v:,.1f}m") for v in d["spent_gbp"] / 1e6],
-                textposition="outside", hovertemplate="%{x}<br>Spent £%{y:,.1f}m<extra></extra>")
+    fig.add_bar(
+        x=d["financial_year"],
+        y=d["allocated_gbp"] / 1e6,
+        name="Allocated",
+        marker_color=SKY,
+        text=[f"£{v:,.1f}m" for v in d["allocated_gbp"] / 1e6],
+        textposition="outside",
+        hovertemplate="%{x}<br>Allocated £%{y:,.1f}m<extra></extra>",
+    )
+    fig.add_bar(
+        x=d["financial_year"],
+        y=d["spent_gbp"] / 1e6,
+        name="Spent to date",
+        marker_color=BLUE,
+        marker_pattern_shape="/",
+        text=[("" if pd.isna(v) else f"£{v:,.1f}m") for v in d["spent_gbp"] / 1e6],
+        textposition="outside",
+        hovertemplate="%{x}<br>Spent £%{y:,.1f}m<extra></extra>",
+    )
     fig.update_layout(barmode="group")
-    return layout(fig, "Allocation and spend by financial year (£ million)", source, yaxis="£ million",
-                   xaxis="Financial year (April–March)")
+    return layout(
+        fig,
+        "Allocation and spend by financial year (£ million)",
+        source,
+        yaxis="£ million",
+        xaxis="Financial year (April–March)",
+    )
 
 
 def make_burnup_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:
     """Cumulative spend against cumulative allocation (the plan)."""
     fig = figure()
-    fig.add_scatter(x=df["month"], y=df["cumulative_allocated_gbp"] / 1e6, name="Plan (cumulative allocation)",
-                    mode="lines", line={"color": GREY, "width": 3, "dash": "dash"},
-                    hovertemplate="%{x|%b %Y}<br>Plan £%{y:,.1f}m<extra></extra>")
-    fig.add_scatter(x=df["month"], y=df["cumulative_spent_gbp"] / 1e6, name="Spent (cumulative)",
-                    mode="lines+markers", line={"color": BLUE, "width": 4}, marker={"size": 6},
-                    hovertemplate="%{x|%b %Y}<br>Spent £%{y:,.1f}m<extra></extra>")
+    fig.add_scatter(
+        x=df["month"],
+        y=df["cumulative_allocated_gbp"] / 1e6,
+        name="Plan (cumulative allocation)",
+        mode="lines",
+        line={"color": GREY, "width": 3, "dash": "dash"},
+        hovertemplate="%{x|%b %Y}<br>Plan £%{y:,.1f}m<extra></extra>",
+    )
+    fig.add_scatter(
+        x=df["month"],
+        y=df["cumulative_spent_gbp"] / 1e6,
+        name="Spent (cumulative)",
+        mode="lines+markers",
+        line={"color": BLUE, "width": 4},
+        marker={"size": 6},
+        hovertemplate="%{x|%b %Y}<br>Spent £%{y:,.1f}m<extra></extra>",
+    )
     return layout(fig, title, source, yaxis="£ million, cumulative")
 
 
@@ -161,12 +235,23 @@ def make_staffing_figure(df: pd.DataFrame, source: str) -> go.Figure:
     for i, (org_raw, g) in enumerate(df.groupby("organisation", sort=True)):
         org, org_short = fmt.esc(org_raw), fmt.esc(fmt.short(org_raw))
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_scatter(x=g["month"], y=g["planned"], name=f"{org_short} planned", mode="lines",
-                        line={"color": colour, "width": 3, "dash": "dash"},
-                        hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} planned<extra></extra>")
-        fig.add_scatter(x=g["month"], y=g["in_post"], name=f"{org_short} in post", mode="lines+markers",
-                        line={"color": colour, "width": 4}, marker={"symbol": symbols[i % 4], "size": 7},
-                        hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} in post<extra></extra>")
+        fig.add_scatter(
+            x=g["month"],
+            y=g["planned"],
+            name=f"{org_short} planned",
+            mode="lines",
+            line={"color": colour, "width": 3, "dash": "dash"},
+            hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} planned<extra></extra>",
+        )
+        fig.add_scatter(
+            x=g["month"],
+            y=g["in_post"],
+            name=f"{org_short} in post",
+            mode="lines+markers",
+            line={"color": colour, "width": 4},
+            marker={"symbol": symbols[i % 4], "size": 7},
+            hovertemplate=f"{org}<br>%{{x|%b %Y}}: %{{y:,}} in post<extra></extra>",
+        )
     return layout(fig, "Staff planned and in post (headcount)", source, yaxis="Headcount")
 
 
@@ -175,32 +260,73 @@ def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.
     d = df.assign(raw=df["organisation"] + " · " + df["unit"]).sort_values(["organisation", "unit"], ascending=False)
     d = d.assign(label=_esc(d["raw"]))
     fig = figure()
-    fig.add_bar(y=d["label"], x=d["planned"], name="Planned", orientation="h", marker_color=SKY,
-                text=[f"{v:,.0f}" for v in d["planned"]], textposition="outside", cliponaxis=False)
-    fig.add_bar(y=d["label"], x=d["in_post"], name="In post", orientation="h", marker_color=BLUE,
-                marker_pattern_shape="/", text=[f"{v:,.0f}" for v in d["in_post"]], textposition="outside",
-                cliponaxis=False)
+    fig.add_bar(
+        y=d["label"],
+        x=d["planned"],
+        name="Planned",
+        orientation="h",
+        marker_color=SKY,
+        text=[f"{v:,.0f}" for v in d["planned"]],
+        textposition="outside",
+        cliponaxis=False,
+    )
+    fig.add_bar(
+        y=d["label"],
+        x=d["in_post"],
+        name="In post",
+        orientation="h",
+        marker_color=BLUE,
+        marker_pattern_shape="/",
+        text=[f"{v:,.0f}" for v in d["in_post"]],
+        textposition="outside",
+        cliponaxis=False,
+    )
     fig.update_layout(barmode="group")
     _short_ticks(fig, "y", d["raw"])
-    return layout(fig, f"Headcount by unit at {as_of} (staff)", source, xaxis="Headcount",
-                   height=max(HEIGHT, 100 + 60 * len(d)))
+    return layout(
+        fig, f"Headcount by unit at {as_of} (staff)", source, xaxis="Headcount", height=max(HEIGHT, 100 + 60 * len(d))
+    )
 
 
 def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Monthly spend (bars, left axis) next to outcomes (lines, right axis)."""
     fig = figure()
-    fig.add_bar(x=df["month"], y=df["spent_gbp"] / 1e6, name="BSC spend (£m)", marker_color=SKY,
-                hovertemplate="%{x|%b %Y}<br>Spend £%{y:,.1f}m<extra></extra>")
-    fig.add_scatter(x=df["month"], y=df["networks_disrupted"], name="Networks disrupted", yaxis="y2",
-                    mode="lines+markers", line={"color": VERMILLION, "width": 3},
-                    marker={"symbol": "diamond", "size": 9},
-                    hovertemplate="%{x|%b %Y}<br>%{y:,} networks disrupted<extra></extra>")
-    fig.add_scatter(x=df["month"], y=df["people_prevented"] / 100, name="People prevented (hundreds)",
-                    yaxis="y2", mode="lines+markers", line={"color": GREEN, "width": 3, "dash": "dot"},
-                    marker={"symbol": "square", "size": 7},
-                    hovertemplate="%{x|%b %Y}<br>%{y:,.1f} hundred people prevented<extra></extra>")
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Outcomes (count)", "rangemode": "tozero",
-                              "showgrid": False})
+    fig.add_bar(
+        x=df["month"],
+        y=df["spent_gbp"] / 1e6,
+        name="BSC spend (£m)",
+        marker_color=SKY,
+        hovertemplate="%{x|%b %Y}<br>Spend £%{y:,.1f}m<extra></extra>",
+    )
+    fig.add_scatter(
+        x=df["month"],
+        y=df["networks_disrupted"],
+        name="Networks disrupted",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": VERMILLION, "width": 3},
+        marker={"symbol": "diamond", "size": 9},
+        hovertemplate="%{x|%b %Y}<br>%{y:,} networks disrupted<extra></extra>",
+    )
+    fig.add_scatter(
+        x=df["month"],
+        y=df["people_prevented"] / 100,
+        name="People prevented (hundreds)",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": GREEN, "width": 3, "dash": "dot"},
+        marker={"symbol": "square", "size": 7},
+        hovertemplate="%{x|%b %Y}<br>%{y:,.1f} hundred people prevented<extra></extra>",
+    )
+    fig.update_layout(
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "title": "Outcomes (count)",
+            "rangemode": "tozero",
+            "showgrid": False,
+        }
+    )
     return layout(fig, "Spend next to outcomes, per month (£ million; counts)", source, yaxis="£ million")
 
 
@@ -217,11 +343,18 @@ def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp
         m = d["status"] == status
         if not m.any():
             continue
-        fig.add_bar(y=d.loc[m, "name"], x=(end[m] - start[m]).dt.days * 86_400_000, base=start[m],
-                    orientation="h", name=status.capitalize(), marker_color=colour, marker_pattern_shape=pattern,
-                    customdata=d.loc[m, ["operation_id", "lead_agency"]].values,
-                    hovertemplate="%{y} (%{customdata[0]})<br>%{base|%-d %b %Y} – %{x}<br>Lead: %{customdata[1]}"
-                                  "<extra>" + status + "</extra>")
+        fig.add_bar(
+            y=d.loc[m, "name"],
+            x=(end[m] - start[m]).dt.days * 86_400_000,
+            base=start[m],
+            orientation="h",
+            name=status.capitalize(),
+            marker_color=colour,
+            marker_pattern_shape=pattern,
+            customdata=d.loc[m, ["operation_id", "lead_agency"]].values,
+            hovertemplate="%{y} (%{customdata[0]})<br>%{base|%-d %b %Y} – %{x}<br>Lead: %{customdata[1]}"
+            "<extra>" + status + "</extra>",
+        )
     fig.update_xaxes(type="date")
     fig.update_yaxes(categoryorder="array", categoryarray=list(d["name"])[::-1])
     _short_ticks(fig, "y", raw_names)
@@ -230,14 +363,24 @@ def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp
 
 def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
     """Arrests, charges, convictions and networks disrupted per region (grouped, values written)."""
-    measures = [("arrests", "Arrests", BLUE, ""), ("charges", "Charges", ORANGE, "/"),
-                ("convictions", "Convictions", GREEN, "x"),
-                ("networks_disrupted", "Networks disrupted", VERMILLION, ".")]
+    measures = [
+        ("arrests", "Arrests", BLUE, ""),
+        ("charges", "Charges", ORANGE, "/"),
+        ("convictions", "Convictions", GREEN, "x"),
+        ("networks_disrupted", "Networks disrupted", VERMILLION, "."),
+    ]
     g = df.groupby("region", as_index=False)[[m[0] for m in measures]].sum()
     fig = figure()
     for col, label, colour, pattern in measures:
-        fig.add_bar(x=_esc(g["region"]), y=g[col], name=label, marker_color=colour, marker_pattern_shape=pattern,
-                    text=[f"{v:,.0f}" for v in g[col]], textposition="outside")
+        fig.add_bar(
+            x=_esc(g["region"]),
+            y=g[col],
+            name=label,
+            marker_color=colour,
+            marker_pattern_shape=pattern,
+            text=[f"{v:,.0f}" for v in g[col]],
+            textposition="outside",
+        )
     fig.update_layout(barmode="group")
     _short_ticks(fig, "x", g["region"])
     return layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")
@@ -246,8 +389,15 @@ def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
 def make_empty_figure(title: str, message: str, source: str) -> go.Figure:
     """A titled, sourced figure that says there is nothing to draw."""
     fig = figure()
-    fig.add_annotation(text=fmt.esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
-                       showarrow=False, font={"size": FONT + 3, "color": "#444444"})
+    fig.add_annotation(
+        text=fmt.esc(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": FONT + 3, "color": "#444444"},
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return layout(fig, title, source, legend=False)
@@ -255,14 +405,29 @@ def make_empty_figure(title: str, message: str, source: str) -> go.Figure:
 
 def make_provenance_figure(prov: pd.DataFrame, title: str, source: str) -> go.Figure:
     """Per table and source: rows, as-of and the version that loaded them, as a table figure."""
-    fig = figure(go.Table(
-        columnwidth=[2, 4, 1.2, 1.6, 1.2],
-        header={"values": ["Table", "Source", "Rows", "As of", "Loaded in version"], "align": "left",
-                "font": {"size": FONT, "color": "white"}, "fill_color": BLUE, "height": 30},
-        cells={"values": [[fmt.esc(v) for v in prov["table_name"]], [fmt.esc(v) for v in prov["source"]],
-                          [fmt.number(v) for v in prov["rows"]], [fmt.as_of(v) for v in prov["as_of"]],
-                          [fmt.number(v) for v in prov["loaded_version"]]],
-               "align": "left", "font": {"size": FONT - 1}, "height": 26},
-    ))
+    fig = figure(
+        go.Table(
+            columnwidth=[2, 4, 1.2, 1.6, 1.2],
+            header={
+                "values": ["Table", "Source", "Rows", "As of", "Loaded in version"],
+                "align": "left",
+                "font": {"size": FONT, "color": "white"},
+                "fill_color": BLUE,
+                "height": 30,
+            },
+            cells={
+                "values": [
+                    [fmt.esc(v) for v in prov["table_name"]],
+                    [fmt.esc(v) for v in prov["source"]],
+                    [fmt.number(v) for v in prov["rows"]],
+                    [fmt.as_of(v) for v in prov["as_of"]],
+                    [fmt.number(v) for v in prov["loaded_version"]],
+                ],
+                "align": "left",
+                "font": {"size": FONT - 1},
+                "height": 26,
+            },
+        )
+    )
     fig = layout(fig, title, source, legend=False, height=150 + 26 * len(prov))
     return fig.update_layout(margin={"t": 60})

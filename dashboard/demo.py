@@ -28,8 +28,14 @@ REGION_OF = {route: region for region, routes in REGIONS.items() for route in ro
 
 # Home Office small-boat arrivals (people, boats); 2026 is January–October and invented.
 CHANNEL_YEARS = {
-    2018: (299, 43), 2019: (1_843, 164), 2020: (8_462, 641), 2021: (28_526, 1_034),
-    2022: (45_755, 1_110), 2023: (29_437, 602), 2024: (36_816, 695), 2025: (41_472, 672),
+    2018: (299, 43),
+    2019: (1_843, 164),
+    2020: (8_462, 641),
+    2021: (28_526, 1_034),
+    2022: (45_755, 1_110),
+    2023: (29_437, 602),
+    2024: (36_816, 695),
+    2025: (41_472, 672),
     2026: (33_090, 522),
 }
 CHANNEL_2024_MONTHS = (1_335, 920, 3_180, 2_132, 2_881, 3_041, 3_414, 4_149, 4_192, 5_417, 2_901, 3_254)
@@ -42,8 +48,15 @@ PREVENTIONS_START = date(2024, 5, 5)
 
 # Frontex-like detections on all routes a year; 2022–2024 are the published totals.
 FLOW_TOTALS = {
-    2018: 149_870, 2019: 140_210, 2020: 124_980, 2021: 200_460, 2022: 326_217, 2023: 381_319,
-    2024: 240_021, 2025: 180_320, 2026: 119_750,
+    2018: 149_870,
+    2019: 140_210,
+    2020: 124_980,
+    2021: 200_460,
+    2022: 326_217,
+    2023: 381_319,
+    2024: 240_021,
+    2025: 180_320,
+    2026: 119_750,
 }
 
 
@@ -90,8 +103,23 @@ ROUTE_SPECS: dict[str, Route] = {
         mode="sea",
         description="Small boats launched from beaches in northern France to the Kent coast.",
         path=((1.583, 50.745), (1.50, 50.80), (1.40, 50.92), (1.33, 51.03), (1.316, 51.122)),
-        nationalities={"AFG": 18, "IRN": 13, "IRQ": 11, "SYR": 10, "ERI": 10, "SDN": 8, "VNM": 7, "ALB": 5,
-                       "TUR": 4, "EGY": 3, "PAK": 2, "BGD": 1, "GIN": 1, "CIV": 1, "UNK": 6},
+        nationalities={
+            "AFG": 18,
+            "IRN": 13,
+            "IRQ": 11,
+            "SYR": 10,
+            "ERI": 10,
+            "SDN": 8,
+            "VNM": 7,
+            "ALB": 5,
+            "TUR": 4,
+            "EGY": 3,
+            "PAK": 2,
+            "BGD": 1,
+            "GIN": 1,
+            "CIV": 1,
+            "UNK": 6,
+        },
         season=(),
         departures=(
             Place("Gravelines, France", 51.017, 2.104, 345, 1.2),
@@ -128,8 +156,21 @@ ROUTE_SPECS: dict[str, Route] = {
         description="People concealed in lorries and vans through the juxtaposed controls at Dunkirk, "
         "Calais, Coquelles and Dover.",
         path=((2.210, 51.030), (1.865, 50.966), (1.812, 50.928), (1.131, 51.094), (0.875, 51.146)),
-        nationalities={"ALB": 20, "VNM": 14, "AFG": 10, "IRQ": 9, "IRN": 8, "ERI": 8, "SDN": 7, "SYR": 6,
-                       "EGY": 4, "PAK": 4, "TUR": 3, "BGD": 2, "UNK": 5},
+        nationalities={
+            "ALB": 20,
+            "VNM": 14,
+            "AFG": 10,
+            "IRQ": 9,
+            "IRN": 8,
+            "ERI": 8,
+            "SDN": 7,
+            "SYR": 6,
+            "EGY": 4,
+            "PAK": 4,
+            "TUR": 3,
+            "BGD": 2,
+            "UNK": 5,
+        },
         season=(1.2, 1.2, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.1, 1.2),
         departures=(
             Place("Port of Dover, Kent", 51.127, 1.335, None, 2.0),
@@ -149,10 +190,32 @@ ROUTE_SPECS: dict[str, Route] = {
     "Central Mediterranean": Route(
         mode="sea",
         description="Boats from Libya and Tunisia to Lampedusa, Sicily, Calabria and Malta.",
-        path=((12.091, 32.948), (12.20, 33.60), (12.45, 34.70), (12.62, 35.45), (13.60, 36.30),
-              (14.70, 36.55), (14.844, 36.724)),
-        nationalities={"BGD": 13, "TUN": 12, "EGY": 11, "SYR": 9, "GIN": 8, "CIV": 8, "PAK": 6, "ERI": 5,
-                       "SDN": 5, "MLI": 4, "SEN": 3, "MAR": 3, "DZA": 2, "AFG": 2, "UNK": 9},
+        path=(
+            (12.091, 32.948),
+            (12.20, 33.60),
+            (12.45, 34.70),
+            (12.62, 35.45),
+            (13.60, 36.30),
+            (14.70, 36.55),
+            (14.844, 36.724),
+        ),
+        nationalities={
+            "BGD": 13,
+            "TUN": 12,
+            "EGY": 11,
+            "SYR": 9,
+            "GIN": 8,
+            "CIV": 8,
+            "PAK": 6,
+            "ERI": 5,
+            "SDN": 5,
+            "MLI": 4,
+            "SEN": 3,
+            "MAR": 3,
+            "DZA": 2,
+            "AFG": 2,
+            "UNK": 9,
+        },
         season=(0.5, 0.5, 0.7, 0.9, 1.1, 1.3, 1.5, 1.6, 1.5, 1.2, 0.8, 0.6),
         departures=(
             Place("Zuwara, Libya", 32.948, 12.091, 0, 2.0),
@@ -188,12 +251,35 @@ ROUTE_SPECS: dict[str, Route] = {
     ),
     "Eastern Mediterranean": Route(
         mode="sea",
-        description="Short crossings from the Turkish coast to the Greek islands, and from eastern Libya "
-        "to Crete.",
-        path=((26.883, 39.071), (26.70, 39.08), (26.62, 38.95), (26.20, 38.80), (25.40, 38.75),
-              (24.90, 38.40), (24.66, 38.10), (24.64, 37.96), (24.45, 37.93), (24.03, 38.02)),
-        nationalities={"SYR": 22, "AFG": 18, "PAK": 8, "IRQ": 8, "EGY": 7, "TUR": 6, "IRN": 5, "SDN": 5,
-                       "ERI": 4, "BGD": 3, "DZA": 2, "MAR": 2, "TUN": 1, "UNK": 9},
+        description="Short crossings from the Turkish coast to the Greek islands, and from eastern Libya to Crete.",
+        path=(
+            (26.883, 39.071),
+            (26.70, 39.08),
+            (26.62, 38.95),
+            (26.20, 38.80),
+            (25.40, 38.75),
+            (24.90, 38.40),
+            (24.66, 38.10),
+            (24.64, 37.96),
+            (24.45, 37.93),
+            (24.03, 38.02),
+        ),
+        nationalities={
+            "SYR": 22,
+            "AFG": 18,
+            "PAK": 8,
+            "IRQ": 8,
+            "EGY": 7,
+            "TUR": 6,
+            "IRN": 5,
+            "SDN": 5,
+            "ERI": 4,
+            "BGD": 3,
+            "DZA": 2,
+            "MAR": 2,
+            "TUN": 1,
+            "UNK": 9,
+        },
         season=(0.6, 0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.5, 1.4, 1.1, 0.8),
         departures=(
             Place("Behramkale, Turkey", 39.483, 26.336, 180, 1.0),
@@ -234,8 +320,20 @@ ROUTE_SPECS: dict[str, Route] = {
         description="From Morocco and Algeria to mainland Spain and the Balearics, across the Strait of "
         "Gibraltar, and into Ceuta and Melilla.",
         path=((-2.790, 35.168), (-2.70, 35.45), (-2.60, 36.10), (-2.466, 36.828)),
-        nationalities={"DZA": 35, "MAR": 30, "MLI": 5, "GIN": 4, "CIV": 4, "SEN": 3, "SYR": 3, "TUN": 2,
-                       "SDN": 2, "BGD": 1, "EGY": 1, "UNK": 10},
+        nationalities={
+            "DZA": 35,
+            "MAR": 30,
+            "MLI": 5,
+            "GIN": 4,
+            "CIV": 4,
+            "SEN": 3,
+            "SYR": 3,
+            "TUN": 2,
+            "SDN": 2,
+            "BGD": 1,
+            "EGY": 1,
+            "UNK": 10,
+        },
         season=(0.6, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.3, 1.3, 1.2, 1.0, 0.8),
         departures=(
             Place("Nador, Morocco", 35.168, -2.790, 35, 1.2),
@@ -274,10 +372,29 @@ ROUTE_SPECS: dict[str, Route] = {
     "Atlantic (Canary Islands)": Route(
         mode="sea",
         description="Long sea crossings from Senegal, Mauritania and Western Sahara to the Canary Islands.",
-        path=((-17.483, 14.771), (-17.75, 15.50), (-17.60, 18.00), (-17.50, 20.80), (-17.30, 23.00),
-              (-17.60, 25.50), (-17.95, 27.40), (-17.98, 27.643)),
-        nationalities={"MAR": 22, "MLI": 20, "SEN": 20, "GIN": 9, "CIV": 8, "DZA": 3, "SDN": 1, "SYR": 1,
-                       "BGD": 1, "EGY": 1, "UNK": 14},
+        path=(
+            (-17.483, 14.771),
+            (-17.75, 15.50),
+            (-17.60, 18.00),
+            (-17.50, 20.80),
+            (-17.30, 23.00),
+            (-17.60, 25.50),
+            (-17.95, 27.40),
+            (-17.98, 27.643),
+        ),
+        nationalities={
+            "MAR": 22,
+            "MLI": 20,
+            "SEN": 20,
+            "GIN": 9,
+            "CIV": 8,
+            "DZA": 3,
+            "SDN": 1,
+            "SYR": 1,
+            "BGD": 1,
+            "EGY": 1,
+            "UNK": 14,
+        },
         season=(1.2, 0.9, 0.7, 0.6, 0.6, 0.6, 0.7, 0.8, 1.1, 1.6, 1.7, 1.5),
         departures=(
             Place("Dakar, Senegal", 14.771, -17.483, 300, 1.0),
@@ -315,10 +432,31 @@ ROUTE_SPECS: dict[str, Route] = {
         mode="land",
         description="Overland from Greece through North Macedonia, Serbia and Bosnia and Herzegovina "
         "towards Hungary, Croatia and the Schengen area.",
-        path=((22.94, 40.64), (22.505, 41.14), (21.43, 42.00), (21.665, 42.255), (21.90, 43.32),
-              (20.46, 44.82), (19.67, 46.10), (20.15, 46.25)),
-        nationalities={"SYR": 25, "AFG": 25, "TUR": 10, "PAK": 8, "IRQ": 5, "BGD": 5, "MAR": 4, "IRN": 3,
-                       "TUN": 3, "EGY": 2, "DZA": 2, "SDN": 1, "UNK": 7},
+        path=(
+            (22.94, 40.64),
+            (22.505, 41.14),
+            (21.43, 42.00),
+            (21.665, 42.255),
+            (21.90, 43.32),
+            (20.46, 44.82),
+            (19.67, 46.10),
+            (20.15, 46.25),
+        ),
+        nationalities={
+            "SYR": 25,
+            "AFG": 25,
+            "TUR": 10,
+            "PAK": 8,
+            "IRQ": 5,
+            "BGD": 5,
+            "MAR": 4,
+            "IRN": 3,
+            "TUN": 3,
+            "EGY": 2,
+            "DZA": 2,
+            "SDN": 1,
+            "UNK": 7,
+        },
         season=(0.6, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.3, 1.4, 1.4, 1.1, 0.8),
         departures=(
             Place("Horgoš, Serbia–Hungary border", 46.160, 19.970, None, 2.0),
@@ -337,17 +475,26 @@ ROUTE_SPECS: dict[str, Route] = {
         dead_missing=(22, 35, 48, 55, 86, 62, 30, 22, 15),
         dm_mean=1.4,
         missing_share=0.05,
-        causes={"Drowning": 0.35, "Vehicle accident": 0.30, "Hypothermia": 0.15, "Violence": 0.10,
-                "Unknown": 0.10},
+        causes={"Drowning": 0.35, "Vehicle accident": 0.30, "Hypothermia": 0.15, "Violence": 0.10, "Unknown": 0.10},
     ),
     "Eastern Borders": Route(
         mode="land",
-        description="Overland from Belarus into Poland, Lithuania and Latvia, and along the EU's eastern "
-        "land border.",
-        path=((27.56, 53.90), (25.30, 53.90), (23.83, 53.68), (23.645, 53.51), (23.16, 53.13),
-              (21.01, 52.23)),
-        nationalities={"IRQ": 18, "SYR": 15, "AFG": 15, "IRN": 6, "PAK": 6, "VNM": 6, "TUR": 5, "SDN": 5,
-                       "ERI": 5, "EGY": 4, "BGD": 3, "UNK": 12},
+        description="Overland from Belarus into Poland, Lithuania and Latvia, and along the EU's eastern land border.",
+        path=((27.56, 53.90), (25.30, 53.90), (23.83, 53.68), (23.645, 53.51), (23.16, 53.13), (21.01, 52.23)),
+        nationalities={
+            "IRQ": 18,
+            "SYR": 15,
+            "AFG": 15,
+            "IRN": 6,
+            "PAK": 6,
+            "VNM": 6,
+            "TUR": 5,
+            "SDN": 5,
+            "ERI": 5,
+            "EGY": 4,
+            "BGD": 3,
+            "UNK": 12,
+        },
         season=(0.5, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.5, 1.3, 0.8),
         departures=(
             Place("Kuźnica, Poland–Belarus border", 53.510, 23.645, None, 1.5),
@@ -365,8 +512,7 @@ ROUTE_SPECS: dict[str, Route] = {
         dead_missing=(3, 2, 2, 21, 26, 18, 14, 10, 7),
         dm_mean=1.2,
         missing_share=0.05,
-        causes={"Hypothermia": 0.45, "Drowning": 0.20, "Harsh conditions": 0.15, "Unknown": 0.15,
-                "Violence": 0.05},
+        causes={"Hypothermia": 0.45, "Drowning": 0.20, "Harsh conditions": 0.15, "Unknown": 0.15, "Violence": 0.05},
     ),
 }
 
@@ -415,15 +561,67 @@ REGION_INFO = {
 
 # Operations: fictional names are "Operation <first> <second>".
 NAME_FIRST = (
-    "Kestrel", "Heron", "Plover", "Curlew", "Gannet", "Petrel", "Tern", "Dunlin", "Osprey", "Shearwater",
-    "Bittern", "Avocet", "Sanderling", "Redshank", "Whimbrel", "Kittiwake", "Fulmar", "Lapwing", "Godwit",
-    "Turnstone", "Guillemot", "Cormorant", "Skua", "Egret", "Grebe", "Merganser", "Razorbill", "Puffin",
-    "Oystercatcher", "Stonechat",
+    "Kestrel",
+    "Heron",
+    "Plover",
+    "Curlew",
+    "Gannet",
+    "Petrel",
+    "Tern",
+    "Dunlin",
+    "Osprey",
+    "Shearwater",
+    "Bittern",
+    "Avocet",
+    "Sanderling",
+    "Redshank",
+    "Whimbrel",
+    "Kittiwake",
+    "Fulmar",
+    "Lapwing",
+    "Godwit",
+    "Turnstone",
+    "Guillemot",
+    "Cormorant",
+    "Skua",
+    "Egret",
+    "Grebe",
+    "Merganser",
+    "Razorbill",
+    "Puffin",
+    "Oystercatcher",
+    "Stonechat",
 )
 NAME_SECOND = (
-    "Tide", "Shoal", "Reef", "Current", "Harbour", "Beacon", "Drift", "Ebb", "Swell", "Causeway", "Lantern",
-    "Anchor", "Compass", "Keel", "Quay", "Breakwater", "Sandbar", "Estuary", "Headland", "Shingle",
-    "Spindrift", "Mooring", "Fathom", "Tiller", "Groyne", "Slipway", "Lighthouse", "Riptide", "Saltmarsh",
+    "Tide",
+    "Shoal",
+    "Reef",
+    "Current",
+    "Harbour",
+    "Beacon",
+    "Drift",
+    "Ebb",
+    "Swell",
+    "Causeway",
+    "Lantern",
+    "Anchor",
+    "Compass",
+    "Keel",
+    "Quay",
+    "Breakwater",
+    "Sandbar",
+    "Estuary",
+    "Headland",
+    "Shingle",
+    "Spindrift",
+    "Mooring",
+    "Fathom",
+    "Tiller",
+    "Groyne",
+    "Slipway",
+    "Lighthouse",
+    "Riptide",
+    "Saltmarsh",
     "Undertow",
 )
 N_OPERATIONS = 150
@@ -432,40 +630,118 @@ BSC_FROM = date(2024, 9, 17)
 OP_REGIONS = {  # weight, lead agencies and weights, partner pool, focal points (lat, lon)
     "UK & Channel": (
         0.55,
-        {"NCA": 0.36, "BSC": 0.14, "Border Force": 0.12, "Immigration Enforcement": 0.12, "Kent Police": 0.08,
-         "French Police aux Frontières": 0.10, "Europol (JIT)": 0.08},
-        ("Border Force", "Kent Police", "Immigration Enforcement", "French Police aux Frontières",
-         "Belgian Federal Police", "German Federal Police", "Royal Netherlands Marechaussee", "Europol",
-         "Crown Prosecution Service", "HMRC", "INTERPOL", "NCA", "BSC"),
-        ((51.127, 1.330), (51.080, 1.180), (50.960, 1.860), (51.030, 2.300), (50.727, 1.600),
-         (50.928, 1.812), (51.146, 0.875), (51.280, 1.080), (51.272, 0.522)),
+        {
+            "NCA": 0.36,
+            "BSC": 0.14,
+            "Border Force": 0.12,
+            "Immigration Enforcement": 0.12,
+            "Kent Police": 0.08,
+            "French Police aux Frontières": 0.10,
+            "Europol (JIT)": 0.08,
+        },
+        (
+            "Border Force",
+            "Kent Police",
+            "Immigration Enforcement",
+            "French Police aux Frontières",
+            "Belgian Federal Police",
+            "German Federal Police",
+            "Royal Netherlands Marechaussee",
+            "Europol",
+            "Crown Prosecution Service",
+            "HMRC",
+            "INTERPOL",
+            "NCA",
+            "BSC",
+        ),
+        (
+            (51.127, 1.330),
+            (51.080, 1.180),
+            (50.960, 1.860),
+            (51.030, 2.300),
+            (50.727, 1.600),
+            (50.928, 1.812),
+            (51.146, 0.875),
+            (51.280, 1.080),
+            (51.272, 0.522),
+        ),
     ),
     "Mediterranean": (
         0.20,
-        {"NCA": 0.30, "Europol (JIT)": 0.35, "BSC": 0.10, "Italian Polizia di Stato": 0.10,
-         "Hellenic Police": 0.08, "Spanish Guardia Civil": 0.07},
-        ("Italian Polizia di Stato", "Guardia di Finanza", "Hellenic Police", "Spanish Guardia Civil",
-         "Europol", "Frontex", "INTERPOL", "French Police aux Frontières", "German Federal Police", "NCA",
-         "BSC"),
-        ((37.502, 15.087), (38.116, 13.361), (35.500, 12.600), (35.899, 14.514), (37.984, 23.728),
-         (38.423, 27.143), (32.887, 13.191), (36.132, -5.454), (36.834, -2.464), (36.806, 10.181)),
+        {
+            "NCA": 0.30,
+            "Europol (JIT)": 0.35,
+            "BSC": 0.10,
+            "Italian Polizia di Stato": 0.10,
+            "Hellenic Police": 0.08,
+            "Spanish Guardia Civil": 0.07,
+        },
+        (
+            "Italian Polizia di Stato",
+            "Guardia di Finanza",
+            "Hellenic Police",
+            "Spanish Guardia Civil",
+            "Europol",
+            "Frontex",
+            "INTERPOL",
+            "French Police aux Frontières",
+            "German Federal Police",
+            "NCA",
+            "BSC",
+        ),
+        (
+            (37.502, 15.087),
+            (38.116, 13.361),
+            (35.500, 12.600),
+            (35.899, 14.514),
+            (37.984, 23.728),
+            (38.423, 27.143),
+            (32.887, 13.191),
+            (36.132, -5.454),
+            (36.834, -2.464),
+            (36.806, 10.181),
+        ),
     ),
     "Atlantic": (
         0.10,
         {"NCA": 0.25, "Europol (JIT)": 0.25, "Spanish Guardia Civil": 0.40, "BSC": 0.10},
         ("Spanish Guardia Civil", "Spanish National Police", "Frontex", "Europol", "INTERPOL", "NCA", "BSC"),
-        ((28.124, -15.430), (28.464, -16.251), (20.940, -17.040), (14.716, -17.467), (23.700, -15.940),
-         (28.963, -13.548)),
+        (
+            (28.124, -15.430),
+            (28.464, -16.251),
+            (20.940, -17.040),
+            (14.716, -17.467),
+            (23.700, -15.940),
+            (28.963, -13.548),
+        ),
     ),
     "Balkans & Eastern Europe": (
         0.15,
-        {"NCA": 0.30, "Europol (JIT)": 0.40, "BSC": 0.10, "German Federal Police": 0.10,
-         "Polish Border Guard": 0.10},
-        ("German Federal Police", "Austrian Federal Police", "Bulgarian Border Police", "Polish Border Guard",
-         "Lithuanian State Border Guard Service", "Serbian Border Police", "Europol", "Frontex", "INTERPOL",
-         "NCA", "BSC"),
-        ((44.817, 20.457), (46.100, 19.667), (43.856, 18.413), (45.815, 15.982), (47.498, 19.040),
-         (48.208, 16.373), (53.133, 23.164), (54.687, 25.280), (42.698, 23.322)),
+        {"NCA": 0.30, "Europol (JIT)": 0.40, "BSC": 0.10, "German Federal Police": 0.10, "Polish Border Guard": 0.10},
+        (
+            "German Federal Police",
+            "Austrian Federal Police",
+            "Bulgarian Border Police",
+            "Polish Border Guard",
+            "Lithuanian State Border Guard Service",
+            "Serbian Border Police",
+            "Europol",
+            "Frontex",
+            "INTERPOL",
+            "NCA",
+            "BSC",
+        ),
+        (
+            (44.817, 20.457),
+            (46.100, 19.667),
+            (43.856, 18.413),
+            (45.815, 15.982),
+            (47.498, 19.040),
+            (48.208, 16.373),
+            (53.133, 23.164),
+            (54.687, 25.280),
+            (42.698, 23.322),
+        ),
     ),
 }
 OP_ROUTES = {  # route weights within a region; one operation in ten spans the region
@@ -475,13 +751,21 @@ OP_ROUTES = {  # route weights within a region; one operation in ten spans the r
     "Balkans & Eastern Europe": {"Western Balkans": 0.6, "Eastern Borders": 0.4},
 }
 OP_ACTIVITIES = {
-    "sea": ("supplying boats and engines", "organising launches and recruiting boat pilots",
-            "moving proceeds through cash couriers and money service bureaux",
-            "advertising crossings on social media", "storing boats and engines in inland warehouses",
-            "forging travel and identity documents"),
-    "land": ("concealing people in lorries and vans", "running safe houses near the border",
-             "moving people across forest sections of the border", "forging travel and identity documents",
-             "moving proceeds through informal money transfers"),
+    "sea": (
+        "supplying boats and engines",
+        "organising launches and recruiting boat pilots",
+        "moving proceeds through cash couriers and money service bureaux",
+        "advertising crossings on social media",
+        "storing boats and engines in inland warehouses",
+        "forging travel and identity documents",
+    ),
+    "land": (
+        "concealing people in lorries and vans",
+        "running safe houses near the border",
+        "moving people across forest sections of the border",
+        "forging travel and identity documents",
+        "moving proceeds through informal money transfers",
+    ),
 }
 FY_2024_25 = (date(2024, 4, 1), date(2025, 3, 31))
 NETWORKS_DISRUPTED_FY_2024_25 = 351
@@ -491,17 +775,25 @@ BOATS_ENGINES_BY_AUG_2024 = 400
 FUNDING_MONTHS = pd.date_range("2024-04-01", "2029-03-01", freq="MS")
 FUNDING = {  # programme: lines (name, category) and windows (first month, last month, £, share per line)
     "Border Security Command": (
-        (("BSC staff (300 posts)", "staff"), ("NCA specialist investigators (100)", "staff"),
-         ("Technology & surveillance", "technology"),
-         ("International partnerships (incl. INTERPOL £6m)", "international"),
-         ("Operations (Channel)", "operations")),
-        (("2024-09", "2026-03", 75_000_000, (0.30, 0.20, 0.22, 0.08, 0.20)),
-         ("2024-11", "2026-03", 75_000_000, (0.25, 0.20, 0.25, 0.12, 0.18)),
-         ("2026-04", "2029-03", 280_000_000, (0.34, 0.22, 0.20, 0.08, 0.16))),
+        (
+            ("BSC staff (300 posts)", "staff"),
+            ("NCA specialist investigators (100)", "staff"),
+            ("Technology & surveillance", "technology"),
+            ("International partnerships (incl. INTERPOL £6m)", "international"),
+            ("Operations (Channel)", "operations"),
+        ),
+        (
+            ("2024-09", "2026-03", 75_000_000, (0.30, 0.20, 0.22, 0.08, 0.20)),
+            ("2024-11", "2026-03", 75_000_000, (0.25, 0.20, 0.25, 0.12, 0.18)),
+            ("2026-04", "2029-03", 280_000_000, (0.34, 0.22, 0.20, 0.08, 0.16)),
+        ),
     ),
     "NCA uplift": (
-        (("NCA officers (up to 300)", "staff"), ("NCA technology & data", "technology"),
-         ("NCA international liaison", "international")),
+        (
+            ("NCA officers (up to 300)", "staff"),
+            ("NCA technology & data", "technology"),
+            ("NCA international liaison", "international"),
+        ),
         (("2025-09", "2028-03", 100_000_000, (0.70, 0.18, 0.12)),),
     ),
 }
@@ -653,8 +945,9 @@ def _km_to_deg(lat: np.ndarray, north_km: np.ndarray, east_km: np.ndarray) -> tu
     return north_km / 110.57, east_km / (111.32 * np.cos(np.radians(lat)))
 
 
-def _at_places(rng: np.random.Generator, places: tuple[Place, ...], n: int, off: bool = False,
-               land_km: float = 1.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _at_places(
+    rng: np.random.Generator, places: tuple[Place, ...], n: int, off: bool = False, land_km: float = 1.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """n points at weighted places: 0.4–2 km out to sea from coastal ones, scattered round land sites."""
     w = np.array([p.weight for p in places])
     i = rng.choice(len(places), n, p=w / w.sum())
@@ -665,15 +958,16 @@ def _at_places(rng: np.random.Generator, places: tuple[Place, ...], n: int, off:
     theta = np.radians(np.where(land, rng.uniform(0, 360, n), bearing))
     out = np.where(land, land_km * np.sqrt(rng.random(n)), rng.uniform(0.4, 2.0, n))
     along = np.where(land, 0.0, rng.uniform(-0.5, 0.5, n))
-    dlat, dlon = _km_to_deg(lat, out * np.cos(theta) - along * np.sin(theta),
-                            out * np.sin(theta) + along * np.cos(theta))
-    labels = np.array([("Off " if off and p.seaward is not None else "") + p.label for p in places],
-                      dtype=object)
+    dlat, dlon = _km_to_deg(
+        lat, out * np.cos(theta) - along * np.sin(theta), out * np.sin(theta) + along * np.cos(theta)
+    )
+    labels = np.array([("Off " if off and p.seaward is not None else "") + p.label for p in places], dtype=object)
     return lat + dlat, lon + dlon, labels[i]
 
 
-def _at_sea(rng: np.random.Generator, legs: tuple[Leg, ...], n: int,
-            t_range: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _at_sea(
+    rng: np.random.Generator, legs: tuple[Leg, ...], n: int, t_range: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """n points along offshore legs, scattered either side of the track."""
     i = rng.integers(0, len(legs), n)
     a = np.array([leg.start for leg in legs])[i]
@@ -742,8 +1036,14 @@ def _channel(rng: np.random.Generator) -> _Channel:
             days = np.flatnonzero((year == y) & (month == m))
             # Boats go on calm days, or on the least rough days of a stormy month.
             need = max(2, -(-b // 6)) - calm[days].sum()
-            ok = np.sort(np.concatenate([days[calm[days]], days[~calm[days]][
-                np.argsort(-anomaly[days][~calm[days]], kind="stable")[:max(0, need)]]]))
+            ok = np.sort(
+                np.concatenate(
+                    [
+                        days[calm[days]],
+                        days[~calm[days]][np.argsort(-anomaly[days][~calm[days]], kind="stable")[: max(0, need)]],
+                    ]
+                )
+            )
             surge = rng.gamma(2.5, size=ok.size)  # some calm days carry many boats
             per_day = rng.multinomial(b, surge / surge.sum())
             day_parts.append(np.repeat(ok, per_day))
@@ -752,8 +1052,7 @@ def _channel(rng: np.random.Generator) -> _Channel:
     boat_people = np.concatenate(people_parts)
     people = np.bincount(boat_day, weights=boat_people, minlength=n).astype(np.int64)
     boats = np.bincount(boat_day, minlength=n)
-    frame = pd.DataFrame({"date": DAYS, "route": CHANNEL, "people": people, "boats": boats,
-                          "status": "provisional"})
+    frame = pd.DataFrame({"date": DAYS, "route": CHANNEL, "people": people, "boats": boats, "status": "provisional"})
     return _Channel(frame, people, calm, boat_day, boat_people)
 
 
@@ -765,15 +1064,19 @@ def _preventions(rng: np.random.Generator, ch: _Channel) -> tuple[pd.DataFrame, 
     arrived = ch.people[week_days].sum(axis=1)
     smooth = np.convolve(np.pad(arrived, 2, mode="edge"), np.ones(5) / 5, mode="valid")
     people = np.round((0.5 * arrived + 0.5 * smooth) * rng.uniform(0.3, 0.6, ends.size)).astype(np.int64)
-    events = np.where(people > 0, np.maximum(1, np.round(people / (40 * rng.lognormal(0, 0.15, ends.size)))),
-                      0).astype(np.int64)
+    events = np.where(people > 0, np.maximum(1, np.round(people / (40 * rng.lognormal(0, 0.15, ends.size)))), 0).astype(
+        np.int64
+    )
     missing = np.zeros(ends.size, dtype=bool)
     missing[rng.choice(ends.size, 3, replace=False)] = True
-    frame = pd.DataFrame({
-        "week_ending": ends, "route": CHANNEL,
-        "people_prevented": pd.array(np.where(missing, np.nan, people), dtype="Int64"),
-        "events_prevented": pd.array(np.where(missing, np.nan, events), dtype="Int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "week_ending": ends,
+            "route": CHANNEL,
+            "people_prevented": pd.array(np.where(missing, np.nan, people), dtype="Int64"),
+            "events_prevented": pd.array(np.where(missing, np.nan, events), dtype="Int64"),
+        }
+    )
     day_idx, sizes = [], []
     for w in np.flatnonzero(~missing & (events > 0)):
         weight = ch.calm[week_days[w]] + 0.15
@@ -790,8 +1093,16 @@ def _rows(route: str, kind: str, dates, where, **counts) -> pd.DataFrame:
     """Incident rows of one kind on one route; counts are people, dead, missing, survivors, cause."""
     lat, lon, location = where
     n = len(lat)
-    frame = pd.DataFrame({"date": np.asarray(dates, dtype="datetime64[D]"), "lat": lat, "lon": lon,
-                          "region": REGION_OF[route], "route": route, "incident_type": kind})
+    frame = pd.DataFrame(
+        {
+            "date": np.asarray(dates, dtype="datetime64[D]"),
+            "lat": lat,
+            "lon": lon,
+            "region": REGION_OF[route],
+            "route": route,
+            "incident_type": kind,
+        }
+    )
     for col in ("people", "dead", "missing", "survivors"):
         frame[col] = pd.array(counts.get(col, np.full(n, np.nan)), dtype="Int64")
     frame["cause"] = counts.get("cause", np.full(n, None, dtype=object))
@@ -816,24 +1127,46 @@ def _dead_missing(rng: np.random.Generator, route: str, spec: Route, total: int,
         sea = _at_sea(rng, spec.legs, k, (0.1, 0.9))
         shore = _at_places(rng, spec.departures, k, off=True)
         where = tuple(np.where(coast, s, x) for s, x in zip(shore, sea, strict=True))
-    return _rows(route, "dead or missing", dates_of(k), where, people=survivors + size, dead=dead,
-                 missing=missing, survivors=survivors, cause=_pick(rng, spec.causes, k))
+    return _rows(
+        route,
+        "dead or missing",
+        dates_of(k),
+        where,
+        people=survivors + size,
+        dead=dead,
+        missing=missing,
+        survivors=survivors,
+        cause=_pick(rng, spec.causes, k),
+    )
 
 
 def _channel_incidents(rng: np.random.Generator, ch: _Channel, intercepts: pd.DataFrame) -> list[pd.DataFrame]:
     """Channel incidents: an arrival per boat, some launches and rescues, interceptions, deaths."""
     spec = ROUTE_SPECS[CHANNEL]
     nb = ch.boat_day.size
-    out = [_rows(CHANNEL, "arrival", DAYS[ch.boat_day], _at_places(rng, spec.arrivals, nb),
-                 people=ch.boat_people)]
+    out = [_rows(CHANNEL, "arrival", DAYS[ch.boat_day], _at_places(rng, spec.arrivals, nb), people=ch.boat_people)]
     launched = np.flatnonzero(rng.random(nb) < 0.25)
-    out.append(_rows(CHANNEL, "launch", DAYS[ch.boat_day[launched]],
-                     _at_places(rng, spec.departures, launched.size), people=ch.boat_people[launched]))
+    out.append(
+        _rows(
+            CHANNEL,
+            "launch",
+            DAYS[ch.boat_day[launched]],
+            _at_places(rng, spec.departures, launched.size),
+            people=ch.boat_people[launched],
+        )
+    )
     rescued = np.flatnonzero(rng.random(nb) < 0.12)
-    out.append(_rows(CHANNEL, "rescue", DAYS[ch.boat_day[rescued]],
-                     _at_sea(rng, spec.legs, rescued.size, (0.25, 0.9)),
-                     people=ch.boat_people[rescued], survivors=ch.boat_people[rescued],
-                     cause=_pick(rng, dict.fromkeys(RESCUE_REASONS, 1.0), rescued.size)))
+    out.append(
+        _rows(
+            CHANNEL,
+            "rescue",
+            DAYS[ch.boat_day[rescued]],
+            _at_sea(rng, spec.legs, rescued.size, (0.25, 0.9)),
+            people=ch.boat_people[rescued],
+            survivors=ch.boat_people[rescued],
+            cause=_pick(rng, dict.fromkeys(RESCUE_REASONS, 1.0), rescued.size),
+        )
+    )
     year = DAYS.astype("datetime64[Y]").astype(np.int64) + 1970
     early = np.datetime64(PREVENTIONS_START) - 6
     for y, n in CHANNEL_EARLY_INTERCEPTIONS.items():
@@ -841,10 +1174,16 @@ def _channel_incidents(rng: np.random.Generator, ch: _Channel, intercepts: pd.Da
         day = rng.choice(days, n)
         per_boat = CHANNEL_YEARS[y][0] / CHANNEL_YEARS[y][1]
         people = _sizes(rng, n, (per_boat, 0.4, 110))
-        out.append(_rows(CHANNEL, "interception", DAYS[day], _at_places(rng, spec.departures, n),
-                         people=people))
-    out.append(_rows(CHANNEL, "interception", DAYS[intercepts["day"].to_numpy()],
-                     _at_places(rng, spec.departures, len(intercepts)), people=intercepts["people"].to_numpy()))
+        out.append(_rows(CHANNEL, "interception", DAYS[day], _at_places(rng, spec.departures, n), people=people))
+    out.append(
+        _rows(
+            CHANNEL,
+            "interception",
+            DAYS[intercepts["day"].to_numpy()],
+            _at_places(rng, spec.departures, len(intercepts)),
+            people=intercepts["people"].to_numpy(),
+        )
+    )
     for y, total in zip(YEARS, CHANNEL_DEAD_MISSING, strict=True):
         crossing_days = np.flatnonzero((year == y) & (ch.people > 0))
         out.append(_dead_missing(rng, CHANNEL, spec, total, lambda k, d=crossing_days: DAYS[rng.choice(d, k)]))
@@ -897,8 +1236,7 @@ def _incidents(rng: np.random.Generator, ch: _Channel, intercepts: pd.DataFrame)
 def _mix(rng: np.random.Generator, route: str, year: int) -> np.ndarray:
     """A route's nationality shares in a year: its base mix, trends, and some noise."""
     base = ROUTE_SPECS[route].nationalities
-    w = np.array([share * NATIONALITY_TRENDS.get((route, nat), {}).get(year, 1.0)
-                  for nat, share in base.items()])
+    w = np.array([share * NATIONALITY_TRENDS.get((route, nat), {}).get(year, 1.0) for nat, share in base.items()])
     return rng.dirichlet(80 * w / w.sum())
 
 
@@ -923,38 +1261,61 @@ def _route_flows(rng: np.random.Generator, ch: _Channel) -> pd.DataFrame:
             expected = np.outer(season / season.sum(), _mix(rng, route, y)) * spec.volume[YEARS.index(y)]
             if route == HGV:
                 counts = _apportion(spec.volume[YEARS.index(y)], expected.ravel()).reshape(expected.shape)
-                rows.extend((m, route, nat, int(c)) for m, row in zip(months, counts, strict=True)
-                            for nat, c in zip(nats, row, strict=True))
+                rows.extend(
+                    (m, route, nat, int(c))
+                    for m, row in zip(months, counts, strict=True)
+                    for nat, c in zip(nats, row, strict=True)
+                )
                 fixed += spec.volume[YEARS.index(y)]
                 continue
-            cells.extend((route, m, nat, e) for m, row in zip(months, expected, strict=True)
-                         for nat, e in zip(nats, row, strict=True))
+            cells.extend(
+                (route, m, nat, e)
+                for m, row in zip(months, expected, strict=True)
+                for nat, e in zip(nats, row, strict=True)
+            )
         counts = _apportion(FLOW_TOTALS[y] - fixed, [c[3] for c in cells])
         rows.extend((m, route, nat, int(c)) for (route, m, nat, _), c in zip(cells, counts, strict=True))
     frame = pd.DataFrame(rows, columns=["month", "route", "nationality", "detections"])
     frame["month"] = frame["month"].astype("datetime64[s]")
     order = {r: i for i, r in enumerate(schema.ROUTES)}
-    return frame.sort_values(["month", "route"], key=lambda s: s.map(order) if s.name == "route" else s,
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["month", "route"], key=lambda s: s.map(order) if s.name == "route" else s, kind="stable"
+    ).reset_index(drop=True)
 
 
 def _routes() -> pd.DataFrame:
     """The eight routes with their corridors as [lon, lat] waypoints."""
-    return pd.DataFrame([
-        {"route": route, "region": REGION_OF[route], "mode": ROUTE_SPECS[route].mode,
-         "path": [[lon, lat] for lon, lat in ROUTE_SPECS[route].path], "description": ROUTE_SPECS[route].description}
-        for route in schema.ROUTES
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "route": route,
+                "region": REGION_OF[route],
+                "mode": ROUTE_SPECS[route].mode,
+                "path": [[lon, lat] for lon, lat in ROUTE_SPECS[route].path],
+                "description": ROUTE_SPECS[route].description,
+            }
+            for route in schema.ROUTES
+        ]
+    )
 
 
 def _regions() -> pd.DataFrame:
     """The four regions: map view and the source labels that map onto each."""
-    return pd.DataFrame([
-        {"region": region, "description": info["description"], "center_lat": info["center"][0],
-         "center_lon": info["center"][1], "zoom": info["center"][2], "iom_labels": info["iom"],
-         "frontex_labels": info["frontex"], "home_office_labels": info["home_office"]}
-        for region, info in ((r, REGION_INFO[r]) for r in REGIONS)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "region": region,
+                "description": info["description"],
+                "center_lat": info["center"][0],
+                "center_lon": info["center"][1],
+                "zoom": info["center"][2],
+                "iom_labels": info["iom"],
+                "frontex_labels": info["frontex"],
+                "home_office_labels": info["home_office"],
+            }
+            for region, info in ((r, REGION_INFO[r]) for r in REGIONS)
+        ]
+    )
 
 
 # --- operations, funding, staffing -----------------------------------------------------------------
@@ -964,8 +1325,7 @@ def _operations(rng: np.random.Generator) -> pd.DataFrame:
     """Fictional operations with outcomes scaled to the public NCA/BSC record."""
     n = N_OPERATIONS
     combos = rng.choice(len(NAME_FIRST) * len(NAME_SECOND), n, replace=False)
-    names = [f"Operation {NAME_FIRST[c // len(NAME_SECOND)]} {NAME_SECOND[c % len(NAME_SECOND)]}"
-             for c in combos]
+    names = [f"Operation {NAME_FIRST[c // len(NAME_SECOND)]} {NAME_SECOND[c % len(NAME_SECOND)]}" for c in combos]
     regions = list(OP_REGIONS)
     region = np.array(regions)[rng.choice(len(regions), n, p=[OP_REGIONS[r][0] for r in regions])]
     years = np.array(YEARS)[rng.choice(len(YEARS), n, p=np.array(OP_START_YEARS) / sum(OP_START_YEARS))]
@@ -996,20 +1356,32 @@ def _operations(rng: np.random.Generator) -> pd.DataFrame:
         where = f"the {route} route" if route else f"routes across the {region[i]} region"
         arrests = rng.poisson(months[i] * (1.4 if lead in ("NCA", "Europol (JIT)") else 0.9)) + 1
         charges = rng.binomial(arrests, 0.6)
-        rows.append({
-            "name": names[i], "lead_agency": lead, "partners": "; ".join(partners), "region": region[i],
-            "route": route, "start_date": start[i], "end_date": None if active[i] else end[i],
-            "status": status[i], "arrests": arrests, "charges": charges,
-            "convictions": rng.binomial(charges, 0.7 if status[i] == "concluded" else 0.25),
-            "seizures_gbp": None if rng.random() < 0.08 else
-            int(round(rng.lognormal(np.log(150_000), 1.1) * np.sqrt(months[i]) / 1.5, -3)),
-            "boats_engines_seized": None if mode == "land" else
-            rng.poisson(months[i] * (0.3 if region[i] != "UK & Channel" else 0.6 if years[i] < 2023 else 2.0)),
-            "networks_disrupted": rng.poisson(months[i] * (0.45 if lead == "NCA" else 0.3)),
-            "lat": lat + rng.uniform(-0.03, 0.03), "lon": lon + rng.uniform(-0.03, 0.03),
-            "description": f"Fictional {lead}-led {kind} into a network "
-            f"{rng.choice(OP_ACTIVITIES[mode])} on {where}.",
-        })
+        rows.append(
+            {
+                "name": names[i],
+                "lead_agency": lead,
+                "partners": "; ".join(partners),
+                "region": region[i],
+                "route": route,
+                "start_date": start[i],
+                "end_date": None if active[i] else end[i],
+                "status": status[i],
+                "arrests": arrests,
+                "charges": charges,
+                "convictions": rng.binomial(charges, 0.7 if status[i] == "concluded" else 0.25),
+                "seizures_gbp": None
+                if rng.random() < 0.08
+                else int(round(rng.lognormal(np.log(150_000), 1.1) * np.sqrt(months[i]) / 1.5, -3)),
+                "boats_engines_seized": None
+                if mode == "land"
+                else rng.poisson(months[i] * (0.3 if region[i] != "UK & Channel" else 0.6 if years[i] < 2023 else 2.0)),
+                "networks_disrupted": rng.poisson(months[i] * (0.45 if lead == "NCA" else 0.3)),
+                "lat": lat + rng.uniform(-0.03, 0.03),
+                "lon": lon + rng.uniform(-0.03, 0.03),
+                "description": f"Fictional {lead}-led {kind} into a network "
+                f"{rng.choice(OP_ACTIVITIES[mode])} on {where}.",
+            }
+        )
     frame = pd.DataFrame(rows).sort_values(["start_date", "name"], kind="stable").reset_index(drop=True)
     _calibrate_outcomes(rng, frame)
     frame.insert(0, "operation_id", [f"OP-{i:04d}" for i in range(1, len(frame) + 1)])
@@ -1023,8 +1395,12 @@ def _calibrate_outcomes(rng: np.random.Generator, ops: pd.DataFrame) -> None:
     nca = np.where(ops.loc[fy, "lead_agency"] == "NCA", 3, 1)  # the NCA reports most disruptions
     weight = ops.loc[fy, "networks_disrupted"] + nca * rng.gamma(2.0, size=fy.sum())
     ops.loc[fy, "networks_disrupted"] = _apportion(NETWORKS_DISRUPTED_FY_2024_25, weight)
-    window = ((starts >= BOATS_ENGINES_WINDOW[0]) & (starts <= BOATS_ENGINES_WINDOW[1])
-              & (ops["region"] == "UK & Channel") & (ops["route"] != HGV))
+    window = (
+        (starts >= BOATS_ENGINES_WINDOW[0])
+        & (starts <= BOATS_ENGINES_WINDOW[1])
+        & (ops["region"] == "UK & Channel")
+        & (ops["route"] != HGV)
+    )
     weight = ops.loc[window, "boats_engines_seized"].astype(float) + rng.gamma(2.0, size=window.sum())
     ops.loc[window, "boats_engines_seized"] = _apportion(BOATS_ENGINES_BY_AUG_2024, weight)
 
@@ -1047,12 +1423,19 @@ def _funding(rng: np.random.Generator) -> pd.DataFrame:
                 spent = None
                 if month <= spend_to:
                     # Under-spend early in a programme, catching up over about 15 months.
-                    ratio = np.clip(0.8 + 0.18 * min(1, max(0, k - began) / 15) + rng.uniform(-0.02, 0.02),
-                                    0.8, 1.0)
+                    ratio = np.clip(0.8 + 0.18 * min(1, max(0, k - began) / 15) + rng.uniform(-0.02, 0.02), 0.8, 1.0)
                     spent = int(round(alloc[j, k] * ratio, -3))
-                rows.append({"programme": programme, "funding_line": line, "category": category,
-                             "financial_year": _fy(month), "month": month, "allocated_gbp": alloc[j, k],
-                             "spent_gbp": spent})
+                rows.append(
+                    {
+                        "programme": programme,
+                        "funding_line": line,
+                        "category": category,
+                        "financial_year": _fy(month),
+                        "month": month,
+                        "allocated_gbp": alloc[j, k],
+                        "spent_gbp": spent,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -1070,13 +1453,22 @@ def _staffing(rng: np.random.Generator) -> pd.DataFrame:
     lag = 3
     frames = []
     for org, unit, role, first_wave, uplift in STAFF_POSTS:
-        planned = np.round(first_wave * _ramp(months, *STAFF_RAMPS[org])
-                           + uplift * _ramp(months, *STAFF_RAMPS["uplift"])).astype(np.int64)
+        planned = np.round(
+            first_wave * _ramp(months, *STAFF_RAMPS[org]) + uplift * _ramp(months, *STAFF_RAMPS["uplift"])
+        ).astype(np.int64)
         fill = np.linspace(0.85, 0.97, len(months)) * rng.uniform(0.97, 1.0, len(months))
         lagged = np.concatenate([np.zeros(lag, dtype=np.int64), planned[:-lag]])
         in_post = np.minimum(np.maximum.accumulate(np.floor(lagged * fill)), planned)
-        frames.append(pd.DataFrame({
-            "organisation": org, "unit": unit, "role": role, "month": months, "planned_headcount": planned,
-            "in_post_headcount": pd.array(np.where(known, in_post, np.nan), dtype="Int64"),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "organisation": org,
+                    "unit": unit,
+                    "role": role,
+                    "month": months,
+                    "planned_headcount": planned,
+                    "in_post_headcount": pd.array(np.where(known, in_post, np.nan), dtype="Int64"),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

@@ -49,7 +49,7 @@ def neutralise(value: object) -> object:
         i = 0
         while i < len(value) and _skippable(value[i]):
             i += 1
-        if value[i:i + 1] in FORMULA_PREFIXES:
+        if value[i : i + 1] in FORMULA_PREFIXES:
             return "'" + value
         return value
     if is_missing(value):
@@ -109,8 +109,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for _, s in df.items():
         if pd.api.types.is_datetime64_any_dtype(s):
             fmt = "%Y-%m-%d" if _all_midnight(s) and s.dt.tz is None else None
-            values = [("" if pd.isna(v) else (v.strftime(fmt) if fmt else v.isoformat(timespec="seconds")))
-                      for v in s]
+            values = [("" if pd.isna(v) else (v.strftime(fmt) if fmt else v.isoformat(timespec="seconds"))) for v in s]
             columns.append(pd.Series(values, dtype=object))
         elif (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)) and s.dtype != object:
             columns.append(s.reset_index(drop=True))
@@ -127,10 +126,12 @@ def _one_line(value: object) -> str:
 
 
 def _meta(description: str, version: int | None, source: str, generated_at: datetime) -> dict[str, str]:
-    return {"description": _one_line(description),
-            "version": "unknown" if version is None else str(version),
-            "source": _one_line(source),
-            "generated": _utc(generated_at).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {
+        "description": _one_line(description),
+        "version": "unknown" if version is None else str(version),
+        "source": _one_line(source),
+        "generated": _utc(generated_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def _utc(moment: datetime) -> datetime:
@@ -138,23 +139,32 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def csv_header_lines(*, classification: str, description: str, version: int | None, source: str,
-                     generated_at: datetime) -> list[str]:
+def csv_header_lines(
+    *, classification: str, description: str, version: int | None, source: str, generated_at: datetime
+) -> list[str]:
     """The comment-like lines written above the table (each value neutralised, then '# ' in front)."""
     m = _meta(description, version, source, generated_at)
-    return ["# " + str(neutralise(_one_line(classification))),
-            "# " + str(neutralise(f"{m['description']} · data version {m['version']}")),
-            "# " + str(neutralise(m["source"])),
-            f"# Generated {m['generated']} by Tideline"]
+    return [
+        "# " + str(neutralise(_one_line(classification))),
+        "# " + str(neutralise(f"{m['description']} · data version {m['version']}")),
+        "# " + str(neutralise(m["source"])),
+        f"# Generated {m['generated']} by Tideline",
+    ]
 
 
-def to_csv_bytes(df: pd.DataFrame, *, classification: str, description: str, version: int | None, source: str,
-                 generated_at: datetime) -> bytes:
+def to_csv_bytes(
+    df: pd.DataFrame, *, classification: str, description: str, version: int | None, source: str, generated_at: datetime
+) -> bytes:
     """UTF-8 CSV with a BOM (so Excel reads the encoding): header lines, a blank line, then the table."""
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL)
-    for line in csv_header_lines(classification=classification, description=description, version=version,
-                                 source=source, generated_at=generated_at):
+    for line in csv_header_lines(
+        classification=classification,
+        description=description,
+        version=version,
+        source=source,
+        generated_at=generated_at,
+    ):
         writer.writerow([line])
     writer.writerow([])
     safe = safe_frame(df)
@@ -225,8 +235,16 @@ def _sheet_title(name: str) -> str:
     return title if title and title != "About" else "Data"
 
 
-def to_xlsx_bytes(df: pd.DataFrame, *, classification: str, description: str, version: int | None, source: str,
-                  generated_at: datetime, sheet_name: str = "Data") -> bytes:
+def to_xlsx_bytes(
+    df: pd.DataFrame,
+    *,
+    classification: str,
+    description: str,
+    version: int | None,
+    source: str,
+    generated_at: datetime,
+    sheet_name: str = "Data",
+) -> bytes:
     """XLSX: an 'About' sheet (marking, description, version, source, time), then the data sheet with the
     marking in row 1, the header in row 2 and the data below."""
     m = _meta(description, version, source, generated_at)
@@ -235,9 +253,15 @@ def to_xlsx_bytes(df: pd.DataFrame, *, classification: str, description: str, ve
     about = wb.active
     about.title = "About"
     _put(about, 1, 1, marking, bold=True)
-    facts = [("Classification", marking), ("Description", _xlsx_text(m["description"])),
-             ("Data version", version if version is not None else "unknown"), ("Source", _xlsx_text(m["source"])),
-             ("Generated (UTC)", f"{m['generated']} by Tideline"), ("Rows", len(df)), ("Note", NEUTRALISED_NOTE)]
+    facts = [
+        ("Classification", marking),
+        ("Description", _xlsx_text(m["description"])),
+        ("Data version", version if version is not None else "unknown"),
+        ("Source", _xlsx_text(m["source"])),
+        ("Generated (UTC)", f"{m['generated']} by Tideline"),
+        ("Rows", len(df)),
+        ("Note", NEUTRALISED_NOTE),
+    ]
     for i, (label, value) in enumerate(facts, start=3):
         _put(about, i, 1, label, bold=True)
         _put(about, i, 2, value)

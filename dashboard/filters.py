@@ -150,8 +150,7 @@ class FilterState:
         unknown = sorted(k for k in params if k not in KEYS)
         if unknown:
             notices.append(f"unknown parameter(s) not used for filtering: {_show(unknown)}")
-        state = cls(period=period, region=chosen["region"], route=chosen["route"],
-                    type=chosen["type"], version=version)
+        state = cls(period=period, region=chosen["region"], route=chosen["route"], type=chosen["type"], version=version)
         return state, notices
 
     # -- SQL ------------------------------------------------------------------------------
@@ -193,8 +192,9 @@ class FilterState:
             if region_col:
                 clauses.append(f"{region_col} IN ({marks('region', self.region)})")
             elif route_col:
-                clauses.append(f"{route_col} IN (SELECT route FROM routes WHERE region IN "
-                               f"({marks('region', self.region)}))")
+                clauses.append(
+                    f"{route_col} IN (SELECT route FROM routes WHERE region IN ({marks('region', self.region)}))"
+                )
         if self.route and route_col:
             clauses.append(f"{route_col} IN ({marks('route', self.route)})")
         if self.type and type_col:

@@ -8,8 +8,19 @@ from typing import SupportsFloat, cast
 from .clean import is_missing, text
 from .filters import format_date
 
-__all__ = ["as_of", "change", "esc", "gbp", "is_missing", "kpi_value", "number", "percent", "short",
-           "target_share", "text"]
+__all__ = [
+    "as_of",
+    "change",
+    "esc",
+    "gbp",
+    "is_missing",
+    "kpi_value",
+    "number",
+    "percent",
+    "short",
+    "target_share",
+    "text",
+]
 
 
 def _float(value: object) -> float:

@@ -67,8 +67,8 @@ def detect(path: Path) -> Importer:
         if imp.detect(path):
             return imp
     raise StructuralError(
-        f"{path.name}: not a format Tideline can import. Expected one of: "
-        + "; ".join(imp.LABEL for imp in IMPORTERS))
+        f"{path.name}: not a format Tideline can import. Expected one of: " + "; ".join(imp.LABEL for imp in IMPORTERS)
+    )
 
 
 def plan(store: Store, path: Path, source: str | None = None, progress: Progress = no_progress) -> Plan:
@@ -93,16 +93,27 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
         drops_demo = _has_demo_rows(con)
     finally:
         con.close()
-    log.info("read %s as %s in %.2f s: sha256 %s, %d rows read, %d accepted, %d rejected", path.name, importer.NAME,
-             time.monotonic() - started, digest, result.rows_read, result.rows_accepted, len(result.rejected))
+    log.info(
+        "read %s as %s in %.2f s: sha256 %s, %d rows read, %d accepted, %d rejected",
+        path.name,
+        importer.NAME,
+        time.monotonic() - started,
+        digest,
+        result.rows_read,
+        result.rows_accepted,
+        len(result.rejected),
+    )
     return Plan(path, importer, result, digest, duplicate_of, drops_demo)
 
 
 def _version_holding(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
     """The version that loaded rows from the file with this sha256, if they are still current."""
     for table in schema.DATA_TABLES:
-        row = con.cursor().execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = $sha",
-                                   {"sha": digest}).fetchone()
+        row = (
+            con.cursor()
+            .execute(f"SELECT min(loaded_version) FROM {table} WHERE source_sha256 = $sha", {"sha": digest})
+            .fetchone()
+        )
         found = row[0] if row else None
         if found is not None:
             return int(found)
@@ -111,8 +122,11 @@ def _version_holding(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
 
 def _has_demo_rows(con: duckdb.DuckDBPyConnection) -> bool:
     for t in schema.DATA_TABLES:
-        row = con.cursor().execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, $demo)",
-                                   {"demo": schema.DEMO_SOURCE}).fetchone()
+        row = (
+            con.cursor()
+            .execute(f"SELECT count(*) FROM {t} WHERE starts_with(source, $demo)", {"demo": schema.DEMO_SOURCE})
+            .fetchone()
+        )
         if row and row[0]:
             return True
     return False
@@ -134,8 +148,14 @@ REPORT_COLUMNS = ("file", "sheet", "row", "column", "reason", "value")
 
 def rejection_row(r: Rejection) -> tuple[object, ...]:
     """One rejected row as the report's columns (REPORT_COLUMNS); cells are neutralised by the writer."""
-    return (r.file, r.sheet or "", "" if r.row is None else r.row, r.column or "", r.reason,
-            "" if r.value is None else r.value)
+    return (
+        r.file,
+        r.sheet or "",
+        "" if r.row is None else r.row,
+        r.column or "",
+        r.reason,
+        "" if r.value is None else r.value,
+    )
 
 
 def rejection_report(plan_: Plan) -> pd.DataFrame:
@@ -172,12 +192,23 @@ def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
     if plan_.drops_demo:
         notes.append("synthetic demo rows removed")
     try:
-        version = store.commit(frames, source_name=plan_.importer.NAME, file_name=plan_.path.name,
-                               sha256=plan_.sha256, note="; ".join(notes))
+        version = store.commit(
+            frames,
+            source_name=plan_.importer.NAME,
+            file_name=plan_.path.name,
+            sha256=plan_.sha256,
+            note="; ".join(notes),
+        )
     except StoreError as exc:
         raise ImportRefused(f"{plan_.path.name}: {exc}") from exc
-    log.info("imported %s (sha256 %s) as data version %d: %d rows, %d rejected rows left out", plan_.path.name,
-             plan_.sha256, version.id, plan_.result.rows_accepted, plan_.rejected)
+    log.info(
+        "imported %s (sha256 %s) as data version %d: %d rows, %d rejected rows left out",
+        plan_.path.name,
+        plan_.sha256,
+        version.id,
+        plan_.result.rows_accepted,
+        plan_.rejected,
+    )
     return version
 
 
@@ -186,16 +217,20 @@ def _new_tables(con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: boo
     result = plan_.result
     duplicate_of = plan_.duplicate_of or _version_holding(con, plan_.sha256)  # another import may have landed
     if duplicate_of is not None:
-        raise ImportRefused(f"{plan_.path.name} was already imported (data version {duplicate_of}, "
-                            "same sha256): nothing to do")
+        raise ImportRefused(
+            f"{plan_.path.name} was already imported (data version {duplicate_of}, same sha256): nothing to do"
+        )
     if plan_.rejected and not accept_partial:
-        raise ImportRefused(f"{plan_.rejected:,} row(s) of {plan_.path.name} were rejected; nothing was imported. "
-                            "Fix the file, or import the good rows with --accept-partial")
+        raise ImportRefused(
+            f"{plan_.rejected:,} row(s) of {plan_.path.name} were rejected; nothing was imported. "
+            "Fix the file, or import the good rows with --accept-partial"
+        )
     if result.rows_accepted == 0:
         raise ImportRefused(f"{plan_.path.name}: no rows to import")
     # A release supersedes every source it carries (a canonical file may carry several).
-    sources = {result.source} | {str(v) for df in result.tables.values() if "source" in df
-                                 for v in df["source"].dropna().unique()}
+    sources = {result.source} | {
+        str(v) for df in result.tables.values() if "source" in df for v in df["source"].dropna().unique()
+    }
     frames: dict[str, pa.Table] = {}
     touched = set(result.tables) | (set(schema.DATA_TABLES) if plan_.drops_demo else set())
     for table in sorted(touched):
@@ -207,9 +242,15 @@ def _new_tables(con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: boo
         values: dict[str, object] = {"sources": sorted(sources), "demo": demo}
         if key:
             values["replaced"] = replaced
-        kept = con.cursor().sql(
-            f"SELECT * FROM {table} WHERE NOT list_contains($sources, source) AND NOT starts_with(source, $demo) "
-            f"{same_key}", params=values).to_arrow_table()
+        kept = (
+            con.cursor()
+            .sql(
+                f"SELECT * FROM {table} WHERE NOT list_contains($sources, source) AND NOT starts_with(source, $demo) "
+                f"{same_key}",
+                params=values,
+            )
+            .to_arrow_table()
+        )
         parts = [kept]
         if new is not None and len(new):
             parts.append(typed_table(table, new, sha256=None, version_id=None))
@@ -228,6 +269,5 @@ def reference_frames() -> dict[str, pd.DataFrame]:
 def init_empty(store: Store) -> Version:
     """A store with no demo data: only the reference tables (routes, regions)."""
     if store.versions():
-        raise StoreError(f"the store at {store.data_dir} already has data versions; "
-                         "choose an empty TIDELINE_DATA_DIR")
+        raise StoreError(f"the store at {store.data_dir} already has data versions; choose an empty TIDELINE_DATA_DIR")
     return store.commit(reference_frames(), source_name="empty", note="empty store: reference tables only")

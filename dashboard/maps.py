@@ -55,6 +55,7 @@ def zoomed(view: dict, steps: int) -> dict:
     """The view ``steps`` zoom steps in (negative: out), kept within the map's zoom limits."""
     return {**view, "zoom": round(min(max(view["zoom"] + steps * ZOOM_STEP, MIN_ZOOM), MAX_ZOOM), 2)}
 
+
 RGB = list[int]
 
 # pydeck turns every plain string argument into a JS accessor ("@@=pixels"), which deck.gl then
@@ -101,8 +102,16 @@ DEFAULT_CELL_DEG = 0.25  # used only when a cells frame lacks cell_size_deg
 
 # Cividis (Nuñez et al. 2018; the stops plotly ships): sequential, colour-blind-safe, for counts.
 CIVIDIS: list[RGB] = [
-    [0, 34, 78], [18, 53, 112], [59, 73, 108], [87, 93, 109], [112, 113, 115],
-    [138, 134, 120], [165, 156, 116], [195, 179, 105], [225, 204, 85], [254, 232, 56],
+    [0, 34, 78],
+    [18, 53, 112],
+    [59, 73, 108],
+    [87, 93, 109],
+    [112, 113, 115],
+    [138, 134, 120],
+    [165, 156, 116],
+    [195, 179, 105],
+    [225, 204, 85],
+    [254, 232, 56],
 ]
 
 STYLES: dict[str, dict[str, Any]] = {
@@ -268,18 +277,25 @@ def _route_rows(routes: pd.DataFrame, style: str) -> list[dict]:
     rows = []
     for r, flow in zip(records, flows, strict=True):
         mode = _text(r.get("mode"))
-        rows.append({
-            "route": r["route"],
-            "path": _path(r.get("path")),
-            "flow": flow,
-            "width_px": route_width_px(flow, top),
-            "colour": route_colour(r["route"], style) + ([255] if flow > 0 else [170]),
-            "tip_title": _tip(r["route"]),
-            "tip_body": "\n".join(filter(None, [
-                " · ".join(filter(None, [_tip(r.get("region")), f"{_tip(mode)} route" if mode else ""])),
-                f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period",
-            ])),
-        })
+        rows.append(
+            {
+                "route": r["route"],
+                "path": _path(r.get("path")),
+                "flow": flow,
+                "width_px": route_width_px(flow, top),
+                "colour": route_colour(r["route"], style) + ([255] if flow > 0 else [170]),
+                "tip_title": _tip(r["route"]),
+                "tip_body": "\n".join(
+                    filter(
+                        None,
+                        [
+                            " · ".join(filter(None, [_tip(r.get("region")), f"{_tip(mode)} route" if mode else ""])),
+                            f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period",
+                        ],
+                    )
+                ),
+            }
+        )
     return rows
 
 
@@ -342,22 +358,31 @@ def incident_point_layer(points: pd.DataFrame, style: str = "light") -> pdk.Laye
             for label, col in (("People", "people"), ("Dead", "dead"), ("Missing", "missing"))
             if _num(r.get(col)) is not None
         ]
-        rows.append({
-            "incident_id": _text(r.get("incident_id")),
-            "incident_type": kind,
-            "route": _text(r.get("route")),
-            "date": _iso(r.get("date")),
-            "lon": round(lon, 4),
-            "lat": round(lat, 4),
-            "radius": incident_radius_px(r.get("people")),
-            # A thicker ring marks deaths without relying on colour.
-            "line_px": 2.5 if kind == "dead or missing" else 1.0,
-            "colour": TYPE_COLOURS.get(kind, UNKNOWN_COLOUR) + [230],
-            "tip_title": " · ".join(filter(None, [_tip(kind).capitalize(), _uk_date(r.get("date"))])),
-            "tip_body": "\n".join(filter(None, [
-                _tip(r.get("location")), _tip(r.get("route")), " · ".join(counts),
-            ])),
-        })
+        rows.append(
+            {
+                "incident_id": _text(r.get("incident_id")),
+                "incident_type": kind,
+                "route": _text(r.get("route")),
+                "date": _iso(r.get("date")),
+                "lon": round(lon, 4),
+                "lat": round(lat, 4),
+                "radius": incident_radius_px(r.get("people")),
+                # A thicker ring marks deaths without relying on colour.
+                "line_px": 2.5 if kind == "dead or missing" else 1.0,
+                "colour": TYPE_COLOURS.get(kind, UNKNOWN_COLOUR) + [230],
+                "tip_title": " · ".join(filter(None, [_tip(kind).capitalize(), _uk_date(r.get("date"))])),
+                "tip_body": "\n".join(
+                    filter(
+                        None,
+                        [
+                            _tip(r.get("location")),
+                            _tip(r.get("route")),
+                            " · ".join(counts),
+                        ],
+                    )
+                ),
+            }
+        )
     # Big points first so small ones stay visible; deaths last so they are never hidden.
     rows.sort(key=lambda x: (x["incident_type"] == "dead or missing", -x["radius"]))
     return pdk.Layer(
@@ -391,20 +416,26 @@ def incident_cell_layer(cells: pd.DataFrame, style: str = "light") -> pdk.Layer:
         half = (_num(r.get("cell_size_deg")) or DEFAULT_CELL_DEG) / 2
         # log scale: a few hot cells (Channel beaches) would otherwise flatten everything else.
         t = math.log1p(n) / math.log1p(top)
-        rows.append({
-            "cell_lat": round(lat, 4),
-            "cell_lon": round(lon, 4),
-            "incidents": int(n),
-            "polygon": [[round(lon + dx, 4), round(lat + dy, 4)]
-                        for dx, dy in ((-half, -half), (half, -half), (half, half), (-half, half))],
-            "colour": cividis(t) + [215],
-            "tip_title": f"{n:,.0f} incident{'s' if n != 1 else ''}",
-            "tip_body": "\n".join([
-                f"People: {_count(r.get('people'))}",
-                f"Dead or missing: {_count(r.get('dead_missing'))}",
-                f"{2 * half:g}° cell around {lat:.2f}, {lon:.2f}",
-            ]),
-        })
+        rows.append(
+            {
+                "cell_lat": round(lat, 4),
+                "cell_lon": round(lon, 4),
+                "incidents": int(n),
+                "polygon": [
+                    [round(lon + dx, 4), round(lat + dy, 4)]
+                    for dx, dy in ((-half, -half), (half, -half), (half, half), (-half, half))
+                ],
+                "colour": cividis(t) + [215],
+                "tip_title": f"{n:,.0f} incident{'s' if n != 1 else ''}",
+                "tip_body": "\n".join(
+                    [
+                        f"People: {_count(r.get('people'))}",
+                        f"Dead or missing: {_count(r.get('dead_missing'))}",
+                        f"{2 * half:g}° cell around {lat:.2f}, {lon:.2f}",
+                    ]
+                ),
+            }
+        )
     return pdk.Layer(
         "PolygonLayer",
         rows,
@@ -437,15 +468,19 @@ def build_deck(layers: list[pdk.Layer], view: dict, style: str = "light") -> pdk
     tip = {
         "html": TOOLTIP_HTML,
         # pre-line turns the "\n" in tip_body into line breaks; values themselves stay escaped.
-        "style": {**s["tooltip"], "fontSize": "16px", "whiteSpace": "pre-line", "maxWidth": "380px",
-                  "overflowWrap": "anywhere"},  # a long unbroken value wraps inside the tooltip
+        "style": {
+            **s["tooltip"],
+            "fontSize": "16px",
+            "whiteSpace": "pre-line",
+            "maxWidth": "380px",
+            "overflowWrap": "anywhere",
+        },  # a long unbroken value wraps inside the tooltip
     }
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="MapView", controller={"dragRotate": False}, clear=True, clear_color=s["sea"])],
         initial_view_state=pdk.ViewState(
-            latitude=view["lat"], longitude=view["lon"], zoom=view["zoom"], min_zoom=MIN_ZOOM,
-            max_zoom=MAX_ZOOM
+            latitude=view["lat"], longitude=view["lon"], zoom=view["zoom"], min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM
         ),
         # map_provider=None with pydeck's default map_style sentinel ("__MAP_STYLE__") is what makes
         # Streamlit draw no basemap: with map_style=None it falls back to Carto tiles from the web.
@@ -459,8 +494,14 @@ def focus_layer(lat: float, lon: float, title: str, style: str = "light") -> pdk
     s = _style(style)
     return pdk.Layer(
         "ScatterplotLayer",
-        [{"lon": round(float(lon), 4), "lat": round(float(lat), 4), "tip_title": _tip(title),
-          "tip_body": f"Focus at {float(lat):.2f}, {float(lon):.2f}"}],
+        [
+            {
+                "lon": round(float(lon), 4),
+                "lat": round(float(lat), 4),
+                "tip_title": _tip(title),
+                "tip_body": f"Focus at {float(lat):.2f}, {float(lon):.2f}",
+            }
+        ],
         id="focus",
         get_position=["lon", "lat"],
         get_radius=14,
@@ -497,17 +538,26 @@ def build_map_deck(
 
 # The details panel of a clicked incident: (label, column, formatter) in reading order.
 DETAIL_FIELDS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
-    ("Date", "date", lambda v: fmt.as_of(pd.Timestamp(v))), ("Type", "incident_type", lambda v: str(v).capitalize()),
-    ("Location", "location", str), ("Route", "route", str), ("Region", "region", str),
-    ("People", "people", fmt.number), ("Dead", "dead", fmt.number), ("Missing", "missing", fmt.number),
-    ("Survivors", "survivors", fmt.number), ("Cause", "cause", str),
+    ("Date", "date", lambda v: fmt.as_of(pd.Timestamp(v))),
+    ("Type", "incident_type", lambda v: str(v).capitalize()),
+    ("Location", "location", str),
+    ("Route", "route", str),
+    ("Region", "region", str),
+    ("People", "people", fmt.number),
+    ("Dead", "dead", fmt.number),
+    ("Missing", "missing", fmt.number),
+    ("Survivors", "survivors", fmt.number),
+    ("Cause", "cause", str),
 )
 
 
 def incident_details(row: Mapping[Any, Any]) -> list[tuple[str, str]]:
     """(field, value) pairs for an incident's details panel; empty values are left out."""
-    fields = [(label, show(row[col])) for label, col, show in DETAIL_FIELDS
-              if col in row and not is_missing(row[col]) and str(row[col]).strip()]
+    fields = [
+        (label, show(row[col]))
+        for label, col, show in DETAIL_FIELDS
+        if col in row and not is_missing(row[col]) and str(row[col]).strip()
+    ]
     lat, lon = _num(row.get("lat")), _num(row.get("lon"))
     if lat is not None and lon is not None:
         fields.append(("Position", f"{lat:.4f}, {lon:.4f}"))
@@ -523,8 +573,7 @@ def legend_items(kind: str, style: str = "light", max_count: int | None = None) 
     if kind == "cells":
         top = max(int(max_count or 1), 1)
         stops = sorted({1, round(math.sqrt(top)), top})
-        return [(f"{n:,} incident{'s' if n != 1 else ''}", cividis(math.log1p(n) / math.log1p(top)))
-                for n in stops]
+        return [(f"{n:,} incident{'s' if n != 1 else ''}", cividis(math.log1p(n) / math.log1p(top))) for n in stops]
     raise ValueError(f"unknown legend kind: {kind!r}")
 
 

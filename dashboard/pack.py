@@ -41,8 +41,7 @@ def template(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
-def build_pack(store: Store, views: list[SavedView], classification: str,
-               generated_at: datetime | None = None) -> str:
+def build_pack(store: Store, views: list[SavedView], classification: str, generated_at: datetime | None = None) -> str:
     """The briefing pack: one self-contained HTML document (cover, then one section per view)."""
     generated = _utc(generated_at or datetime.now(UTC))
     connections: dict[int, duckdb.DuckDBPyConnection] = {}
@@ -55,8 +54,12 @@ def build_pack(store: Store, views: list[SavedView], classification: str,
     sections = [_cover(store, slides, generated, marking)]
     sections += [_section(s, i, len(slides), generated, marking) for i, s in enumerate(slides, start=1)]
     return Template(template("pack.html")).substitute(
-        title=_e(f"Tideline briefing pack · {generated}"), css=template("pack.css") + page_css(classification),
-        plotlyjs=get_plotlyjs(), body="\n".join(sections), script=template("pack.js"))
+        title=_e(f"Tideline briefing pack · {generated}"),
+        css=template("pack.css") + page_css(classification),
+        plotlyjs=get_plotlyjs(),
+        body="\n".join(sections),
+        script=template("pack.js"),
+    )
 
 
 def page_css(classification: str) -> str:
@@ -64,10 +67,12 @@ def page_css(classification: str) -> str:
     long note pushes a view onto a second page."""
     mark = _css_string(classification)
     box = "font: 700 10pt Arial, Helvetica, sans-serif; letter-spacing: .12em; color: #6b0000;"
-    return (f"@page {{ size: A4 landscape; margin: 12mm 9mm;"
-            f" @top-center {{ content: {mark}; {box} }}"
-            f" @bottom-center {{ content: {mark}; {box} }}"
-            f' @bottom-right {{ content: counter(page) " / " counter(pages); font: 9pt Arial, sans-serif; }} }}\n')
+    return (
+        f"@page {{ size: A4 landscape; margin: 12mm 9mm;"
+        f" @top-center {{ content: {mark}; {box} }}"
+        f" @bottom-center {{ content: {mark}; {box} }}"
+        f' @bottom-right {{ content: counter(page) " / " counter(pages); font: 9pt Arial, sans-serif; }} }}\n'
+    )
 
 
 def _css_string(text: str) -> str:
@@ -82,16 +87,28 @@ def _cover(store: Store, slides: list[Slide], generated: str, marking: str) -> s
         v = store.version(vid)
         created = datetime.fromisoformat(v.created_at.replace("Z", "+00:00"))
         label = f"data version {v.id}: {v.source_name}, loaded {_utc(created)}" + (
-            " (current)" if v.id == store.current_id() else " (not the current version)")
+            " (current)" if v.id == store.current_id() else " (not the current version)"
+        )
         versions.append(f"<li>{_e(label)}</li>")
-    contents = "".join(
-        f'<li><a href="#view-{i}">{_e(s.view.title)}</a> <span class="muted">· {_e(s.page.title)}'
-        f" · {_e(s.description)}</span></li>" for i, s in enumerate(slides, start=1)) or "<li>No views</li>"
-    synthetic = ('<p class="synthetic">Synthetic demo data — not real figures</p>'
-                 if any(s.synthetic for s in slides) else "")
+    contents = (
+        "".join(
+            f'<li><a href="#view-{i}">{_e(s.view.title)}</a> <span class="muted">· {_e(s.page.title)}'
+            f" · {_e(s.description)}</span></li>"
+            for i, s in enumerate(slides, start=1)
+        )
+        or "<li>No views</li>"
+    )
+    synthetic = (
+        '<p class="synthetic">Synthetic demo data — not real figures</p>' if any(s.synthetic for s in slides) else ""
+    )
     return Template(template("cover.html")).substitute(
-        marking=marking, generated=_e(generated), count=f"{len(slides)} view{'s' if len(slides) != 1 else ''}",
-        synthetic=synthetic, versions="".join(versions) or "<li>No data</li>", contents=contents)
+        marking=marking,
+        generated=_e(generated),
+        count=f"{len(slides)} view{'s' if len(slides) != 1 else ''}",
+        synthetic=synthetic,
+        versions="".join(versions) or "<li>No data</li>",
+        contents=contents,
+    )
 
 
 def _section(slide: Slide, n: int, total: int, generated: str, marking: str) -> str:
@@ -101,14 +118,25 @@ def _section(slide: Slide, n: int, total: int, generated: str, marking: str) -> 
     assert slide.page.slide is not None
     figure_key = slide.page.slide.figure
     return Template(template("section.html")).substitute(
-        n=n, total=total, marking=marking, page_title=_e(registry.title(view.page)),
+        n=n,
+        total=total,
+        marking=marking,
+        page_title=_e(registry.title(view.page)),
         synthetic='<span class="badge">Synthetic demo data — not real figures</span>' if slide.synthetic else "",
-        title=_e(view.title), note=f'<p class="note">{_e(view.note)}</p>' if view.note else "",
-        description=_e(slide.description), previous=_e(format_period(prev.start, prev.end)),
+        title=_e(view.title),
+        note=f'<p class="note">{_e(view.note)}</p>' if view.note else "",
+        description=_e(slide.description),
+        previous=_e(format_period(prev.start, prev.end)),
         notices=f'<ul class="notices" aria-label="Link parameters ignored">{notices}</ul>' if notices else "",
-        kpis=_kpi_tiles(slide.kpis), plot=_plot(slide, n, figure_key),
-        print_width=PRINT_WIDTH, print_height=PRINT_HEIGHT.get(figure_key, DEFAULT_PRINT_HEIGHT),
-        source=_e(slide.source), version=_e(state.version), generated=_e(generated), link=_e(view.link()))
+        kpis=_kpi_tiles(slide.kpis),
+        plot=_plot(slide, n, figure_key),
+        print_width=PRINT_WIDTH,
+        print_height=PRINT_HEIGHT.get(figure_key, DEFAULT_PRINT_HEIGHT),
+        source=_e(slide.source),
+        version=_e(state.version),
+        generated=_e(generated),
+        link=_e(view.link()),
+    )
 
 
 def _plot(slide: Slide, n: int, figure_key: str) -> str:
@@ -119,25 +147,40 @@ def _plot(slide: Slide, n: int, figure_key: str) -> str:
     table = figure_key == "provenance_table"  # sized to its rows
     height = fig.layout.height if table else plotly_map.HEIGHT if figure_key == "routes_map" else DEFAULT_HEIGHT
     fig.update_layout(height=height, margin={"b": 10 if table else 60})
-    return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, div_id=f"plot-{n}",
-                       config={"displaylogo": False, "responsive": True,
-                               "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-                               "toImageButtonOptions": {"format": "png", "scale": 2,
-                                                        "filename": f"tideline-{n}-{_slug(slide.view.title)}"}})
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=f"plot-{n}",
+        config={
+            "displaylogo": False,
+            "responsive": True,
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+            "toImageButtonOptions": {
+                "format": "png",
+                "scale": 2,
+                "filename": f"tideline-{n}-{_slug(slide.view.title)}",
+            },
+        },
+    )
 
 
 def _kpi_tiles(kpis: pd.DataFrame) -> str:
     tiles = []
     for r in kpis.to_dict("records"):
         delta = fmt.change(r["value"], r["previous"])
-        lines = [f'{_e(delta)}<span class="vs"> vs previous period</span>' if delta else "no comparison",
-                 f"previous: {_e(fmt.kpi_value(r['key'], r['previous']))}"]
+        lines = [
+            f'{_e(delta)}<span class="vs"> vs previous period</span>' if delta else "no comparison",
+            f"previous: {_e(fmt.kpi_value(r['key'], r['previous']))}",
+        ]
         share = fmt.target_share(r["value"], r["target"])
         if r["target_label"] and share != "–":
             lines[1] = f"{_e(share)} of {_e(r['target_label'])} ({_e(fmt.kpi_value(r['key'], r['target']))})"
-        tiles.append(f'<div class="kpi"><div class="label">{_e(r["label"])}</div>'
-                     f'<div class="value">{_e(fmt.kpi_value(r["key"], r["value"]))}</div>'
-                     f'<div class="delta">{lines[0]}</div><div class="delta muted">{lines[1]}</div></div>')
+        tiles.append(
+            f'<div class="kpi"><div class="label">{_e(r["label"])}</div>'
+            f'<div class="value">{_e(fmt.kpi_value(r["key"], r["value"]))}</div>'
+            f'<div class="delta">{lines[0]}</div><div class="delta muted">{lines[1]}</div></div>'
+        )
     return "".join(tiles)
 
 

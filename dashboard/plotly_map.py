@@ -49,8 +49,13 @@ def _basemap_xy() -> tuple[tuple, tuple, tuple, tuple]:
     return tuple(lx), tuple(ly), tuple(bx), tuple(by)
 
 
-MARKER_SYMBOLS = {"launch": "triangle-up", "arrival": "circle", "interception": "square", "rescue": "diamond",
-                  "dead or missing": "x"}
+MARKER_SYMBOLS = {
+    "launch": "triangle-up",
+    "arrival": "circle",
+    "interception": "square",
+    "rescue": "diamond",
+    "dead or missing": "x",
+}
 
 
 def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source: str) -> go.Figure:
@@ -59,11 +64,26 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
     light = maps.STYLES["light"]
     lx, ly, bx, by = _basemap_xy()
     fig = charts.figure()
-    fig.add_scatter(x=lx, y=ly, mode="lines", fill="toself", fillcolor=maps.to_hex(light["land"]),
-                    line={"color": maps.to_hex(light["coast"]), "width": 0.8}, hoverinfo="skip",
-                    showlegend=False, name="Land")
-    fig.add_scatter(x=bx, y=by, mode="lines", line={"color": maps.to_hex(light["border"]), "width": 0.7},
-                    hoverinfo="skip", showlegend=False, name="Borders")
+    fig.add_scatter(
+        x=lx,
+        y=ly,
+        mode="lines",
+        fill="toself",
+        fillcolor=maps.to_hex(light["land"]),
+        line={"color": maps.to_hex(light["coast"]), "width": 0.8},
+        hoverinfo="skip",
+        showlegend=False,
+        name="Land",
+    )
+    fig.add_scatter(
+        x=bx,
+        y=by,
+        mode="lines",
+        line={"color": maps.to_hex(light["border"]), "width": 0.7},
+        hoverinfo="skip",
+        showlegend=False,
+        name="Borders",
+    )
     flows = pd.to_numeric(routes["people_or_flow"], errors="coerce").fillna(0) if len(routes) else pd.Series()
     top = float(flows.max()) if len(flows) else 0.0
     for (_, r), flow in zip(routes.iterrows(), flows, strict=True):
@@ -74,30 +94,70 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
         width = maps.route_width_px(flow, top)
         name = fmt.esc(r["route"])
         tip = f"<b>{name}</b><br>{fmt.esc(r['region'])}<br>" + (
-            f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period")
-        fig.add_scatter(x=xs, y=ys, mode="lines", line={"color": "#1e1e1e", "width": width + 2.5},
-                        hoverinfo="skip", showlegend=False)  # dark casing lifts light hues off the land
-        fig.add_scatter(x=xs, y=ys, mode="lines", name=name, legendgroup="routes",
-                        legendgrouptitle_text="Routes (width by flow)",
-                        line={"color": maps.to_hex(maps.route_colour(str(r["route"]))), "width": width,
-                              "dash": "solid" if flow > 0 else "dot"},
-                        hovertext=[tip] * len(xs), hoverinfo="text")
+            f"Flow in period: {flow:,.0f}" if flow > 0 else "No recorded flow in period"
+        )
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line={"color": "#1e1e1e", "width": width + 2.5},
+            hoverinfo="skip",
+            showlegend=False,
+        )  # dark casing lifts light hues off the land
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name=name,
+            legendgroup="routes",
+            legendgrouptitle_text="Routes (width by flow)",
+            line={
+                "color": maps.to_hex(maps.route_colour(str(r["route"]))),
+                "width": width,
+                "dash": "solid" if flow > 0 else "dot",
+            },
+            hovertext=[tip] * len(xs),
+            hoverinfo="text",
+        )
     if kind == "cells":
         _add_cells(fig, incidents)
     else:
         _add_points(fig, incidents)
-    fig = charts.layout(fig, "Routes and incidents in the period (width by flow; one mark per incident)"
-                         if kind != "cells" else "Routes and incidents in the period (incidents per grid cell)",
-                         source, height=HEIGHT)
+    fig = charts.layout(
+        fig,
+        "Routes and incidents in the period (width by flow; one mark per incident)"
+        if kind != "cells"
+        else "Routes and incidents in the period (incidents per grid cell)",
+        source,
+        height=HEIGHT,
+    )
     mid = math.radians((MAP_LAT[0] + MAP_LAT[1]) / 2)
     fig.update_xaxes(range=list(MAP_LON), showgrid=False, zeroline=False, ticksuffix="°", title_text="Longitude")
     # One degree of latitude is 1/cos(lat) times longer than one of longitude at the theatre's middle.
-    fig.update_yaxes(range=list(MAP_LAT), showgrid=False, zeroline=False, ticksuffix="°", title_text="Latitude",
-                     scaleanchor="x", scaleratio=1 / math.cos(mid))
-    fig.update_layout(plot_bgcolor=maps.to_hex(light["sea"]), hovermode="closest",
-                      legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top",
-                              "font": {"size": charts.FONT - 2}, "groupclick": "toggleitem", "itemsizing": "constant"},
-                      margin={"r": 10})
+    fig.update_yaxes(
+        range=list(MAP_LAT),
+        showgrid=False,
+        zeroline=False,
+        ticksuffix="°",
+        title_text="Latitude",
+        scaleanchor="x",
+        scaleratio=1 / math.cos(mid),
+    )
+    fig.update_layout(
+        plot_bgcolor=maps.to_hex(light["sea"]),
+        hovermode="closest",
+        legend={
+            "orientation": "v",
+            "x": 1.01,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "font": {"size": charts.FONT - 2},
+            "groupclick": "toggleitem",
+            "itemsizing": "constant",
+        },
+        margin={"r": 10},
+    )
     return fig
 
 
@@ -110,21 +170,37 @@ def _add_points(fig: go.Figure, points: pd.DataFrame) -> None:
     for t in order:
         d = points[points["incident_type"] == t]
         tips = [
-            "<br>".join(fmt.esc(x) for x in (
-                f"{str(t).capitalize()} · {fmt.as_of(pd.Timestamp(r['date']))}", r["location"], r["route"],
-                f"People: {fmt.number(r['people'])} · dead: {fmt.number(r['dead'])} · "
-                f"missing: {fmt.number(r['missing'])}") if not fmt.is_missing(x))
-            for _, r in d.iterrows()]
-        fig.add_scatter(x=d["lon"].round(3), y=d["lat"].round(3), mode="markers",
-                        name=fmt.esc(str(t).capitalize()), legendgroup="incidents",
-                        legendgrouptitle_text="Incidents (size by people)",
-                        marker={"symbol": MARKER_SYMBOLS.get(t, "circle-open"),
-                                "color": maps.to_hex(maps.TYPE_COLOURS.get(t, maps.UNKNOWN_COLOUR)),
-                                # plotly sizes a marker by its diameter; deck.gl by its radius
-                                "size": [2 * maps.incident_radius_px(n) for n in d["people"]],
-                                "line": {"color": "#191919", "width": 1.5 if t == "dead or missing" else 0.6},
-                                "opacity": 0.85},
-                        hovertext=tips, hoverinfo="text")
+            "<br>".join(
+                fmt.esc(x)
+                for x in (
+                    f"{str(t).capitalize()} · {fmt.as_of(pd.Timestamp(r['date']))}",
+                    r["location"],
+                    r["route"],
+                    f"People: {fmt.number(r['people'])} · dead: {fmt.number(r['dead'])} · "
+                    f"missing: {fmt.number(r['missing'])}",
+                )
+                if not fmt.is_missing(x)
+            )
+            for _, r in d.iterrows()
+        ]
+        fig.add_scatter(
+            x=d["lon"].round(3),
+            y=d["lat"].round(3),
+            mode="markers",
+            name=fmt.esc(str(t).capitalize()),
+            legendgroup="incidents",
+            legendgrouptitle_text="Incidents (size by people)",
+            marker={
+                "symbol": MARKER_SYMBOLS.get(t, "circle-open"),
+                "color": maps.to_hex(maps.TYPE_COLOURS.get(t, maps.UNKNOWN_COLOUR)),
+                # plotly sizes a marker by its diameter; deck.gl by its radius
+                "size": [2 * maps.incident_radius_px(n) for n in d["people"]],
+                "line": {"color": "#191919", "width": 1.5 if t == "dead or missing" else 0.6},
+                "opacity": 0.85,
+            },
+            hovertext=tips,
+            hoverinfo="text",
+        )
 
 
 def _add_cells(fig: go.Figure, cells: pd.DataFrame) -> None:
@@ -132,16 +208,36 @@ def _add_cells(fig: go.Figure, cells: pd.DataFrame) -> None:
     if cells.empty:
         return
     counts = pd.to_numeric(cells["incidents"], errors="coerce").fillna(0)
-    tips = [f"{n:,.0f} incidents<br>People: {fmt.number(p)}<br>Dead or missing: {fmt.number(dm)}"
-            for n, p, dm in zip(counts, cells["people"], cells["dead_missing"], strict=True)]
+    tips = [
+        f"{n:,.0f} incidents<br>People: {fmt.number(p)}<br>Dead or missing: {fmt.number(dm)}"
+        for n, p, dm in zip(counts, cells["people"], cells["dead_missing"], strict=True)
+    ]
     ticks = [v for v in (1, 10, 100, 1000, 10000) if v <= max(counts.max(), 1)]
     # The colour bar sits below the route legend (top right), so the two never overlap.
-    colorbar = {"title": {"text": "Incidents per cell"}, "tickvals": [math.log10(v) for v in ticks],
-                "ticktext": [f"{v:,}" for v in ticks], "x": 1.01, "xanchor": "left", "y": 0, "yanchor": "bottom",
-                "len": 0.4}
-    fig.add_scatter(x=cells["cell_lon"], y=cells["cell_lat"], mode="markers", name="Incidents per cell",
-                    showlegend=False,
-                    marker={"symbol": "square", "size": 9, "color": [math.log10(max(n, 1)) for n in counts],
-                            "colorscale": "Cividis", "line": {"color": "#191919", "width": 0.4},
-                            "colorbar": colorbar},
-                    hovertext=tips, hoverinfo="text")
+    colorbar = {
+        "title": {"text": "Incidents per cell"},
+        "tickvals": [math.log10(v) for v in ticks],
+        "ticktext": [f"{v:,}" for v in ticks],
+        "x": 1.01,
+        "xanchor": "left",
+        "y": 0,
+        "yanchor": "bottom",
+        "len": 0.4,
+    }
+    fig.add_scatter(
+        x=cells["cell_lon"],
+        y=cells["cell_lat"],
+        mode="markers",
+        name="Incidents per cell",
+        showlegend=False,
+        marker={
+            "symbol": "square",
+            "size": 9,
+            "color": [math.log10(max(n, 1)) for n in counts],
+            "colorscale": "Cividis",
+            "line": {"color": "#191919", "width": 0.4},
+            "colorbar": colorbar,
+        },
+        hovertext=tips,
+        hoverinfo="text",
+    )

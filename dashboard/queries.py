@@ -34,52 +34,83 @@ def _one(con: Con, sql: str, values: Params | None = None) -> tuple[Any, ...]:
 # -- what the data offers -------------------------------------------------------------------
 def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> FilterOptions:
     """Regions, routes, types and the date range present in this version's data."""
-    regions = tuple(_df(con, """
+    regions = tuple(
+        _df(
+            con,
+            """
         SELECT region FROM regions UNION SELECT region FROM routes
-        UNION SELECT region FROM incidents ORDER BY 1""")["region"])
-    all_routes = tuple(_df(con, """
+        UNION SELECT region FROM incidents ORDER BY 1""",
+        )["region"]
+    )
+    all_routes = tuple(
+        _df(
+            con,
+            """
         SELECT route FROM routes UNION SELECT route FROM crossings_daily
-        UNION SELECT route FROM incidents UNION SELECT route FROM route_flows ORDER BY 1""")["route"])
+        UNION SELECT route FROM incidents UNION SELECT route FROM route_flows ORDER BY 1""",
+        )["route"]
+    )
     found_types = set(_df(con, "SELECT DISTINCT incident_type FROM incidents")["incident_type"])
     types = tuple(t for t in schema.INCIDENT_TYPES if t in found_types) + tuple(
-        sorted(found_types - set(schema.INCIDENT_TYPES)))
+        sorted(found_types - set(schema.INCIDENT_TYPES))
+    )
     lo, hi = data_range(con)
-    return FilterOptions(regions=regions, routes=all_routes, types=types, versions=versions,
-                         current_version=current, data_start=lo, data_end=hi)
+    return FilterOptions(
+        regions=regions,
+        routes=all_routes,
+        types=types,
+        versions=versions,
+        current_version=current,
+        data_start=lo,
+        data_end=hi,
+    )
 
 
 def data_range(con: Con) -> tuple[date, date]:
     """First and last day of event data (crossings, incidents, flows); today if there is none."""
-    lo, hi = _one(con, """
+    lo, hi = _one(
+        con,
+        """
         SELECT min(d), max(d) FROM (
           SELECT min(date) AS d FROM crossings_daily UNION ALL SELECT max(date) FROM crossings_daily
           UNION ALL SELECT min(date) FROM incidents UNION ALL SELECT max(date) FROM incidents
           UNION ALL SELECT min(month) FROM route_flows
-          UNION ALL SELECT last_day(max(month)) FROM route_flows)""")
+          UNION ALL SELECT last_day(max(month)) FROM route_flows)""",
+    )
     today = date.today()
     return (lo or today, hi or today)
 
 
 # Per table, the latest date in its data: the as-of of every figure drawn from it.
 AS_OF_EXPR = {
-    "crossings_daily": "max(date)", "preventions_weekly": "max(week_ending)", "incidents": "max(date)",
-    "route_flows": "last_day(max(month))", "operations": "max(greatest(start_date, coalesce(end_date, start_date)))",
+    "crossings_daily": "max(date)",
+    "preventions_weekly": "max(week_ending)",
+    "incidents": "max(date)",
+    "route_flows": "last_day(max(month))",
+    "operations": "max(greatest(start_date, coalesce(end_date, start_date)))",
     "funding": "last_day(max(CASE WHEN spent_gbp IS NOT NULL THEN month END))",
     "staffing": "last_day(max(CASE WHEN in_post_headcount IS NOT NULL THEN month END))",
-    "routes": "NULL::DATE", "regions": "NULL::DATE",
+    "routes": "NULL::DATE",
+    "regions": "NULL::DATE",
 }
 
 
 def table_as_of(con: Con) -> pd.DataFrame:
     """Per table: rows and the latest date in the data (the as-of of figures drawn from it)."""
-    return _df(con, " UNION ALL ".join(
-        f"SELECT '{t}' AS \"table\", count(*) AS rows, {AS_OF_EXPR[t]} AS as_of FROM {t}" for t in schema.DATA_TABLES))
+    return _df(
+        con,
+        " UNION ALL ".join(
+            f"SELECT '{t}' AS \"table\", count(*) AS rows, {AS_OF_EXPR[t]} AS as_of FROM {t}"
+            for t in schema.DATA_TABLES
+        ),
+    )
 
 
 def sources(con: Con) -> pd.DataFrame:
     """Distinct sources per table, with row counts."""
     parts = " UNION ALL ".join(
-        f"SELECT '{t}' AS \"table\", source, count(*) AS rows FROM {t} GROUP BY source" for t in schema.DATA_TABLES)
+        f"SELECT '{t}' AS \"table\", source, count(*) AS rows FROM {t} GROUP BY source" for t in schema.DATA_TABLES
+    )
     return _df(con, f"SELECT * FROM ({parts}) ORDER BY 1, 2")
 
 
@@ -89,17 +120,22 @@ def provenance(con: Con) -> pd.DataFrame:
         f"""SELECT '{t}' AS table_name, source, count(*) AS rows, {AS_OF_EXPR[t]} AS as_of,
                    max(loaded_version) AS loaded_version, any_value(source_sha256) AS sha256
             FROM {t} GROUP BY source"""
-        for t in schema.DATA_TABLES)
-    return _df(con, f"""
+        for t in schema.DATA_TABLES
+    )
+    return _df(
+        con,
+        f"""
         SELECT p.*, s.created_at AS imported_at, s.file_name
         FROM ({parts}) p LEFT JOIN snapshots s ON s.snapshot_id = p.loaded_version
-        ORDER BY p.source, p.table_name""")
+        ORDER BY p.source, p.table_name""",
+    )
 
 
 def is_synthetic(con: Con) -> bool:
     """True when any row of this version is synthetic demo data."""
     parts = " UNION ALL ".join(
-        f"SELECT count(*) AS n FROM {t} WHERE starts_with(source, $demo)" for t in schema.DATA_TABLES)
+        f"SELECT count(*) AS n FROM {t} WHERE starts_with(source, $demo)" for t in schema.DATA_TABLES
+    )
     (n,) = _one(con, f"SELECT sum(n) FROM ({parts})", {"demo": schema.DEMO_SOURCE})
     return bool(n)
 
@@ -115,8 +151,9 @@ def source_text(con: Con, synthetic: bool, tables: dict[str, str]) -> str:
         groups.setdefault(src, {}).setdefault(fmt.as_of(as_of.get(table)), []).append(what)
     parts = []
     for src, by_day in groups.items():
-        days = "; ".join(day + (f" ({', '.join(w for w in whats if w)})" if any(whats) else "")
-                         for day, whats in by_day.items())
+        days = "; ".join(
+            day + (f" ({', '.join(w for w in whats if w)})" if any(whats) else "") for day, whats in by_day.items()
+        )
         parts.append(f"Source: {src} · as of {days}")
     return " · ".join(parts)
 
@@ -133,23 +170,38 @@ def _period_kpis(con: Con, state: FilterState) -> dict[str, Any]:
     w, p = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
     (dead_missing,) = _one(con, f"SELECT sum(coalesce(dead, 0) + coalesce(missing, 0)) FROM incidents WHERE {w}", p)
     w, p = state.where("o", date_col=None, region_col="region", route_col="route")
-    (active_ops,) = _one(con, f"SELECT count(*) FROM operations WHERE {ACTIVE_IN_PERIOD} AND {w}",
-                         params(p, start=state.start, end=state.end))
+    (active_ops,) = _one(
+        con,
+        f"SELECT count(*) FROM operations WHERE {ACTIVE_IN_PERIOD} AND {w}",
+        params(p, start=state.start, end=state.end),
+    )
     # Spend is national (not by route); compare with the allocation for the months with spend data.
-    spent, allocated = _one(con, """
+    spent, allocated = _one(
+        con,
+        """
         SELECT sum(spent_gbp), sum(allocated_gbp) FROM funding
         WHERE programme = $programme AND month BETWEEN $start AND $end AND spent_gbp IS NOT NULL""",
-        {"programme": BSC, "start": state.start.replace(day=1), "end": state.end})
-    in_post, planned = _one(con, """
+        {"programme": BSC, "start": state.start.replace(day=1), "end": state.end},
+    )
+    in_post, planned = _one(
+        con,
+        """
         WITH m AS (SELECT max(month) AS month FROM staffing
                    WHERE month <= $end AND in_post_headcount IS NOT NULL)
         SELECT sum(in_post_headcount), sum(planned_headcount) FROM staffing JOIN m USING (month)""",
-        {"end": state.end})
+        {"end": state.end},
+    )
     return {
-        "people": people, "boats": boats,
+        "people": people,
+        "boats": boats,
         "people_per_boat": (people / boats) if people is not None and boats else None,
-        "prevented": prevented, "dead_missing": dead_missing, "active_operations": active_ops,
-        "spent_gbp": spent, "allocated_gbp": allocated, "in_post": in_post, "planned": planned,
+        "prevented": prevented,
+        "dead_missing": dead_missing,
+        "active_operations": active_ops,
+        "spent_gbp": spent,
+        "allocated_gbp": allocated,
+        "in_post": in_post,
+        "planned": planned,
     }
 
 
@@ -166,8 +218,15 @@ KPI_LABELS = {
 # Which way is good for each KPI: "normal" (up is good), "inverse" (up is bad), "off" (neither).
 Direction = Literal["normal", "inverse", "off"]
 KPI_DIRECTION: dict[str, Direction] = {
-    "people": "inverse", "boats": "inverse", "people_per_boat": "off", "prevented": "normal",
-    "dead_missing": "inverse", "active_operations": "normal", "spent_gbp": "off", "in_post": "normal"}
+    "people": "inverse",
+    "boats": "inverse",
+    "people_per_boat": "off",
+    "prevented": "normal",
+    "dead_missing": "inverse",
+    "active_operations": "normal",
+    "spent_gbp": "off",
+    "in_post": "normal",
+}
 
 
 def kpis(con: Con, state: FilterState) -> pd.DataFrame:
@@ -177,10 +236,17 @@ def kpis(con: Con, state: FilterState) -> pd.DataFrame:
     rows = []
     for key, (label, unit) in KPI_LABELS.items():
         target_key, target_label = targets.get(key, (None, None))
-        rows.append({
-            "key": key, "label": label, "unit": unit, "value": now[key], "previous": before[key],
-            "target": now[target_key] if target_key else None, "target_label": target_label,
-        })
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "value": now[key],
+                "previous": before[key],
+                "target": now[target_key] if target_key else None,
+                "target_label": target_label,
+            }
+        )
     return pd.DataFrame(rows, dtype=object)
 
 
@@ -190,9 +256,13 @@ def crossings_series(con: Con, state: FilterState, grain: str = "week") -> pd.Da
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
     w, p = state.where("c", date_col="date", route_col="route")
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         SELECT date_trunc($grain, date)::DATE AS period, sum(people)::BIGINT AS people, sum(boats)::BIGINT AS boats
-        FROM crossings_daily WHERE {w} GROUP BY 1 ORDER BY 1""", params(p, grain=grain))
+        FROM crossings_daily WHERE {w} GROUP BY 1 ORDER BY 1""",
+        params(p, grain=grain),
+    )
 
 
 def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
@@ -201,8 +271,9 @@ def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
     prev = crossings_series(con, state.shifted_years(-1), "week")
     prev["period"] = pd.to_datetime(prev["period"]) + pd.Timedelta(weeks=52)
     now["period"] = pd.to_datetime(now["period"])
-    return now.merge(prev[["period", "people"]].rename(columns={"people": "people_previous_year"}),
-                     on="period", how="left")
+    return now.merge(
+        prev[["period", "people"]].rename(columns={"people": "people_previous_year"}), on="period", how="left"
+    )
 
 
 # -- by route -------------------------------------------------------------------------------
@@ -212,7 +283,9 @@ def by_route(con: Con, state: FilterState) -> pd.DataFrame:
     wc, pc = state.where("c", date_col="date", route_col="route")
     wi, pi = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
              c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1),
              i AS (SELECT route, count(*) AS incidents,
@@ -223,12 +296,16 @@ def by_route(con: Con, state: FilterState) -> pd.DataFrame:
                coalesce(f.detections, 0) AS detections, c.people_arrived,
                coalesce(i.incidents, 0) AS incidents, coalesce(i.dead_missing, 0) AS dead_missing
         FROM r FULL JOIN f USING (route) FULL JOIN c USING (route) FULL JOIN i USING (route)
-        ORDER BY detections DESC, incidents DESC, route""", params(pf, pc, pi, pr))
+        ORDER BY detections DESC, incidents DESC, route""",
+        params(pf, pc, pi, pr),
+    )
 
 
 # -- map ------------------------------------------------------------------------------------
-POINT_COLUMNS = ("incident_id, strftime(date, '%Y-%m-%d') AS date, lat, lon, region, route, incident_type, "
-                 "people, dead, missing, survivors, cause, location")
+POINT_COLUMNS = (
+    "incident_id, strftime(date, '%Y-%m-%d') AS date, lat, lon, region, route, incident_type, "
+    "people, dead, missing, survivors, cause, location"
+)
 
 
 def _incident_filter(state: FilterState) -> tuple[str, Params]:
@@ -249,28 +326,37 @@ def map_points(con: Con, state: FilterState) -> pd.DataFrame:
 def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFrame:
     """Incidents aggregated into square lat/lon grid cells of `cell_deg` degrees."""
     w, p = _incident_filter(state)
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         WITH g AS (SELECT floor(lat / $deg) AS gy, floor(lon / $deg) AS gx, people,
                           coalesce(dead, 0) + coalesce(missing, 0) AS dm
                    FROM incidents WHERE {w})
         SELECT (gy + 0.5) * $deg AS cell_lat, (gx + 0.5) * $deg AS cell_lon, $deg AS cell_size_deg,
                count(*) AS incidents, sum(people)::BIGINT AS people, sum(dm)::BIGINT AS dead_missing
-        FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""", params(p, deg=cell_deg))
+        FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""",
+        params(p, deg=cell_deg),
+    )
 
 
 CELL_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)  # degrees; coarser until the cells fit the budget
 
 
-def map_incidents(con: Con, state: FilterState, max_points: int = 4000,
-                  max_cells: int = 4000) -> tuple[str, pd.DataFrame]:
+def map_incidents(
+    con: Con, state: FilterState, max_points: int = 4000, max_cells: int = 4000
+) -> tuple[str, pd.DataFrame]:
     """('points', frame) while the filtered set is small, else ('cells', frame) with the finest
     grid whose cell count fits `max_cells`, so the map payload stays bounded whatever the data size."""
     if incident_count(con, state) <= max_points:
         return "points", map_points(con, state)
     w, p = _incident_filter(state)
     for deg in CELL_SIZES:
-        (n,) = _one(con, f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / $deg), floor(lon / $deg)
-                               FROM incidents WHERE {w})""", params(p, deg=deg))
+        (n,) = _one(
+            con,
+            f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / $deg), floor(lon / $deg)
+                               FROM incidents WHERE {w})""",
+            params(p, deg=deg),
+        )
         if n <= max_cells or deg == CELL_SIZES[-1]:
             return "cells", map_cells(con, state, deg)
     raise AssertionError("unreachable")
@@ -281,13 +367,17 @@ def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
     wf, pf = state.where("f", date_col="month", route_col="route", month_grain=True)
     wc, pc = state.where("c", date_col="date", route_col="route")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
-    df = _df(con, f"""
+    df = _df(
+        con,
+        f"""
         WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
              c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1)
         SELECT r.route, r.region, r.mode, r.path, r.description, coalesce(f.detections, 0) AS detections,
                c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS people_or_flow
         FROM routes r LEFT JOIN f USING (route) LEFT JOIN c USING (route)
-        WHERE {wr} ORDER BY people_or_flow DESC, route""", params(pf, pc, pr))
+        WHERE {wr} ORDER BY people_or_flow DESC, route""",
+        params(pf, pc, pr),
+    )
     # plain lists for JSON (DuckDB hands back numpy arrays)
     paths = [[[float(x), float(y)] for x, y in path] for path in df["path"]]
     df["path"] = pd.Series(paths, index=df.index, dtype=object)
@@ -298,39 +388,50 @@ def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
 def operations(con: Con, state: FilterState) -> pd.DataFrame:
     """Operations active at any time in the period, in the selected regions/routes."""
     w, p = state.where("o", date_col=None, region_col="region", route_col="route")
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         SELECT * EXCLUDE (source_sha256, loaded_version) FROM operations
         WHERE {ACTIVE_IN_PERIOD} AND {w}
-        ORDER BY start_date DESC, operation_id""", params(p, start=state.start, end=state.end))
+        ORDER BY start_date DESC, operation_id""",
+        params(p, start=state.start, end=state.end),
+    )
 
 
-def operation_incidents(con: Con, state: FilterState, operation_id: str,
-                        radius_deg: float = 1.5) -> pd.DataFrame:
+def operation_incidents(con: Con, state: FilterState, operation_id: str, radius_deg: float = 1.5) -> pd.DataFrame:
     """Incidents near an operation's focal point during the operation (within the period)."""
     w, p = state.where("i", date_col=None, type_col="incident_type", route_col=None)
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         WITH o AS (SELECT * FROM operations WHERE operation_id = $operation_id)
         SELECT {POINT_COLUMNS} FROM incidents
         WHERE date BETWEEN greatest((SELECT start_date FROM o), $start)
                        AND least(coalesce((SELECT end_date FROM o), DATE '9999-12-31'), $end)
           AND abs(lat - (SELECT lat FROM o)) <= $radius AND abs(lon - (SELECT lon FROM o)) <= $radius AND {w}
         ORDER BY date DESC, incident_id""",
-        params(p, operation_id=operation_id, start=state.start, end=state.end, radius=radius_deg))
+        params(p, operation_id=operation_id, start=state.start, end=state.end, radius=radius_deg),
+    )
 
 
 # -- funding and staffing (national: region/route filters do not apply) ----------------------
 def funding_by_year(con: Con) -> pd.DataFrame:
     """Allocation and spend by programme, funding line and financial year."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         SELECT programme, funding_line, category, financial_year,
                sum(allocated_gbp)::BIGINT AS allocated_gbp, sum(spent_gbp)::BIGINT AS spent_gbp,
                count(spent_gbp) AS months_reported
-        FROM funding GROUP BY ALL ORDER BY programme, financial_year, funding_line""")
+        FROM funding GROUP BY ALL ORDER BY programme, financial_year, funding_line""",
+    )
 
 
 def funding_burnup(con: Con, programme: str | None = None) -> pd.DataFrame:
     """Monthly cumulative allocation (plan) and cumulative spend (NULL after the last report)."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         WITH m AS (SELECT month, sum(allocated_gbp)::BIGINT AS allocated_gbp, sum(spent_gbp)::BIGINT AS spent_gbp,
                           count(spent_gbp) AS reported
                    FROM funding WHERE $programme::VARCHAR IS NULL OR programme = $programme GROUP BY month)
@@ -338,31 +439,42 @@ def funding_burnup(con: Con, programme: str | None = None) -> pd.DataFrame:
                (sum(allocated_gbp) OVER (ORDER BY month))::BIGINT AS cumulative_allocated_gbp,
                CASE WHEN reported > 0 THEN (sum(coalesce(spent_gbp, 0)) OVER (ORDER BY month))::BIGINT END
                    AS cumulative_spent_gbp
-        FROM m ORDER BY month""", {"programme": programme})
+        FROM m ORDER BY month""",
+        {"programme": programme},
+    )
 
 
 def staffing_series(con: Con) -> pd.DataFrame:
     """Planned and in-post headcount per organisation and month."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         SELECT organisation, month, sum(planned_headcount)::BIGINT AS planned,
                sum(in_post_headcount)::BIGINT AS in_post
-        FROM staffing GROUP BY ALL ORDER BY organisation, month""")
+        FROM staffing GROUP BY ALL ORDER BY organisation, month""",
+    )
 
 
 def staffing_by_unit(con: Con, at: date) -> pd.DataFrame:
     """Planned vs in post per organisation and unit at the latest reported month ≤ `at`."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         WITH m AS (SELECT max(month) AS month FROM staffing WHERE month <= $at AND in_post_headcount IS NOT NULL)
         SELECT organisation, unit, m.month, sum(planned_headcount)::BIGINT AS planned,
                sum(in_post_headcount)::BIGINT AS in_post
-        FROM staffing JOIN m USING (month) GROUP BY ALL ORDER BY organisation, unit""", {"at": at})
+        FROM staffing JOIN m USING (month) GROUP BY ALL ORDER BY organisation, unit""",
+        {"at": at},
+    )
 
 
 def spend_and_outcomes(con: Con, state: FilterState) -> pd.DataFrame:
     """Per month in the period: BSC spend, networks disrupted (ops ending), people prevented."""
     w, p = state.where("o", date_col=None, region_col="region", route_col="route")
     wp, pp = state.where("p", date_col="week_ending", route_col="route")
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         WITH months AS (SELECT unnest(generate_series($first_month::DATE, $end::DATE, INTERVAL 1 MONTH))::DATE
                                AS month),
              s AS (SELECT month, sum(spent_gbp)::BIGINT AS spent_gbp FROM funding WHERE programme = $programme
@@ -377,4 +489,5 @@ def spend_and_outcomes(con: Con, state: FilterState) -> pd.DataFrame:
                coalesce(o.arrests, 0) AS arrests, v.people_prevented
         FROM months LEFT JOIN s USING (month) LEFT JOIN o USING (month) LEFT JOIN v USING (month)
         ORDER BY month""",
-        params(p, pp, first_month=state.start.replace(day=1), end=state.end, programme=BSC))
+        params(p, pp, first_month=state.start.replace(day=1), end=state.end, programme=BSC),
+    )

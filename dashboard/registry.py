@@ -17,15 +17,17 @@ LAUNCHER_DIR = "pages"
 # legacy multipage mode for a fresh server's first script run (and in every AppTest run). Legacy mode
 # looks for pages/<url_path>.py; the launcher hands over to the entry script, whose st.navigation
 # then takes over. Without it, /map opened first on a new server shows "Page not found".
-LAUNCHER_SOURCE = "\n".join([
-    '"""Launcher for Streamlit\'s legacy pages/ mode: hands over to the entry script (see README.md here)."""',
-    "",
-    "import runpy",
-    "from pathlib import Path",
-    "",
-    'runpy.run_path(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), run_name="__main__")',
-    "",
-])
+LAUNCHER_SOURCE = "\n".join(
+    [
+        '"""Launcher for Streamlit\'s legacy pages/ mode: hands over to the entry script (see README.md here)."""',
+        "",
+        "import runpy",
+        "from pathlib import Path",
+        "",
+        'runpy.run_path(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), run_name="__main__")',
+        "",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,45 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("", "Overview", ":material/dashboard:", "pages/views/overview.py",
-         SlideSpec(("people", "boats", "prevented", "dead_missing"), "weekly_trend"), in_default_briefing=True),
-    Page("map", "Map", ":material/map:", "pages/views/map.py",
-         SlideSpec(("people", "dead_missing", "prevented", "active_operations"), "routes_map"),
-         in_default_briefing=True),
-    Page("funding", "Funding & resources", ":material/payments:", "pages/views/funding.py",
-         SlideSpec(("spent_gbp", "in_post", "active_operations", "prevented"), "funding_burnup"),
-         in_default_briefing=True),
-    Page("operations", "Operations", ":material/policy:", "pages/views/operations.py",
-         SlideSpec(("active_operations", "prevented", "people", "dead_missing"), "operations_timeline"),
-         in_default_briefing=True),
-    Page("data", "Data & sources", ":material/database:", "pages/views/data.py",
-         SlideSpec(("people", "boats", "dead_missing", "active_operations"), "provenance_table")),
+    Page(
+        "",
+        "Overview",
+        ":material/dashboard:",
+        "pages/views/overview.py",
+        SlideSpec(("people", "boats", "prevented", "dead_missing"), "weekly_trend"),
+        in_default_briefing=True,
+    ),
+    Page(
+        "map",
+        "Map",
+        ":material/map:",
+        "pages/views/map.py",
+        SlideSpec(("people", "dead_missing", "prevented", "active_operations"), "routes_map"),
+        in_default_briefing=True,
+    ),
+    Page(
+        "funding",
+        "Funding & resources",
+        ":material/payments:",
+        "pages/views/funding.py",
+        SlideSpec(("spent_gbp", "in_post", "active_operations", "prevented"), "funding_burnup"),
+        in_default_briefing=True,
+    ),
+    Page(
+        "operations",
+        "Operations",
+        ":material/policy:",
+        "pages/views/operations.py",
+        SlideSpec(("active_operations", "prevented", "people", "dead_missing"), "operations_timeline"),
+        in_default_briefing=True,
+    ),
+    Page(
+        "data",
+        "Data & sources",
+        ":material/database:",
+        "pages/views/data.py",
+        SlideSpec(("people", "boats", "dead_missing", "active_operations"), "provenance_table"),
+    ),
     Page("briefing", "Briefing", ":material/co_present:", "pages/views/briefing.py", shared_filters=False),
 )
 BY_PATH: dict[str, Page] = {p.url_path: p for p in PAGES}

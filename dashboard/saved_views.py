@@ -86,8 +86,17 @@ def check_page(page: str) -> str:
 
 def default_sequence(state: FilterState) -> list[SavedView]:
     """The briefing when nothing is saved: one view per default-briefing page at `state` (not stored)."""
-    return [SavedView(id=f"default-{p.url_path or 'overview'}", title=p.title, note="", page=p.url_path,
-                      query=state.query_string(), created_at="") for p in registry.default_briefing()]
+    return [
+        SavedView(
+            id=f"default-{p.url_path or 'overview'}",
+            title=p.title,
+            note="",
+            page=p.url_path,
+            query=state.query_string(),
+            created_at="",
+        )
+        for p in registry.default_briefing()
+    ]
 
 
 class ViewStore:
@@ -118,8 +127,14 @@ class ViewStore:
             new_id = secrets.token_hex(4)
             while new_id in taken:
                 new_id = secrets.token_hex(4)
-            view = SavedView(id=new_id, title=title, note=note, page=page, query=state.query_string(),
-                             created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            view = SavedView(
+                id=new_id,
+                title=title,
+                note=note,
+                page=page,
+                query=state.query_string(),
+                created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
             self._write([*views, view])
         return view
 
@@ -184,8 +199,9 @@ class ViewStore:
         return views
 
     def _write(self, views: Views) -> None:
-        write_json_atomic(self.path, {"format": FORMAT, "views": [asdict(v) for v in views]},
-                          indent=1, ensure_ascii=False)
+        write_json_atomic(
+            self.path, {"format": FORMAT, "views": [asdict(v) for v in views]}, indent=1, ensure_ascii=False
+        )
 
     def _lock(self) -> AbstractContextManager[None]:
         # Its own lock file: saving a view must not wait behind a long data import.

@@ -146,9 +146,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
 # Rows are stored sorted by these columns so DuckDB's min/max indexes skip whole row groups
 # outside the filtered period.
 CLUSTER_BY: dict[str, str] = {
-    "crossings_daily": "date", "preventions_weekly": "week_ending", "incidents": "date",
-    "route_flows": "month", "routes": "route", "regions": "region", "operations": "start_date",
-    "funding": "month", "staffing": "month",
+    "crossings_daily": "date",
+    "preventions_weekly": "week_ending",
+    "incidents": "date",
+    "route_flows": "month",
+    "routes": "route",
+    "regions": "region",
+    "operations": "start_date",
+    "funding": "month",
+    "staffing": "month",
 }
 
 SNAPSHOT_COLUMNS: tuple[Column, ...] = (
@@ -175,7 +181,5 @@ def columns(table: str, provenance: bool = True) -> tuple[Column, ...]:
 def create_sql(table: str, provenance: bool = True) -> str:
     """CREATE TABLE statement enforcing types and NOT NULL for a canonical table."""
     cols = SNAPSHOT_COLUMNS if table == "snapshots" else columns(table, provenance)
-    body = ",\n  ".join(
-        f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in cols
-    )
+    body = ",\n  ".join(f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in cols)
     return f'CREATE TABLE "{table}" (\n  {body}\n)'

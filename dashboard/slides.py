@@ -59,8 +59,9 @@ def default_views(store: Store) -> list[SavedView]:
     return default_sequence(default_state(store))
 
 
-def build_slide(store: Store, view: SavedView,
-                connections: dict[int, duckdb.DuckDBPyConnection] | None = None) -> Slide:
+def build_slide(
+    store: Store, view: SavedView, connections: dict[int, duckdb.DuckDBPyConnection] | None = None
+) -> Slide:
     """Compute a view against its pinned data version (`connections` lets a pack reuse them)."""
     params = parse_qs(view.query, keep_blank_values=True)
     ids = tuple(v.id for v in store.versions())
@@ -83,8 +84,17 @@ def build_slide(store: Store, view: SavedView,
             page = registry.DEFAULT
         assert page.slide is not None
         figure, source = FIGURES[page.slide.figure](con, state, synthetic)
-        return Slide(view=view, page=page, state=state, notices=notices, description=state.describe(),
-                     kpis=queries.kpis(con, state), figure=figure, source=source, synthetic=synthetic)
+        return Slide(
+            view=view,
+            page=page,
+            state=state,
+            notices=notices,
+            description=state.describe(),
+            kpis=queries.kpis(con, state),
+            figure=figure,
+            source=source,
+            synthetic=synthetic,
+        )
     finally:
         if own:
             con.close()
@@ -99,14 +109,18 @@ def weekly_trend(con: Con, state: FilterState, synthetic: bool) -> tuple[go.Figu
     source = queries.source_text(con, synthetic, {"crossings_daily": "English Channel"})
     trend = queries.weekly_trend(con, state)
     if not trend["people"].notna().any():
-        return charts.make_empty_figure("People arrived by small boat, per week (people)",
-                                        "No Channel arrivals recorded for these filters", source), source
+        return charts.make_empty_figure(
+            "People arrived by small boat, per week (people)", "No Channel arrivals recorded for these filters", source
+        ), source
     return charts.make_weekly_trend_figure(trend, source), source
 
 
 def routes_map(con: Con, state: FilterState, synthetic: bool) -> tuple[go.Figure, str]:
-    source = queries.source_text(con, synthetic, {"incidents": "IOM counts are minimum estimates",
-                                                  "route_flows": "route widths: detections, not people"})
+    source = queries.source_text(
+        con,
+        synthetic,
+        {"incidents": "IOM counts are minimum estimates", "route_flows": "route widths: detections, not people"},
+    )
     kind, incidents = queries.map_incidents(con, state)
     return plotly_map.map_figure(queries.routes_with_flows(con, state), kind, incidents, source), source
 
@@ -124,8 +138,9 @@ def operations_timeline(con: Con, state: FilterState, synthetic: bool) -> tuple[
     source = queries.source_text(con, synthetic, {"operations": f"the {OPERATIONS_SHOWN} most recent"})
     ops = queries.operations(con, state)
     if ops.empty:
-        return charts.make_empty_figure("Operations timeline (start to end)",
-                                        "No operations active in this period for these filters", source), source
+        return charts.make_empty_figure(
+            "Operations timeline (start to end)", "No operations active in this period for these filters", source
+        ), source
     recent = ops.sort_values("start_date", ascending=False).head(OPERATIONS_SHOWN)
     return charts.make_timeline_figure(recent, source, pd.Timestamp(state.end)), source
 
@@ -142,6 +157,9 @@ def provenance_table(con: Con, state: FilterState, synthetic: bool) -> tuple[go.
 
 
 FIGURES: dict[str, FigureBuilder] = {
-    "weekly_trend": weekly_trend, "routes_map": routes_map, "funding_burnup": funding_burnup,
-    "operations_timeline": operations_timeline, "provenance_table": provenance_table,
+    "weekly_trend": weekly_trend,
+    "routes_map": routes_map,
+    "funding_burnup": funding_burnup,
+    "operations_timeline": operations_timeline,
+    "provenance_table": provenance_table,
 }

@@ -177,8 +177,9 @@ class Store:
                 self._commit_locked(
                     read_demo_csvs(self.demo_dir),
                     source_name="demo",
-                    file_name=str(self.demo_dir.relative_to(REPO_ROOT)) if self.demo_dir.is_relative_to(
-                        REPO_ROOT) else str(self.demo_dir),
+                    file_name=str(self.demo_dir.relative_to(REPO_ROOT))
+                    if self.demo_dir.is_relative_to(REPO_ROOT)
+                    else str(self.demo_dir),
                     sha256=sha256_files(sorted(self.demo_dir.glob("*.csv"))),
                     note="Synthetic demo data (committed in data/demo)",
                     synthetic=True,
@@ -199,8 +200,13 @@ class Store:
         """Create a new version in which each given table's rows are replaced by the frame's."""
         with self._lock():
             return self._commit_locked(
-                frames, source_name=source_name, file_name=file_name, sha256=sha256,
-                note=note, synthetic=synthetic, _before_publish=_before_publish,
+                frames,
+                source_name=source_name,
+                file_name=file_name,
+                sha256=sha256,
+                note=note,
+                synthetic=synthetic,
+                _before_publish=_before_publish,
             )
 
     def _commit_locked(
@@ -261,9 +267,15 @@ class Store:
             manifest["versions"].append(entry)
             manifest["current"] = new_id
             self._write_manifest(manifest)
-            log.info("data version %d committed in %.2f s: source %s, file %s, sha256 %s, rows %s", new_id,
-                     time.monotonic() - started, source_name, file_name, sha256,
-                     {t: tables[t]["rows"] for t in sorted(frames)})
+            log.info(
+                "data version %d committed in %.2f s: source %s, file %s, sha256 %s, rows %s",
+                new_id,
+                time.monotonic() - started,
+                source_name,
+                file_name,
+                sha256,
+                {t: tables[t]["rows"] for t in sorted(frames)},
+            )
             return Version.from_json(entry)
         finally:
             if staging.exists():
@@ -292,9 +304,16 @@ class Store:
             status = "current" if v["id"] == manifest["current"] else "superseded"
             con.execute(
                 "INSERT INTO snapshots VALUES ($id, $created, $source, $file, $sha, $rows, $status, $note)",
-                {"id": v["id"], "created": v["created_at"].rstrip("Z"), "source": v["source_name"],
-                 "file": v.get("file_name"), "sha": v.get("sha256"), "rows": rows, "status": status,
-                 "note": v.get("note")},
+                {
+                    "id": v["id"],
+                    "created": v["created_at"].rstrip("Z"),
+                    "source": v["source_name"],
+                    "file": v.get("file_name"),
+                    "sha": v.get("sha256"),
+                    "rows": rows,
+                    "status": status,
+                    "note": v.get("note"),
+                },
             )
         harden(con, memory_limit)
         return con
@@ -333,13 +352,14 @@ def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_
             con.register("_incoming", frame)
             select = ", ".join(f'"{c}"' for c in cols)
             try:
-                con.execute(
-                    f'INSERT INTO "{table}" ({select}) SELECT {_cleaned(con, table, cols)} FROM _incoming'
-                )
+                con.execute(f'INSERT INTO "{table}" ({select}) SELECT {_cleaned(con, table, cols)} FROM _incoming')
             except duckdb.Error as exc:
                 raise StoreError(f"table {table}: {exc}") from exc
-            con.execute(f'UPDATE "{table}" SET source_sha256 = coalesce(source_sha256, $sha), '
-                        'loaded_version = coalesce(loaded_version, $version)', {"sha": sha256, "version": version_id})
+            con.execute(
+                f'UPDATE "{table}" SET source_sha256 = coalesce(source_sha256, $sha), '
+                "loaded_version = coalesce(loaded_version, $version)",
+                {"sha": sha256, "version": version_id},
+            )
         order = schema.CLUSTER_BY[table]
         return con.sql(f'SELECT * FROM "{table}" ORDER BY "{order}"').to_arrow_table()
     finally:

@@ -70,8 +70,10 @@ def audit(name: str, version: str, index: str, timeout: float) -> tuple[str, str
         return "not covered", "the index gave no advisory data"
     if not vulns:
         return "clean", ""
-    ids = [f"{' / '.join([v.get('id', '?'), *v.get('aliases', [])])} (fixed in {', '.join(v.get('fixed_in') or ['-'])})"
-           for v in vulns]
+    ids = [
+        f"{' / '.join([v.get('id', '?'), *v.get('aliases', [])])} (fixed in {', '.join(v.get('fixed_in') or ['-'])})"
+        for v in vulns
+    ]
     return "VULNERABLE", "; ".join(ids)
 
 
@@ -79,8 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", default="https://pypi.org/pypi", help="PyPI JSON API base (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="fail when a distribution is not covered")
-    parser.add_argument("--accept", action="append", default=[], metavar="NAME==VERSION",
-                        help="with --strict: a reviewed pin that may stay not covered (repeatable)")
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="NAME==VERSION",
+        help="with --strict: a reviewed pin that may stay not covered (repeatable)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args(argv)
 
@@ -98,15 +105,20 @@ def main(argv: list[str] | None = None) -> int:
     width = max(map(len, dists)) + 2
     for name, (status, detail) in results.items():
         print(f"{name:<{width}}{dists[name]:<20}{status:<13}{detail}")
-    counts = {s: sum(1 for st, _ in results.values() if st == s)
-              for s in ("clean", "VULNERABLE", "not covered", "accepted", "unreachable")}
+    counts = {
+        s: sum(1 for st, _ in results.values() if st == s)
+        for s in ("clean", "VULNERABLE", "not covered", "accepted", "unreachable")
+    }
     print("\n" + " · ".join(f"{n} {s}" for s, n in counts.items()) + f" · {len(dists)} distributions")
     if counts["unreachable"] == len(dists):
         print(f"cannot audit: {args.index} could not be reached", file=sys.stderr)
         return 2
     failed = counts["VULNERABLE"] + counts["unreachable"] + (counts["not covered"] if args.strict else 0)
-    print("audit " + ("FAILED" if failed else "passed") + (" (not covered ones listed above)" if counts["not covered"]
-                                                          and not failed else ""))
+    print(
+        "audit "
+        + ("FAILED" if failed else "passed")
+        + (" (not covered ones listed above)" if counts["not covered"] and not failed else "")
+    )
     return 1 if failed else 0
 
 

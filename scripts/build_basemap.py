@@ -88,9 +88,7 @@ def load_scale(package: Path, scale: str):
     """(land, borders) of one Natural Earth scale: land polygons and lines between two countries."""
     topology = json.loads((package / f"countries-{scale}.json").read_text())
     arcs = decode_arcs(topology)
-    land = shapely.union_all(
-        [p for g in topology["objects"]["land"]["geometries"] for p in polygons(arcs, g)]
-    )
+    land = shapely.union_all([p for g in topology["objects"]["land"]["geometries"] for p in polygons(arcs, g)])
     # An arc used by two different countries is a land border (topojson.mesh with a !== b).
     users: dict[int, int] = {}
     for g in topology["objects"]["countries"]["geometries"]:

@@ -34,8 +34,10 @@ def test_every_page_renders_with_marking_and_description(store, page):
 def test_deep_link_sets_filters_and_kpis_match_the_query_layer(store):
     params = {"period": ["2025-01-01", "2025-01-31"], "region": ["UK & Channel"], "version": "1"}
     at = open_page("overview", params)
-    assert at.sidebar.date_input(key="period").value == (__import__("datetime").date(2025, 1, 1),
-                                                         __import__("datetime").date(2025, 1, 31))
+    assert at.sidebar.date_input(key="period").value == (
+        __import__("datetime").date(2025, 1, 1),
+        __import__("datetime").date(2025, 1, 31),
+    )
     assert at.sidebar.multiselect(key="region").value == ["UK & Channel"]
     state, _ = FilterState.from_query_params(params, queries.filter_options(store.connect(1), (1,), 1))
     expected = queries.kpis(store.connect(1), state)
@@ -46,8 +48,7 @@ def test_deep_link_sets_filters_and_kpis_match_the_query_layer(store):
 
 
 def test_junk_parameters_give_a_visible_notice_and_no_crash(store):
-    at = open_page("map", {"region": ["Atlantis"], "period": ["yesterday", "today"], "version": "99",
-                           "zoom": "11"})
+    at = open_page("map", {"region": ["Atlantis"], "period": ["yesterday", "today"], "version": "99", "zoom": "11"})
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     for fragment in ("'Atlantis'", "'yesterday' is not a date", "data version '99' not found", "'zoom'"):
@@ -60,8 +61,7 @@ def test_share_link_pins_every_filter_and_the_version(store):
     assert links == ["/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1"]
     # after a new import the link still opens version 1's numbers
     store.commit({"crossings_daily": tiny.frames()["crossings_daily"].assign(people=1)}, source_name="rev")
-    at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"],
-                                "version": "1"})
+    at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"], "version": "1"})
     assert {m.label: m.value for m in at.metric}["People arrived"] == "150"
     at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"]})
     assert {m.label: m.value for m in at.metric}["People arrived"] == "3"  # current version 2

@@ -30,14 +30,17 @@ def index(tmp_path: Path) -> str:
     return tmp_path.as_uri()
 
 
-@pytest.mark.parametrize(("name", "version", "status", "detail"), [
-    ("safe", "1.0", "clean", ""),
-    ("safe", "1.0.0", "clean", ""),  # the same version, spelt differently
-    ("pycrypto", "2.6.1", "VULNERABLE", "PYSEC-2018-97 / CVE-2018-6594 (fixed in -)"),
-    ("moved-on", "2.9", "not covered", "newest release is 3.0"),
-    ("no-data", "1.0", "not covered", "no advisory data"),
-    ("missing", "1.0", "unreachable", "No such file"),
-])
+@pytest.mark.parametrize(
+    ("name", "version", "status", "detail"),
+    [
+        ("safe", "1.0", "clean", ""),
+        ("safe", "1.0.0", "clean", ""),  # the same version, spelt differently
+        ("pycrypto", "2.6.1", "VULNERABLE", "PYSEC-2018-97 / CVE-2018-6594 (fixed in -)"),
+        ("moved-on", "2.9", "not covered", "newest release is 3.0"),
+        ("no-data", "1.0", "not covered", "no advisory data"),
+        ("missing", "1.0", "unreachable", "No such file"),
+    ],
+)
 def test_each_status(index, name, version, status, detail):
     got_status, got_detail = audit_deps.audit(name, version, index, timeout=5)
     assert got_status == status and detail in got_detail
@@ -47,7 +50,8 @@ def test_exit_codes(index, monkeypatch, capsys):
     monkeypatch.setattr(audit_deps, "installed", lambda: {"safe": "1.0", "moved-on": "2.9"})
     assert audit_deps.main(["--index", index]) == 0
     assert "1 clean · 0 VULNERABLE · 1 not covered · 0 accepted · 0 unreachable · 2 distributions" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
     assert audit_deps.main(["--index", index, "--strict"]) == 1
     assert audit_deps.main(["--index", index, "--strict", "--accept", "Moved_On==2.9"]) == 0  # reviewed pin
     assert "1 accepted" in capsys.readouterr().out

@@ -33,8 +33,13 @@ def saved(store: Store) -> list:
     """One saved view per page (five), with hostile text in a title and a note."""
     views = ViewStore(store.data_dir)
     state = default_state(store)
-    for page, title in [("", "Arrivals <b>&</b> boats"), ("map", "Where"), ("funding", "Money"),
-                        ("operations", "Operations"), ("data", "Data")]:
+    for page, title in [
+        ("", "Arrivals <b>&</b> boats"),
+        ("map", "Where"),
+        ("funding", "Money"),
+        ("operations", "Operations"),
+        ("data", "Data"),
+    ]:
         views.add(title, f"Why {title}: {HOSTILE}\nsecond line", page, state)
     return views.list()
 
@@ -178,8 +183,14 @@ def test_five_view_pack_on_the_demo_data(tmp_path):
 # -- command line ---------------------------------------------------------------------------------
 def run(store: Store, *args: str, **env: str) -> subprocess.CompletedProcess:
     full = {**os.environ, "TIDELINE_DATA_DIR": str(store.data_dir), **env}
-    return subprocess.run([sys.executable, "-m", "dashboard", "brief", *args], cwd=REPO, env=full,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", "brief", *args],
+        cwd=REPO,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_brief_default_sequence(tiny_store, tmp_path):

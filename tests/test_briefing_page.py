@@ -24,8 +24,7 @@ def test_save_a_view_and_it_round_trips_with_filters_and_version(store):
     assert view.title == "Channel operations in January" and view.page == "operations"
     assert view.link() == "/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1"
     # reload the app from the view's link: same filters and version
-    at = open_page("operations", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"],
-                                  "version": "1"})
+    at = open_page("operations", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"], "version": "1"})
     assert at.sidebar.multiselect(key="route").value == ["English Channel"]
 
 
@@ -41,6 +40,7 @@ def test_present_slides_by_url_and_move_with_buttons(store):
     from datetime import date
 
     from dashboard.filters import FilterState
+
     for i, page in enumerate(["", "funding", "operations"]):
         views.add(f"Slide {i + 1}", "note", page, FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), version=1))
     at = open_page("briefing", {"slide": "2"})
@@ -61,6 +61,7 @@ def test_reorder_rename_delete(store):
     from datetime import date
 
     from dashboard.filters import FilterState
+
     views = ViewStore(store.data_dir)
     a = views.add("A", "", "", FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), version=1))
     b = views.add("B", "", "map", FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), version=1))

@@ -17,8 +17,9 @@ def build_all(con):
     ops = q.operations(con, JAN)
     return {
         "weekly": charts.make_weekly_trend_figure(q.weekly_trend(con, JAN), SOURCE),
-        "routes": charts.make_routes_figure(q.by_route(con, JAN), "detections", "detections", SOURCE,
-                                            "Routes by detections (detections)"),
+        "routes": charts.make_routes_figure(
+            q.by_route(con, JAN), "detections", "detections", SOURCE, "Routes by detections (detections)"
+        ),
         "funding": charts.make_funding_figure(q.funding_by_year(con), SOURCE),
         "burnup": charts.make_burnup_figure(q.funding_burnup(con), SOURCE, "Burn-up (£ million)"),
         "staffing": charts.make_staffing_figure(q.staffing_series(con), SOURCE),
@@ -53,8 +54,18 @@ def test_route_values_are_readable_at_full_scale(con):
     assert fig.layout.xaxis.range[1] > 200  # room for the largest label
 
 
-@pytest.mark.parametrize(("value", "text"), [(150_000_000, "£150m"), (1_250_000, "£1.25m"), (12_500, "£12.5k"),
-                                             (950, "£950"), (2.1e9, "£2.1bn"), (-3400, "-£3.4k"), (None, "–")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (150_000_000, "£150m"),
+        (1_250_000, "£1.25m"),
+        (12_500, "£12.5k"),
+        (950, "£950"),
+        (2.1e9, "£2.1bn"),
+        (-3400, "-£3.4k"),
+        (None, "–"),
+    ],
+)
 def test_money(value, text):
     assert fmt.gbp(value) == text
 
@@ -67,10 +78,12 @@ def test_change_percent_number():
 
 def test_long_source_lines_wrap_and_data_text_is_escaped():
     text = "Source: A very long publisher name, with a series title · as of 31 Oct 2026 · detections, not people"
-    assert charts.wrap(text, 60) == ("Source: A very long publisher name, with a series title<br>as of 31 Oct 2026 · "
-                                     "detections, not people")
+    assert charts.wrap(text, 60) == (
+        "Source: A very long publisher name, with a series title<br>as of 31 Oct 2026 · detections, not people"
+    )
     assert charts.wrap("Source: <a href='javascript:alert(1)'>x</a>") == (
-        "Source: &lt;a href='javascript:alert(1)'&gt;x&lt;/a&gt;")
+        "Source: &lt;a href='javascript:alert(1)'&gt;x&lt;/a&gt;"
+    )
 
 
 def test_data_text_in_labels_is_escaped(con):

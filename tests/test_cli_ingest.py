@@ -19,8 +19,9 @@ FIX = Path(__file__).resolve().parent / "fixtures"
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TIDELINE_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 def snapshot(data_dir: Path) -> tuple:
@@ -43,18 +44,21 @@ def test_init_empty_then_refuses_to_reinitialise(empty_store):
     assert r.returncode == 2 and "already has data versions" in r.stderr
 
 
-@pytest.mark.parametrize(("fixture", "fragment"), [
-    ("home_office/truncated.ods", ""),
-    ("home_office/wrong_sheets.ods", "SB_01"),
-    ("home_office/garbage.csv", ""),
-    ("home_office/empty.csv", "empty"),
-    ("home_office/latin1.csv", "UTF-8"),
-    ("home_office/huge_line.csv", ""),
-    ("iom/wrong_header.csv", ""),
-    ("iom/latin1.csv", "UTF-8"),
-    ("frontex/missing_column.csv", ""),
-    ("canonical/nomatch.csv", ""),
-])
+@pytest.mark.parametrize(
+    ("fixture", "fragment"),
+    [
+        ("home_office/truncated.ods", ""),
+        ("home_office/wrong_sheets.ods", "SB_01"),
+        ("home_office/garbage.csv", ""),
+        ("home_office/empty.csv", "empty"),
+        ("home_office/latin1.csv", "UTF-8"),
+        ("home_office/huge_line.csv", ""),
+        ("iom/wrong_header.csv", ""),
+        ("iom/latin1.csv", "UTF-8"),
+        ("frontex/missing_column.csv", ""),
+        ("canonical/nomatch.csv", ""),
+    ],
+)
 def test_malformed_files_are_refused_whole_and_change_nothing(empty_store, fixture, fragment):
     before = snapshot(empty_store)
     r = cli(empty_store, "ingest", str(FIX / fixture))
@@ -88,11 +92,18 @@ def test_each_format_imports_with_the_publishers_totals(empty_store):
     assert "2023: 602" in r.stdout and "New data version: 2" in r.stdout
     r = cli(empty_store, "ingest", str(FIX / "frontex/detections.csv"))
     assert r.returncode == 0 and "2023: 5,380" in r.stdout, r.stderr
-    q = cli(empty_store, "sql", "SELECT extract(year FROM month) AS y, sum(detections) AS d FROM route_flows "
-                                "GROUP BY 1 ORDER BY 1")
+    q = cli(
+        empty_store,
+        "sql",
+        "SELECT extract(year FROM month) AS y, sum(detections) AS d FROM route_flows GROUP BY 1 ORDER BY 1",
+    )
     assert q.stdout == "y,d\n2022,2150\n2023,5380\n2024,1425\n"
-    q = cli(empty_store, "sql", "SELECT extract(year FROM date) AS y, sum(coalesce(dead,0)+coalesce(missing,0)) AS n "
-                                "FROM incidents GROUP BY 1 ORDER BY 1")
+    q = cli(
+        empty_store,
+        "sql",
+        "SELECT extract(year FROM date) AS y, sum(coalesce(dead,0)+coalesce(missing,0)) AS n "
+        "FROM incidents GROUP BY 1 ORDER BY 1",
+    )
     assert q.stdout == "y,n\n2023,602\n2024,76\n2025,16\n"
 
 

@@ -19,8 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "data" / "demo"
 
 CHANNEL_YEARS = {  # Home Office provisional (people, boats)
-    2018: (299, 43), 2019: (1_843, 164), 2020: (8_462, 641), 2021: (28_526, 1_034),
-    2022: (45_755, 1_110), 2023: (29_437, 602), 2024: (36_816, 695), 2025: (41_472, 672),
+    2018: (299, 43),
+    2019: (1_843, 164),
+    2020: (8_462, 641),
+    2021: (28_526, 1_034),
+    2022: (45_755, 1_110),
+    2023: (29_437, 602),
+    2024: (36_816, 695),
+    2025: (41_472, 672),
 }
 CHANNEL_2024_MONTHS = [1_335, 920, 3_180, 2_132, 2_881, 3_041, 3_414, 4_149, 4_192, 5_417, 2_901, 3_254]
 CHANNEL_DEAD_MISSING = {2019: 50, 2021: 45, 2023: 24, 2024: 85, 2025: 36}  # IOM
@@ -126,15 +132,16 @@ def test_csv_loads_into_duckdb_with_enforced_types(frames, written, table):
     frame = frames[table]
     con = duckdb.connect()
     con.execute(schema.create_sql(table, provenance=False))
-    con.execute(f'INSERT INTO "{table}" SELECT * FROM read_csv(?, header=true, all_varchar=true)',
-                [str(written[table])])
+    con.execute(
+        f'INSERT INTO "{table}" SELECT * FROM read_csv(?, header=true, all_varchar=true)', [str(written[table])]
+    )
     assert con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == len(frame)
     for col in schema.columns(table, provenance=False):
         nulls = con.execute(f'SELECT count(*) - count("{col.name}") FROM "{table}"').fetchone()[0]
         expected = int(frame[col.name].isna().sum()) if not col.type.endswith("[]") else 0
         assert nulls == expected, col.name
     if table == "routes":
-        paths = [row[0] for row in con.execute('SELECT path FROM routes').fetchall()]
+        paths = [row[0] for row in con.execute("SELECT path FROM routes").fetchall()]
         assert paths == list(frame["path"])
     if table == "regions":
         labels = con.execute("SELECT frontex_labels FROM regions WHERE region = 'UK & Channel'").fetchone()[0]
@@ -322,8 +329,11 @@ def test_operation_outcomes_are_calibrated(frames):
     fy = o["start_date"].between(pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"))
     assert o.loc[fy, "networks_disrupted"].sum() == 351
     assert 100 <= o.loc[fy & (o["lead_agency"] == "NCA"), "networks_disrupted"].sum() < 351
-    window = (o["start_date"].between(pd.Timestamp("2023-01-01"), pd.Timestamp("2024-08-31"))
-              & (o["region"] == "UK & Channel") & (o["route"] != "Channel ports (HGV)"))
+    window = (
+        o["start_date"].between(pd.Timestamp("2023-01-01"), pd.Timestamp("2024-08-31"))
+        & (o["region"] == "UK & Channel")
+        & (o["route"] != "Channel ports (HGV)")
+    )
     assert o.loc[window, "boats_engines_seized"].sum() == 400
 
 

@@ -28,18 +28,25 @@ from dashboard.store import Store
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r", "\n"]
 WHEN = datetime(2026, 11, 28, 10, 30, tzinfo=UTC)
-META = {"classification": "OFFICIAL-SENSITIVE", "description": "English Channel · 1 – 31 Jan 2025", "version": 7,
-        "source": "Source: Home Office, small boats · as of 31 Jan 2025", "generated_at": WHEN}
+META = {
+    "classification": "OFFICIAL-SENSITIVE",
+    "description": "English Channel · 1 – 31 Jan 2025",
+    "version": 7,
+    "source": "Source: Home Office, small boats · as of 31 Jan 2025",
+    "generated_at": WHEN,
+}
 
 
 def frame(prefix: str = "=") -> pd.DataFrame:
-    return pd.DataFrame({
-        f"{prefix}header": [f"{prefix}1+1", "plain"],
-        "count": [-5, 3],
-        "amount": [-3.25, 1.5],
-        "day": pd.to_datetime(["2025-01-10", "2025-01-20"]),
-        "note": ["ok", None],
-    })
+    return pd.DataFrame(
+        {
+            f"{prefix}header": [f"{prefix}1+1", "plain"],
+            "count": [-5, 3],
+            "amount": [-3.25, 1.5],
+            "day": pd.to_datetime(["2025-01-10", "2025-01-20"]),
+            "note": ["ok", None],
+        }
+    )
 
 
 def csv_rows(data: bytes) -> list[list[str]]:
@@ -190,7 +197,8 @@ def test_xlsx_control_characters_cannot_hide_a_formula():
 def test_file_name_starts_with_the_marking_and_is_safe():
     assert export_filename("incidents", "OFFICIAL", "csv", WHEN) == "OFFICIAL-tideline-incidents-20261128T1030Z.csv"
     assert export_filename("map-incidents", "OFFICIAL-SENSITIVE", "xlsx", WHEN).startswith(
-        "OFFICIAL-SENSITIVE-tideline-map-incidents-")
+        "OFFICIAL-SENSITIVE-tideline-map-incidents-"
+    )
     name = export_filename("../x y", "OFFICIAL SENSITIVE [LE]/..", ".csv", WHEN)
     assert name == "OFFICIAL_SENSITIVE_LE-tideline-x_y-20261128T1030Z.csv"
     naive = export_filename("a", "OFFICIAL", "csv", datetime(2026, 11, 28, 10, 30))
@@ -229,7 +237,8 @@ def hostile_store(tmp_path, monkeypatch) -> Store:
     """The tiny dataset with formula-like text in operations and incidents."""
     frames = tiny.frames()
     frames["operations"] = frames["operations"].assign(
-        name=["=HYPERLINK(\"http://x\",\"y\")", "Op Two", "Op Three"], partners=["-2+3", None, "@SUM(A1)"])
+        name=['=HYPERLINK("http://x","y")', "Op Two", "Op Three"], partners=["-2+3", None, "@SUM(A1)"]
+    )
     frames["incidents"] = frames["incidents"].assign(location=["=cmd|' /C calc'!A0", "Off Libya", "+1", "x"])
     store = Store(tmp_path / "store")
     store.commit(frames, source_name="tiny")
@@ -245,8 +254,9 @@ def _download(at, served, label: str) -> tuple[bytes, str]:
     return build(), file_name
 
 
-@pytest.mark.parametrize(("page", "name"), [("overview", "overview-kpis"), ("map", "map-incidents"),
-                                            ("operations", "operations")])
+@pytest.mark.parametrize(
+    ("page", "name"), [("overview", "overview-kpis"), ("map", "map-incidents"), ("operations", "operations")]
+)
 def test_pages_offer_marked_neutralised_csv_and_xlsx(hostile_store, served, page, name):
     at = open_page(page, {"period": ["2025-01-01", "2025-01-31"]})
     assert not at.exception, [e.stack_trace for e in at.exception]
@@ -268,7 +278,7 @@ def test_pages_offer_marked_neutralised_csv_and_xlsx(hostile_store, served, page
     assert wb["About"]["B3"].value == "OFFICIAL-SENSITIVE" and wb["Data"]["A1"].value == "OFFICIAL-SENSITIVE"
     assert all(c.data_type != "f" for ws in wb for row in ws.iter_rows() for c in row)
     if page == "operations":
-        assert "'=HYPERLINK(\"http://x\",\"y\")" in cells and "'-2+3" in cells and "'@SUM(A1)" in cells
+        assert '\'=HYPERLINK("http://x","y")' in cells and "'-2+3" in cells and "'@SUM(A1)" in cells
     if page == "map":
         assert "'=cmd|' /C calc'!A0" in cells and "'+1" in cells
 

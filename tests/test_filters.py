@@ -5,9 +5,13 @@ import pytest
 from dashboard.filters import FilterOptions, FilterState, format_period, params
 
 OPTS = FilterOptions(
-    regions=("Mediterranean", "UK & Channel"), routes=("Central Mediterranean", "English Channel"),
-    types=("arrival", "rescue", "dead or missing"), versions=(1, 2, 3), current_version=3,
-    data_start=date(2018, 1, 1), data_end=date(2026, 10, 31),
+    regions=("Mediterranean", "UK & Channel"),
+    routes=("Central Mediterranean", "English Channel"),
+    types=("arrival", "rescue", "dead or missing"),
+    versions=(1, 2, 3),
+    current_version=3,
+    data_start=date(2018, 1, 1),
+    data_end=date(2026, 10, 31),
 )
 
 
@@ -18,8 +22,13 @@ def test_default_is_latest_twelve_full_months():
 
 
 def test_round_trip_through_query_params():
-    state = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)), region=("UK & Channel",),
-                        route=("English Channel", "Central Mediterranean"), type=("arrival",), version=2)
+    state = FilterState(
+        period=(date(2025, 1, 1), date(2025, 6, 30)),
+        region=("UK & Channel",),
+        route=("English Channel", "Central Mediterranean"),
+        type=("arrival",),
+        version=2,
+    )
     params = state.to_query_params()
     assert params["period"] == ["2025-01-01", "2025-06-30"]
     assert params["route"] == ["English Channel", "Central Mediterranean"]
@@ -28,22 +37,25 @@ def test_round_trip_through_query_params():
     assert "period=2025-01-01&period=2025-06-30" in state.query_string()
 
 
-@pytest.mark.parametrize(("params", "fragment"), [
-    ({"period": ["20250101", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
-    ({"period": ["2025-01-01 ", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
-    ({"period": ["2025-W01-1", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
-    ({"period": ["2025-13-01", "2025-02-01"]}, "is not a date"),
-    ({"period": ["1066-10-14", "2025-02-01"]}, "outside"),
-    ({"region": ["Atlantis"]}, "unknown region ignored: 'Atlantis'"),
-    ({"route": ["<script>"]}, "unknown route ignored"),
-    ({"type": ["shipwreck"]}, "unknown incident type ignored"),
-    ({"version": ["99"]}, "data version '99' not found"),
-    ({"version": ["abc"]}, "data version 'abc' not found"),
-    ({"version": ["01"]}, "data version '01' not found"),
-    ({"version": ["²"]}, "data version '²' not found"),
-    ({"version": ["9" * 5000]}, "data version '999"),
-    ({"colour": ["red"]}, "unknown parameter(s) not used for filtering: 'colour'"),
-])
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"period": ["20250101", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
+        ({"period": ["2025-01-01 ", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
+        ({"period": ["2025-W01-1", "2025-02-01"]}, "is not a date in the form YYYY-MM-DD"),
+        ({"period": ["2025-13-01", "2025-02-01"]}, "is not a date"),
+        ({"period": ["1066-10-14", "2025-02-01"]}, "outside"),
+        ({"region": ["Atlantis"]}, "unknown region ignored: 'Atlantis'"),
+        ({"route": ["<script>"]}, "unknown route ignored"),
+        ({"type": ["shipwreck"]}, "unknown incident type ignored"),
+        ({"version": ["99"]}, "data version '99' not found"),
+        ({"version": ["abc"]}, "data version 'abc' not found"),
+        ({"version": ["01"]}, "data version '01' not found"),
+        ({"version": ["²"]}, "data version '²' not found"),
+        ({"version": ["9" * 5000]}, "data version '999"),
+        ({"colour": ["red"]}, "unknown parameter(s) not used for filtering: 'colour'"),
+    ],
+)
 def test_junk_is_dropped_with_a_notice(params, fragment):
     state, notices = FilterState.from_query_params(params, OPTS)
     assert any(fragment in n for n in notices), notices
@@ -55,17 +67,20 @@ def test_junk_is_dropped_with_a_notice(params, fragment):
 
 def test_good_values_survive_next_to_bad_ones():
     state, notices = FilterState.from_query_params(
-        {"route": ["English Channel", "Nowhere", "English Channel"], "version": ["2"]}, OPTS)
+        {"route": ["English Channel", "Nowhere", "English Channel"], "version": ["2"]}, OPTS
+    )
     assert state.route == ("English Channel",) and state.version == 2
     assert notices == ["unknown route ignored: 'Nowhere'"]
 
 
 def test_like_the_date_picker_more_than_two_dates_are_ignored():
     state, notices = FilterState.from_query_params(
-        {"period": ["2025-1-1", "2025-03-01", "2025-04-01", "2025-05-01"]}, OPTS)
+        {"period": ["2025-1-1", "2025-03-01", "2025-04-01", "2025-05-01"]}, OPTS
+    )
     assert state.period == FilterState.default(OPTS).period
-    assert notices == ["period '2025-1-1', '2025-03-01', '2025-04-01', '2025-05-01' ignored: "
-                       "expected two dates (start and end), got 4"]
+    assert notices == [
+        "period '2025-1-1', '2025-03-01', '2025-04-01', '2025-05-01' ignored: expected two dates (start and end), got 4"
+    ]
     state, _ = FilterState.from_query_params({"period": ["2025-1-1", "2025-1-1", "2025-03-01", "2025-03-01"]}, OPTS)
     assert state.period == (date(2025, 1, 1), date(2025, 3, 1))  # unpadded, as the picker reads it
 
@@ -87,13 +102,25 @@ def test_notice_shortens_huge_values():
 
 
 def test_where_fragment_uses_named_parameters_only():
-    state = FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), region=("UK & Channel",),
-                        route=("English Channel",), type=("arrival", "rescue"))
+    state = FilterState(
+        period=(date(2025, 1, 1), date(2025, 1, 31)),
+        region=("UK & Channel",),
+        route=("English Channel",),
+        type=("arrival", "rescue"),
+    )
     sql, values = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
-    assert sql == ("date BETWEEN $i_start AND $i_end AND region IN ($i_region_0) AND route IN ($i_route_0) "
-                   "AND incident_type IN ($i_type_0, $i_type_1)")
-    assert values == {"i_start": date(2025, 1, 1), "i_end": date(2025, 1, 31), "i_region_0": "UK & Channel",
-                      "i_route_0": "English Channel", "i_type_0": "arrival", "i_type_1": "rescue"}
+    assert sql == (
+        "date BETWEEN $i_start AND $i_end AND region IN ($i_region_0) AND route IN ($i_route_0) "
+        "AND incident_type IN ($i_type_0, $i_type_1)"
+    )
+    assert values == {
+        "i_start": date(2025, 1, 1),
+        "i_end": date(2025, 1, 31),
+        "i_region_0": "UK & Channel",
+        "i_route_0": "English Channel",
+        "i_type_0": "arrival",
+        "i_type_1": "rescue",
+    }
     assert "English" not in sql
     sql, values = state.where("r")  # region via the routes table
     assert "SELECT route FROM routes WHERE region IN ($r_region_0)" in sql and "arrival" not in values.values()
@@ -135,6 +162,7 @@ def test_describe():
     state = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)), route=("English Channel",))
     assert state.describe(with_version=False) == "English Channel · 1 Jan – 30 Jun 2025"
     assert FilterState(period=(date(2025, 11, 1), date(2026, 10, 31)), version=3).describe() == (
-        "All regions and routes · 1 Nov 2025 – 31 Oct 2026 · data version 3")
+        "All regions and routes · 1 Nov 2025 – 31 Oct 2026 · data version 3"
+    )
     assert format_period(date(2025, 3, 4), date(2025, 3, 4)) == "4 Mar 2025"
     assert format_period(date(2025, 1, 1), date(2025, 1, 31)) == "1 – 31 Jan 2025"

@@ -12,9 +12,17 @@ import pytest
 from dashboard import clean, files, settings
 
 
-@pytest.mark.parametrize(("value", "default", "level"), [
-    ("", "INFO", logging.INFO), ("debug", "INFO", logging.DEBUG), (" WARNING ", "INFO", logging.WARNING),
-    ("", "WARNING", logging.WARNING), ("loud", "INFO", logging.INFO), ("loud", "WARNING", logging.WARNING)])
+@pytest.mark.parametrize(
+    ("value", "default", "level"),
+    [
+        ("", "INFO", logging.INFO),
+        ("debug", "INFO", logging.DEBUG),
+        (" WARNING ", "INFO", logging.WARNING),
+        ("", "WARNING", logging.WARNING),
+        ("loud", "INFO", logging.INFO),
+        ("loud", "WARNING", logging.WARNING),
+    ],
+)
 def test_log_level_from_the_environment(monkeypatch, value, default, level):
     monkeypatch.setenv("TIDELINE_LOG_LEVEL", value)
     assert settings.log_level(default) == level
@@ -58,9 +66,21 @@ def test_digests(tmp_path):
     assert files.sha256_files([a, b]) != files.sha256_files([b, a])  # order and names count
 
 
-@pytest.mark.parametrize(("value", "missing"), [
-    (None, True), (float("nan"), True), (pd.NA, True), (pd.NaT, True), ("", False), ("NA", False), (0, False),
-    ([1, None], False), ((), False), (pd.Series([None]).to_numpy(), False)])
+@pytest.mark.parametrize(
+    ("value", "missing"),
+    [
+        (None, True),
+        (float("nan"), True),
+        (pd.NA, True),
+        (pd.NaT, True),
+        ("", False),
+        ("NA", False),
+        (0, False),
+        ([1, None], False),
+        ((), False),
+        (pd.Series([None]).to_numpy(), False),
+    ],
+)
 def test_is_missing(value, missing):
     assert clean.is_missing(value) is missing
 

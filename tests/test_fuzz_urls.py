@@ -39,28 +39,147 @@ VALID_DATES = ["2025-01-01", "2025-01-31", "2024-12-01", "2025-02-01", "2024-01-
 VALID_VERSIONS = ["1", "2"]  # the module store holds two versions; 2 is current
 
 JUNK_TEXT = [
-    "abc", "", " ", "-1", "1.5", "1e9", "0x10", "NaN", "inf", "None", "null", "true", "[]", "{}",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
-    "$\\href{javascript:alert(1)}{x}$", "**bold** _it_ `code` # h1", ":red[x] :material/home:",
-    "\x00", "a\x00b", "\x1b[31mred", "\r\nSet-Cookie: x=1", "\t\v\f", "\u202eevil\u202c", "\u200b\u200d\ufeff",
-    "\u0661", "\u00b2", "\U0001f30a\U0001f4a5", "\U0001f468\u200d\U0001f469\u200d\U0001f467", "%00", "%25%32%30",
-    "%E2%80%AE", "%ZZ", "%", "&", "=", "?", "#", "+", "a&b=c", "../../etc/passwd", "'; DROP TABLE routes; --",
-    "UK & Channel ", "uk & channel", "English  Channel", "ARRIVAL", "Ａｒｒｉｖａｌ",
-    "x" * 10_000, "9" * 10_000, str(10**30), str(-(10**30)), "\ud800" if False else "\ufffd",
+    "abc",
+    "",
+    " ",
+    "-1",
+    "1.5",
+    "1e9",
+    "0x10",
+    "NaN",
+    "inf",
+    "None",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "$\\href{javascript:alert(1)}{x}$",
+    "**bold** _it_ `code` # h1",
+    ":red[x] :material/home:",
+    "\x00",
+    "a\x00b",
+    "\x1b[31mred",
+    "\r\nSet-Cookie: x=1",
+    "\t\v\f",
+    "\u202eevil\u202c",
+    "\u200b\u200d\ufeff",
+    "\u0661",
+    "\u00b2",
+    "\U0001f30a\U0001f4a5",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "%00",
+    "%25%32%30",
+    "%E2%80%AE",
+    "%ZZ",
+    "%",
+    "&",
+    "=",
+    "?",
+    "#",
+    "+",
+    "a&b=c",
+    "../../etc/passwd",
+    "'; DROP TABLE routes; --",
+    "UK & Channel ",
+    "uk & channel",
+    "English  Channel",
+    "ARRIVAL",
+    "Ａｒｒｉｖａｌ",
+    "x" * 10_000,
+    "9" * 10_000,
+    str(10**30),
+    str(-(10**30)),
+    "\ud800" if False else "\ufffd",
 ]
 JUNK_DATES = [
-    "0001-01-01", "9999-12-31", "2025-02-30", "2025-13-01", "2025-00-10", "1999-12-31", "2101-01-01",
-    "notadate", "today", "yesterday", "2025/01/01", "01/01/2025", "2025-1-1", "20250101", "2025-W01-1",
-    "2025-01-01T00:00", " 2025-01-01", "2025-01-01 ", "-2025-01-01", "+2025-01-01", "2025-01-01\x00",
-    "\u0662\u0660\u0662\u0665-01-01", "2" * 10_000, "2025-01-01" * 1000, "",
+    "0001-01-01",
+    "9999-12-31",
+    "2025-02-30",
+    "2025-13-01",
+    "2025-00-10",
+    "1999-12-31",
+    "2101-01-01",
+    "notadate",
+    "today",
+    "yesterday",
+    "2025/01/01",
+    "01/01/2025",
+    "2025-1-1",
+    "20250101",
+    "2025-W01-1",
+    "2025-01-01T00:00",
+    " 2025-01-01",
+    "2025-01-01 ",
+    "-2025-01-01",
+    "+2025-01-01",
+    "2025-01-01\x00",
+    "\u0662\u0660\u0662\u0665-01-01",
+    "2" * 10_000,
+    "2025-01-01" * 1000,
+    "",
 ]
-JUNK_VERSIONS = ["99", "0", "00", "01", " 1", "1 ", "+1", "-1", "1.5", "1e0", "abc", str(10**12), str(10**30),
-                 "9" * 10_000, "\u00b2", "\u0661", "\uff11", "", "1\x00", "version"]
-JUNK_SLIDES = ["-1", "0", "1", "2", "4", "5", str(10**9), "abc", "", "1.5", "\u00b2", "\u0661", "9" * 10_000,
-               " 2", "%32"]
+JUNK_VERSIONS = [
+    "99",
+    "0",
+    "00",
+    "01",
+    " 1",
+    "1 ",
+    "+1",
+    "-1",
+    "1.5",
+    "1e0",
+    "abc",
+    str(10**12),
+    str(10**30),
+    "9" * 10_000,
+    "\u00b2",
+    "\u0661",
+    "\uff11",
+    "",
+    "1\x00",
+    "version",
+]
+JUNK_SLIDES = [
+    "-1",
+    "0",
+    "1",
+    "2",
+    "4",
+    "5",
+    str(10**9),
+    "abc",
+    "",
+    "1.5",
+    "\u00b2",
+    "\u0661",
+    "9" * 10_000,
+    " 2",
+    "%32",
+]
 JUNK_AUTO = ["0", "-5", "1", "5", "600", "601", str(10**9), "abc", "", "\u00b2", "9" * 10_000, "1.5"]
-UNKNOWN_KEYS = ["zoom", "utm_source", "Period", "REGION", "region ", "period[]", "embed", "embed_options",
-                "\u202ekey", "\U0001f30a", "<script>", "a" * 2000, "slide", "auto", "page", "x\x00y", "__proto__"]
+UNKNOWN_KEYS = [
+    "zoom",
+    "utm_source",
+    "Period",
+    "REGION",
+    "region ",
+    "period[]",
+    "embed",
+    "embed_options",
+    "\u202ekey",
+    "\U0001f30a",
+    "<script>",
+    "a" * 2000,
+    "slide",
+    "auto",
+    "page",
+    "x\x00y",
+    "__proto__",
+]
 
 
 def _choice(rng: random.Random, seq: list[str], n: int = 1) -> list[str]:
@@ -127,9 +246,22 @@ def _mutators(page: str):
             out["auto"] = _choice(rng, JUNK_AUTO)
         return out
 
-    muts = [wrong_version, valid_version, repeated_versions, bad_period, valid_period, reversed_period,
-            five_periods, filter_junk, filter_valid, filter_mixed, fifty_regions, duplicate_valid,
-            unknown_key, huge]
+    muts = [
+        wrong_version,
+        valid_version,
+        repeated_versions,
+        bad_period,
+        valid_period,
+        reversed_period,
+        five_periods,
+        filter_junk,
+        filter_valid,
+        filter_mixed,
+        fifty_regions,
+        duplicate_valid,
+        unknown_key,
+        huge,
+    ]
     if page == "briefing":
         muts += [briefing_slide] * 6
     return muts
@@ -174,8 +306,7 @@ def options(store):
 def page_hashes(store) -> dict[str, str]:
     """Each page's script hash, so a case opens its page on the session's first run (a deep link)."""
     at = AppTest.from_file(APP, default_timeout=60).run()
-    return {page: at.switch_page(registry.page("" if page == "overview" else page).script)._page_hash
-            for page in PAGES}
+    return {page: at.switch_page(registry.page("" if page == "overview" else page).script)._page_hash for page in PAGES}
 
 
 def open_page(page: str, params: Params, hashes: dict[str, str]) -> AppTest:
@@ -279,30 +410,50 @@ KNOWN_ISSUES: dict[str, tuple[str, object]] = {
     "version_int_crash": (
         "BUG: version=² or a >4300-digit version crashes: dashboard/ui/session.py sidebar_filters "
         "int(pinned[-1]) after .isdigit() (and filters.py from_query_params int(v) for '²') raise ValueError",
-        lambda page, p: page != "briefing" and _last(p, "version") is not None
-        and (_int_fails(_last(p, "version")) or _int_fails(_last(p, "version").strip()))),
+        lambda page, p: (
+            page != "briefing"
+            and _last(p, "version") is not None
+            and (_int_fails(_last(p, "version")) or _int_fails(_last(p, "version").strip()))
+        ),
+    ),
     "briefing_int_crash": (
         "BUG: slide/auto=² or a >4300-digit value crashes dashboard/ui/briefing.py present(): int(raw) after "
         ".isdigit() raises ValueError",
-        lambda page, p: page == "briefing" and "slide" in p
-        and any(_int_fails(_last(p, k) or "") for k in ("slide", "auto"))),
+        lambda page, p: (
+            page == "briefing" and "slide" in p and any(_int_fails(_last(p, k) or "") for k in ("slide", "auto"))
+        ),
+    ),
     "reversed_period_not_swapped": (
         "BUG: a reversed period gets the notice 'start was after end, so the dates were swapped' but the "
         "applied state keeps start > end (the URL-bound date_input wins over st.session_state['period'])",
-        lambda page, p: page != "briefing" and len(p.get("period", [])) == 2
-        and all(ISO_DAY.fullmatch(v) for v in p["period"]) and p["period"][0] > p["period"][1]),
+        lambda page, p: (
+            page != "briefing"
+            and len(p.get("period", [])) == 2
+            and all(ISO_DAY.fullmatch(v) for v in p["period"])
+            and p["period"][0] > p["period"][1]
+        ),
+    ),
     "version_spelling": (
         "BUG: version='01', ' 1', '1 ', '１', '١' is accepted by FilterState.from_query_params (no notice) "
         "but the URL-bound selectbox rejects it: the current version is shown silently",
-        lambda page, p: page != "briefing" and _last(p, "version") is not None
-        and _last(p, "version").strip().isdigit() and not _int_fails(_last(p, "version").strip())
-        and _last(p, "version") != str(int(_last(p, "version").strip()))),
+        lambda page, p: (
+            page != "briefing"
+            and _last(p, "version") is not None
+            and _last(p, "version").strip().isdigit()
+            and not _int_fails(_last(p, "version").strip())
+            and _last(p, "version") != str(int(_last(p, "version").strip()))
+        ),
+    ),
     "period_parse_mismatch": (
         "BUG: the period the date_input takes from the URL differs from FilterState.from_query_params for "
         "3+ values or non-canonical dates ('2025-1-1', ' 2025-01-01', '2025-W01-1', '20250101'): a period is "
         "applied though the notice says ignored, or dropped with no notice",
-        lambda page, p: page != "briefing" and "period" in p
-        and (len(p["period"]) > 2 or not all(ISO_DAY.fullmatch(v) for v in p["period"]))),
+        lambda page, p: (
+            page != "briefing"
+            and "period" in p
+            and (len(p["period"]) > 2 or not all(ISO_DAY.fullmatch(v) for v in p["period"]))
+        ),
+    ),
 }
 
 
@@ -337,9 +488,26 @@ def test_generator_is_deterministic_and_covers_the_issue():
     flat = [(k, v) for cases in CASES.values() for c in cases for k, vs in c.items() for v in vs]
     values = {v for _, v in flat}
     keys = {k for k, _ in flat}
-    for must in ("abc", "-1", "1.5", "notadate", "9" * 10_000, str(10**30), "0001-01-01", "9999-12-31",
-                 "2025-02-30", "99", "0", str(10**12), "<script>alert(1)</script>", "[x](javascript:alert(1))",
-                 "$\\href{javascript:alert(1)}{x}$", "\x00", "\u202eevil\u202c", "\u200b\u200d\ufeff"):
+    for must in (
+        "abc",
+        "-1",
+        "1.5",
+        "notadate",
+        "9" * 10_000,
+        str(10**30),
+        "0001-01-01",
+        "9999-12-31",
+        "2025-02-30",
+        "99",
+        "0",
+        str(10**12),
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "$\\href{javascript:alert(1)}{x}$",
+        "\x00",
+        "\u202eevil\u202c",
+        "\u200b\u200d\ufeff",
+    ):
         assert must in values, must
     assert keys - {"period", "region", "route", "type", "version"}  # unknown keys
     assert any(len(c.get("period", [])) >= 5 for cases in CASES.values() for c in cases)

@@ -21,12 +21,23 @@ def fake_importer(rows: dict[str, int], rejected: int = 0):
     """An importer that 'reads' {iso date: people} into crossings_daily, with n rejected rows."""
 
     def read(path, *, regions=None, progress=None):
-        frame = pd.DataFrame({"date": [date.fromisoformat(d) for d in rows], "route": "English Channel",
-                              "people": list(rows.values()), "boats": 1, "source": SRC, "status": "provisional"})
-        bad = [Rejection(path.name, 10 + i, "Date", "not a date in a known form: 'soon'", value="=HYPERLINK(1)")
-               for i in range(rejected)]
-        return ImportResult(format="fake", source=SRC, tables={"crossings_daily": frame},
-                            rows_read=len(rows) + rejected, rejected=bad)
+        frame = pd.DataFrame(
+            {
+                "date": [date.fromisoformat(d) for d in rows],
+                "route": "English Channel",
+                "people": list(rows.values()),
+                "boats": 1,
+                "source": SRC,
+                "status": "provisional",
+            }
+        )
+        bad = [
+            Rejection(path.name, 10 + i, "Date", "not a date in a known form: 'soon'", value="=HYPERLINK(1)")
+            for i in range(rejected)
+        ]
+        return ImportResult(
+            format="fake", source=SRC, tables={"crossings_daily": frame}, rows_read=len(rows) + rejected, rejected=bad
+        )
 
     return SimpleNamespace(NAME="fake", LABEL="Stand-in format", detect=lambda p: p.suffix == ".fake", read=read)
 
@@ -35,6 +46,7 @@ def fake_importer(rows: dict[str, int], rejected: int = 0):
 def use(monkeypatch):
     def _use(importer):
         monkeypatch.setattr(ingest, "IMPORTERS", (importer,))
+
     return _use
 
 
@@ -45,8 +57,7 @@ def write(tmp_path, name: str, content: str):
 
 
 def people_by_source(store: Store, version: int | None = None) -> dict[str, int]:
-    rows = store.connect(version).execute(
-        "SELECT source, sum(people) FROM crossings_daily GROUP BY 1").fetchall()
+    rows = store.connect(version).execute("SELECT source, sum(people) FROM crossings_daily GROUP BY 1").fetchall()
     return dict(rows)
 
 
@@ -59,8 +70,11 @@ def test_a_new_release_supersedes_the_same_source_and_keeps_others(tiny_store, t
     assert (v2.id, v3.id) == (2, 3)
     assert people_by_source(tiny_store) == {tiny.SRC: 190, SRC: 37}
     assert people_by_source(tiny_store, 2) == {tiny.SRC: 190, SRC: 30}  # version 2 still readable
-    prov = tiny_store.connect().execute(
-        "SELECT DISTINCT source, loaded_version, source_sha256 IS NULL FROM crossings_daily ORDER BY 1").fetchall()
+    prov = (
+        tiny_store.connect()
+        .execute("SELECT DISTINCT source, loaded_version, source_sha256 IS NULL FROM crossings_daily ORDER BY 1")
+        .fetchall()
+    )
     assert prov == [(SRC, 3, False), (tiny.SRC, 1, False)]  # every row keeps its own provenance
 
 
@@ -84,7 +98,9 @@ def test_rejected_rows_refuse_the_file_unless_partial_is_accepted(tiny_store, tm
     report = ingest.write_report(plan, tmp_path / "report.csv")
     rows = list(csv.DictReader(report.open()))
     assert [(r["row"], r["column"], r["reason"]) for r in rows] == [
-        ("10", "Date", "not a date in a known form: 'soon'"), ("11", "Date", "not a date in a known form: 'soon'")]
+        ("10", "Date", "not a date in a known form: 'soon'"),
+        ("11", "Date", "not a date in a known form: 'soon'"),
+    ]
     assert rows[0]["value"] == "'=HYPERLINK(1)"  # a spreadsheet will not run it
     v = ingest.apply(tiny_store, plan, accept_partial=True)
     assert v.id == 2 and people_by_source(tiny_store)[SRC] == 10 and "rejected" in v.note
@@ -92,8 +108,9 @@ def test_rejected_rows_refuse_the_file_unless_partial_is_accepted(tiny_store, tm
 
 def test_importing_real_data_drops_every_demo_row(tmp_path, use):
     store = Store(tmp_path / "demo")
-    store.commit({t: f.assign(source=schema.DEMO_SOURCE) for t, f in tiny.frames().items()},
-                 source_name="demo", synthetic=True)
+    store.commit(
+        {t: f.assign(source=schema.DEMO_SOURCE) for t, f in tiny.frames().items()}, source_name="demo", synthetic=True
+    )
     use(fake_importer({"2025-03-01": 10}))
     plan = ingest.plan(store, write(tmp_path, "r.fake", "x"))
     assert plan.drops_demo
@@ -101,8 +118,9 @@ def test_importing_real_data_drops_every_demo_row(tmp_path, use):
     con = store.connect()
     assert not queries.is_synthetic(con)
     for table in schema.DATA_TABLES:
-        n = con.execute(f"SELECT count(*) FROM {table} WHERE starts_with(source, ?)",
-                        [schema.DEMO_SOURCE]).fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE starts_with(source, ?)", [schema.DEMO_SOURCE]).fetchone()[
+            0
+        ]
         assert n == 0, table
     assert people_by_source(store) == {SRC: 10}
     assert con.execute("SELECT count(*), min(source) FROM routes").fetchone() == (8, ingest.REFERENCE_SOURCE)

@@ -16,8 +16,10 @@ PACKAGE = REPO / "dashboard"
 # Bottom first. A module may import only from layers below its own.
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"clean", "files", "settings", "schema", "registry", "filters", "sources.base"}),
-    ("storage and importers", {"store", "saved_views", "demo", "sources.canonical", "sources.frontex",
-                               "sources.home_office", "sources.iom"}),
+    (
+        "storage and importers",
+        {"store", "saved_views", "demo", "sources.canonical", "sources.frontex", "sources.home_office", "sources.iom"},
+    ),
     ("formatting", {"fmt"}),
     ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog"}),
     ("import pipeline, pack map", {"ingest", "plotly_map"}),
@@ -57,8 +59,9 @@ def imports(name: str, path: Path) -> set[str]:
             target = ".".join(base + ([node.module] if node.module else []))
             target = target.removeprefix("dashboard").lstrip(".")
             for alias in node.names:  # `from . import fmt` names a module; `from .fmt import x` a name in one
-                found.add(f"{target}.{alias.name}".lstrip(".") if f"{target}.{alias.name}".lstrip(".") in known
-                          else target)
+                found.add(
+                    f"{target}.{alias.name}".lstrip(".") if f"{target}.{alias.name}".lstrip(".") in known else target
+                )
         elif isinstance(node, ast.Import):
             found |= {a.name.removeprefix("dashboard.") for a in node.names if a.name.startswith("dashboard.")}
     return found - {""}
@@ -72,24 +75,37 @@ def test_every_module_has_a_layer():
 @pytest.mark.parametrize("name", sorted(set(modules()) - PACKAGES))
 def test_imports_run_one_way(name):
     upward = sorted(m for m in imports(name, modules()[name]) if m not in PACKAGES and RANK[m] >= RANK[name])
-    assert not upward, (f"dashboard.{name} ({LAYERS[RANK[name]][0]}) imports {upward}, which are not below it: "
-                        "move the shared code down a layer")
+    assert not upward, (
+        f"dashboard.{name} ({LAYERS[RANK[name]][0]}) imports {upward}, which are not below it: "
+        "move the shared code down a layer"
+    )
 
 
 def test_the_parser_sees_imports():
     """The check above is only as good as the import parser: it must see every form the package uses."""
     assert imports("store", modules()["store"]) == {"clean", "files", "schema"}
     assert imports("ui.upload", modules()["ui.upload"]) == {"ingest", "sources.base", "ui.session", "ui.layout"}
-    assert imports("pack", modules()["pack"]) == {"charts", "filters", "fmt", "plotly_map", "registry", "saved_views",
-                                                   "slides", "store"}
+    assert imports("pack", modules()["pack"]) == {
+        "charts",
+        "filters",
+        "fmt",
+        "plotly_map",
+        "registry",
+        "saved_views",
+        "slides",
+        "store",
+    }
 
 
 def test_core_modules_never_load_streamlit():
     """Importing every module outside dashboard/ui (the UI glue) leaves streamlit unloaded: the core runs
     from the command line, in scheduled jobs and in tests without it."""
     core = sorted(f"dashboard.{m}" if m else "dashboard" for m in modules() if m.split(".")[0] != "ui")
-    code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in core) + (
-        "print(sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.')))")
+    code = (
+        "import importlib, sys\n"
+        + "".join(f"importlib.import_module({m!r})\n" for m in core)
+        + ("print(sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.')))")
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", f"streamlit loaded by importing {core}: {out.stdout.strip()[:300]}"

@@ -19,47 +19,60 @@ from dashboard.schema import INCIDENT_TYPES, ROUTES
 REPO = Path(__file__).resolve().parents[1]
 
 # Waypoints in the shape DuckDB returns DOUBLE[][] (numpy arrays), to prove they serialise.
-ROUTES_FRAME = pd.DataFrame({
-    "route": ["English Channel", "Central Mediterranean", "Eastern Borders"],
-    "region": ["UK & Channel", "Mediterranean", "Balkans & Eastern Europe"],
-    "mode": ["sea", "sea", "land"],
-    "path": [
-        [np.array([1.9, 50.98]), np.array([1.35, 51.1])],
-        [np.array([13.2, 32.9]), np.array([12.6, 35.5]), np.array([14.5, 37.0])],
-        [np.array([27.6, 53.9]), np.array([21.0, 52.2])],
-    ],
-    "people_or_flow": [41472.0, 66000.0, float("nan")],
-})
+ROUTES_FRAME = pd.DataFrame(
+    {
+        "route": ["English Channel", "Central Mediterranean", "Eastern Borders"],
+        "region": ["UK & Channel", "Mediterranean", "Balkans & Eastern Europe"],
+        "mode": ["sea", "sea", "land"],
+        "path": [
+            [np.array([1.9, 50.98]), np.array([1.35, 51.1])],
+            [np.array([13.2, 32.9]), np.array([12.6, 35.5]), np.array([14.5, 37.0])],
+            [np.array([27.6, 53.9]), np.array([21.0, 52.2])],
+        ],
+        "people_or_flow": [41472.0, 66000.0, float("nan")],
+    }
+)
 
 
 def points_frame(n: int, seed: int = 0) -> pd.DataFrame:
     """n incidents around the Channel, with the nullable columns partly null."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "incident_id": [f"INC-{i:05d}" for i in range(n)],
-        "date": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
-        "lat": 50.9 + rng.normal(0, 0.2, n),
-        "lon": 1.6 + rng.normal(0, 0.3, n),
-        "route": "English Channel",
-        "incident_type": [INCIDENT_TYPES[i % len(INCIDENT_TYPES)] for i in range(n)],
-        "people": pd.array([None if i % 7 == 0 else int(x) for i, x in enumerate(rng.integers(1, 90, n))],
-                           dtype="Int64"),
-        "dead": pd.array([1 if i % 5 == 4 else None for i in range(n)], dtype="Int64"),
-        "missing": pd.array([None] * n, dtype="Int64"),
-        "location": [f"Beach <b>{i}</b>" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "incident_id": [f"INC-{i:05d}" for i in range(n)],
+            "date": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            "lat": 50.9 + rng.normal(0, 0.2, n),
+            "lon": 1.6 + rng.normal(0, 0.3, n),
+            "route": "English Channel",
+            "incident_type": [INCIDENT_TYPES[i % len(INCIDENT_TYPES)] for i in range(n)],
+            "people": pd.array(
+                [None if i % 7 == 0 else int(x) for i, x in enumerate(rng.integers(1, 90, n))], dtype="Int64"
+            ),
+            "dead": pd.array([1 if i % 5 == 4 else None for i in range(n)], dtype="Int64"),
+            "missing": pd.array([None] * n, dtype="Int64"),
+            "location": [f"Beach <b>{i}</b>" for i in range(n)],
+        }
+    )
 
 
-CELLS_FRAME = pd.DataFrame({
-    "cell_lat": [50.75, 50.75, 35.25], "cell_lon": [1.75, 1.25, 12.75], "cell_size_deg": [0.5, 0.5, 0.5],
-    "incidents": [120, 3, 40], "people": [4000, 60, 2500], "dead_missing": [2, 0, float("nan")],
-})
+CELLS_FRAME = pd.DataFrame(
+    {
+        "cell_lat": [50.75, 50.75, 35.25],
+        "cell_lon": [1.75, 1.25, 12.75],
+        "cell_size_deg": [0.5, 0.5, 0.5],
+        "incidents": [120, 3, 40],
+        "people": [4000, 60, 2500],
+        "dead_missing": [2, 0, float("nan")],
+    }
+)
 
 
 def strict_json(text: str):
     """Parse as the browser does: NaN and Infinity are errors."""
+
     def refuse(name):
         raise ValueError(f"non-JSON constant {name}")
+
     return json.loads(text, parse_constant=refuse)
 
 
@@ -69,6 +82,7 @@ def full_deck(n_points: int = 2000, style: str = "light"):
 
 # --- basemap -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def land():
     features = [f for f in maps.load_basemap()["features"] if f["properties"]["kind"] == "land"]
@@ -76,20 +90,23 @@ def land():
     return shape(features[0]["geometry"])
 
 
-@pytest.mark.parametrize(("place", "lat", "lon", "is_land"), [
-    ("London", 51.5, -0.12, True),
-    ("Paris", 48.86, 2.35, True),
-    ("Dover (inland)", 51.14, 1.28, True),
-    ("Calais (inland)", 50.94, 1.86, True),
-    ("Lampedusa", 35.51, 12.6, True),  # 1:10m tier: absent from 1:50m
-    ("Tripoli (inland)", 32.85, 13.2, True),
-    ("Las Palmas", 28.1, -15.43, True),
-    ("Lesbos", 39.2, 26.3, True),
-    ("mid-Channel", 50.5, 0.0, False),
-    ("Strait of Dover", 51.0, 1.45, False),
-    ("Ionian Sea", 36.0, 18.0, False),
-    ("Atlantic off Mauritania", 20.0, -20.0, False),
-])
+@pytest.mark.parametrize(
+    ("place", "lat", "lon", "is_land"),
+    [
+        ("London", 51.5, -0.12, True),
+        ("Paris", 48.86, 2.35, True),
+        ("Dover (inland)", 51.14, 1.28, True),
+        ("Calais (inland)", 50.94, 1.86, True),
+        ("Lampedusa", 35.51, 12.6, True),  # 1:10m tier: absent from 1:50m
+        ("Tripoli (inland)", 32.85, 13.2, True),
+        ("Las Palmas", 28.1, -15.43, True),
+        ("Lesbos", 39.2, 26.3, True),
+        ("mid-Channel", 50.5, 0.0, False),
+        ("Strait of Dover", 51.0, 1.45, False),
+        ("Ionian Sea", 36.0, 18.0, False),
+        ("Atlantic off Mauritania", 20.0, -20.0, False),
+    ],
+)
 def test_basemap_land_and_sea(land, place, lat, lon, is_land):
     assert land.contains(Point(lon, lat)) is is_land, place
 
@@ -108,6 +125,7 @@ def test_basemap_is_cached():
 
 
 # --- deck JSON: offline, compact, pixel units ----------------------------------------------------
+
 
 @pytest.mark.parametrize("style", ["light", "dark"])
 def test_deck_requests_no_tiles(style):
@@ -129,8 +147,9 @@ def test_units_are_literal_pixels():
     # pydeck turns a plain string into an accessor ("@@=pixels"): deck.gl then sizes in common
     # units, which grow with 2**zoom (seen in the browser: 4 px points became 1,000 px discs).
     spec = strict_json(full_deck(20).to_json())
-    units = {(layer["id"], key): value for layer in spec["layers"] for key, value in layer.items()
-             if key.endswith("Units")}
+    units = {
+        (layer["id"], key): value for layer in spec["layers"] for key, value in layer.items() if key.endswith("Units")
+    }
     assert units, "no *Units props found"
     assert set(units.values()) == {"pixels"}, units
 
@@ -181,6 +200,7 @@ def test_tooltip_is_placeholders_only_and_every_pickable_row_fills_them():
 
 # --- layers --------------------------------------------------------------------------------------
 
+
 def test_route_width_follows_flow_and_zero_flow_stays_visible():
     rows = {r["route"]: r for r in maps.route_layer(ROUTES_FRAME).data}
     assert rows["Central Mediterranean"]["width_px"] > rows["English Channel"]["width_px"] > 3
@@ -222,6 +242,7 @@ def test_empty_frames_give_empty_layers():
 
 
 # --- colours and legends -------------------------------------------------------------------------
+
 
 def _valid(rgb):
     return len(rgb) == 3 and all(isinstance(c, int) and 0 <= c <= 255 for c in rgb)
@@ -280,7 +301,8 @@ def test_a_focus_is_a_hollow_ring_on_top_with_a_tooltip():
     spec = strict_json(deck.to_json())
     top = spec["layers"][-1]
     assert top["id"] == "focus" and top["filled"] is False and top["stroked"] is True and top["pickable"]
-    assert top["data"] == [{"lon": 1.6, "lat": 51.05, "tip_title": "Op Kestrel · focus",
-                            "tip_body": "Focus at 51.05, 1.60"}]
+    assert top["data"] == [
+        {"lon": 1.6, "lat": 51.05, "tip_title": "Op Kestrel · focus", "tip_body": "Focus at 51.05, 1.60"}
+    ]
     no_place = maps.build_map_deck(points=points_frame(3), focus=(float("nan"), 1.6, "x"))
     assert "focus" not in [layer["id"] for layer in strict_json(no_place.to_json())["layers"]]

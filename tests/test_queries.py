@@ -17,8 +17,14 @@ def kpi(df: pd.DataFrame, key: str, col: str = "value"):
 def test_kpis_january_against_december(con):
     df = q.kpis(con, JAN)
     expected = {  # key: (Jan 2025, Dec 2024)
-        "people": (150, 30), "boats": (3, 1), "people_per_boat": (50, 30), "prevented": (40, 20),
-        "dead_missing": (5, 1), "active_operations": (2, 2), "spent_gbp": (1500, 800), "in_post": (9, 8),
+        "people": (150, 30),
+        "boats": (3, 1),
+        "people_per_boat": (50, 30),
+        "prevented": (40, 20),
+        "dead_missing": (5, 1),
+        "active_operations": (2, 2),
+        "spent_gbp": (1500, 800),
+        "in_post": (9, 8),
     }
     for key, (now, before) in expected.items():
         assert kpi(df, key) == now, key
@@ -130,12 +136,31 @@ def test_map_payload_stays_under_2mb_whatever_the_data_size(tmp_path):
     rng = np.random.default_rng(1)
     n = 200_000
     frames = tiny.frames()
-    frames["incidents"] = pd.concat([frames["incidents"], pd.DataFrame({
-        "incident_id": [f"R{i}" for i in range(n)], "date": date(2025, 1, 15),
-        "lat": rng.uniform(25, 60, n), "lon": rng.uniform(-20, 40, n), "region": "Mediterranean",
-        "route": "Central Mediterranean", "incident_type": "rescue", "people": rng.integers(1, 80, n),
-        "dead": None, "missing": None, "survivors": None, "cause": None, "location": "sea", "source": "t",
-        "source_url": None, "source_quality": None})])
+    frames["incidents"] = pd.concat(
+        [
+            frames["incidents"],
+            pd.DataFrame(
+                {
+                    "incident_id": [f"R{i}" for i in range(n)],
+                    "date": date(2025, 1, 15),
+                    "lat": rng.uniform(25, 60, n),
+                    "lon": rng.uniform(-20, 40, n),
+                    "region": "Mediterranean",
+                    "route": "Central Mediterranean",
+                    "incident_type": "rescue",
+                    "people": rng.integers(1, 80, n),
+                    "dead": None,
+                    "missing": None,
+                    "survivors": None,
+                    "cause": None,
+                    "location": "sea",
+                    "source": "t",
+                    "source_url": None,
+                    "source_quality": None,
+                }
+            ),
+        ]
+    )
     store = Store(tmp_path / "big")
     store.commit(frames, source_name="big")
     con = store.connect()

@@ -27,9 +27,11 @@ def test_every_page_has_its_script_and_launcher(page):
     assert launcher.is_file(), (
         f"add {page.launcher} for the page at /{page.url_path}: without it, a link to /{page.url_path} opened "
         f"first on a new server shows 'Page not found'. Its text is registry.LAUNCHER_SOURCE:\n"
-        f"{registry.LAUNCHER_SOURCE}")
+        f"{registry.LAUNCHER_SOURCE}"
+    )
     assert launcher.read_text(encoding="utf-8") == registry.LAUNCHER_SOURCE, (
-        f"{page.launcher} must be exactly registry.LAUNCHER_SOURCE (it only hands over to the entry script)")
+        f"{page.launcher} must be exactly registry.LAUNCHER_SOURCE (it only hands over to the entry script)"
+    )
 
 
 def test_every_launcher_has_a_page():
@@ -57,9 +59,11 @@ def test_default_briefing_and_lookups():
 
 def test_no_other_file_lists_the_page_scripts():
     """One list: a page script path written anywhere but the registry is a second list waiting to drift."""
-    mentions = sorted(str(f.relative_to(REPO)) for folder in ("dashboard", "tests", "benchmarks", "pages")
-                      for f in (REPO / folder).rglob("*.py")
-                      if "pages/views/" in f.read_text(encoding="utf-8") and f.name not in {"registry.py",
-                                                                                           "test_registry.py"})
+    mentions = sorted(
+        str(f.relative_to(REPO))
+        for folder in ("dashboard", "tests", "benchmarks", "pages")
+        for f in (REPO / folder).rglob("*.py")
+        if "pages/views/" in f.read_text(encoding="utf-8") and f.name not in {"registry.py", "test_registry.py"}
+    )
     mentions += ["streamlit_app.py"] if "pages/views/" in (REPO / "streamlit_app.py").read_text() else []
     assert not mentions, f"page scripts named outside dashboard/registry.py: {mentions}"

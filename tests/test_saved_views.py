@@ -13,8 +13,13 @@ from dashboard import registry
 from dashboard.filters import FilterState
 from dashboard.saved_views import SavedView, ViewError, ViewStore, default_sequence
 
-STATE = FilterState(period=(date(2025, 1, 1), date(2025, 6, 30)), region=("Mediterranean",),
-                    route=("Central Mediterranean", "English Channel"), type=("rescue",), version=3)
+STATE = FilterState(
+    period=(date(2025, 1, 1), date(2025, 6, 30)),
+    region=("Mediterranean",),
+    route=("Central Mediterranean", "English Channel"),
+    type=("rescue",),
+    version=3,
+)
 
 
 def test_round_trip_across_instances(tmp_path: Path):
@@ -33,8 +38,7 @@ def test_round_trip_across_instances(tmp_path: Path):
     assert parsed == STATE  # every filter and the pinned version survive
 
     renamed = again.update(a.id, title="Channel H1", note="")
-    assert (renamed.title, renamed.note, renamed.query, renamed.created_at) == ("Channel H1", "", a.query,
-                                                                                a.created_at)
+    assert (renamed.title, renamed.note, renamed.query, renamed.created_at) == ("Channel H1", "", a.query, a.created_at)
     again.move(c.id, -1)
     assert [v.id for v in ViewStore(tmp_path).list()] == [a.id, c.id, b.id]
     again.move(a.id, -5)  # clamped at the top: nothing moves
@@ -52,18 +56,21 @@ def test_empty_store_lists_nothing(tmp_path: Path):
     assert ViewStore(tmp_path / "not-yet").list() == []
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda s: s.add("   ", "", "map", STATE), "title is empty"),
-    (lambda s: s.add("x" * 121, "", "map", STATE), "at most 120"),
-    (lambda s: s.add("ok", "n" * 2001, "map", STATE), "at most 2,000"),
-    (lambda s: s.add("ok", "", "briefing", STATE), "unknown page 'briefing'"),
-    (lambda s: s.add("ok", "", "map", FilterState(period=STATE.period)), "no data version"),
-    (lambda s: s.get("deadbeef"), "no saved view with id 'deadbeef'"),
-    (lambda s: s.update("deadbeef", title="x"), "no saved view"),
-    (lambda s: s.update(s.list()[0].id, title=""), "title is empty"),
-    (lambda s: s.move("deadbeef", 1), "no saved view"),
-    (lambda s: s.delete("deadbeef"), "no saved view"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: s.add("   ", "", "map", STATE), "title is empty"),
+        (lambda s: s.add("x" * 121, "", "map", STATE), "at most 120"),
+        (lambda s: s.add("ok", "n" * 2001, "map", STATE), "at most 2,000"),
+        (lambda s: s.add("ok", "", "briefing", STATE), "unknown page 'briefing'"),
+        (lambda s: s.add("ok", "", "map", FilterState(period=STATE.period)), "no data version"),
+        (lambda s: s.get("deadbeef"), "no saved view with id 'deadbeef'"),
+        (lambda s: s.update("deadbeef", title="x"), "no saved view"),
+        (lambda s: s.update(s.list()[0].id, title=""), "title is empty"),
+        (lambda s: s.move("deadbeef", 1), "no saved view"),
+        (lambda s: s.delete("deadbeef"), "no saved view"),
+    ],
+)
 def test_validation_errors_say_what_and_why(tmp_path: Path, call, message):
     store = ViewStore(tmp_path)
     kept = store.add("Kept", "", "", STATE)
@@ -103,8 +110,13 @@ def test_corrupt_file_is_reported_and_kept(tmp_path: Path):
 
 
 def test_link_format():
-    base = dict(id="0a1b2c3d", title="t", note="", query="period=2025-01-01&period=2025-01-31&version=2",
-                created_at="2025-02-01T00:00:00Z")
+    base = dict(
+        id="0a1b2c3d",
+        title="t",
+        note="",
+        query="period=2025-01-01&period=2025-01-31&version=2",
+        created_at="2025-02-01T00:00:00Z",
+    )
     assert SavedView(page="map", **base).link() == "/map?period=2025-01-01&period=2025-01-31&version=2"
     assert SavedView(page="", **base).link() == "/?period=2025-01-01&period=2025-01-31&version=2"
 
@@ -112,22 +124,33 @@ def test_link_format():
 def test_default_sequence_is_one_view_per_main_page():
     views = default_sequence(STATE)
     assert [(v.id, v.page, v.title) for v in views] == [
-        ("default-overview", "", "Overview"), ("default-map", "map", "Map"),
-        ("default-funding", "funding", "Funding & resources"), ("default-operations", "operations", "Operations")]
+        ("default-overview", "", "Overview"),
+        ("default-map", "map", "Map"),
+        ("default-funding", "funding", "Funding & resources"),
+        ("default-operations", "operations", "Operations"),
+    ]
     assert all(v.note == "" and v.query == STATE.query_string() for v in views)
     assert set(registry.SAVEABLE) >= {v.page for v in views}
 
 
 def _params(query: str) -> dict[str, list[str]]:
     from urllib.parse import parse_qs
+
     return parse_qs(query)
 
 
 def _options():
     from dashboard.filters import FilterOptions
-    return FilterOptions(regions=("Mediterranean", "UK & Channel"), routes=("Central Mediterranean", "English Channel"),
-                         types=("rescue", "arrival"), versions=(1, 2, 3), current_version=3,
-                         data_start=date(2024, 1, 1), data_end=date(2025, 12, 31))
+
+    return FilterOptions(
+        regions=("Mediterranean", "UK & Channel"),
+        routes=("Central Mediterranean", "English Channel"),
+        types=("rescue", "arrival"),
+        versions=(1, 2, 3),
+        current_version=3,
+        data_start=date(2024, 1, 1),
+        data_end=date(2025, 12, 31),
+    )
 
 
 def test_titles_and_notes_are_kept_without_bidi_controls(tmp_path: Path):

@@ -17,8 +17,12 @@ FIX = Path(__file__).parent / "fixtures" / "canonical"
 FRONTEX = Path(__file__).parent / "fixtures" / "frontex"
 
 TABLE_OF = {
-    "crossings.csv": "crossings_daily", "bad_rows.csv": "route_flows", "operations.xlsx": "operations",
-    "incidents.parquet": "incidents", "incidents.geojson": "incidents", "routes.geojson": "routes",
+    "crossings.csv": "crossings_daily",
+    "bad_rows.csv": "route_flows",
+    "operations.xlsx": "operations",
+    "incidents.parquet": "incidents",
+    "incidents.geojson": "incidents",
+    "routes.geojson": "routes",
 }
 
 
@@ -43,19 +47,31 @@ def test_detect_and_table_for(name):
     assert canonical.table_for(FIX / name) == TABLE_OF[name]
 
 
-@pytest.mark.parametrize("path", [FIX / "nomatch.csv", FRONTEX / "detections.csv", FRONTEX / "garbage.csv",
-                                  FRONTEX / "empty.csv", FIX / "no_such_file.csv", FIX / "make_fixtures.py"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        FIX / "nomatch.csv",
+        FRONTEX / "detections.csv",
+        FRONTEX / "garbage.csv",
+        FRONTEX / "empty.csv",
+        FIX / "no_such_file.csv",
+        FIX / "make_fixtures.py",
+    ],
+)
 def test_detect_false(path):
     assert canonical.detect(path) is False
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("crossings.csv", [(2023, 120), (2024, 52), (2025, 300)]),  # 120 (+NULL) · 45 + 7 · 300
-    ("bad_rows.csv", [(2024, 100)]),  # line 2 only; line 9's NULL is not 0
-    ("operations.xlsx", [(2023, 5), (2024, 12)]),  # arrests by start year; row 6 blank, row 4 rejected
-    ("incidents.parquet", [(2023, 5), (2024, 1)]),  # 3 + 2 · 1 (record 2 all NULL, record 3 rejected)
-    ("incidents.geojson", [(2024, 2), (2025, 4)]),  # 2 + 0 · NULL + 4
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("crossings.csv", [(2023, 120), (2024, 52), (2025, 300)]),  # 120 (+NULL) · 45 + 7 · 300
+        ("bad_rows.csv", [(2024, 100)]),  # line 2 only; line 9's NULL is not 0
+        ("operations.xlsx", [(2023, 5), (2024, 12)]),  # arrests by start year; row 6 blank, row 4 rejected
+        ("incidents.parquet", [(2023, 5), (2024, 1)]),  # 3 + 2 · 1 (record 2 all NULL, record 3 rejected)
+        ("incidents.geojson", [(2024, 2), (2025, 4)]),  # 2 + 0 · NULL + 4
+    ],
+)
 def test_totals_by_year_equal_hand_sums(name, expected):
     totals = canonical.read(FIX / name).totals_by_year
     assert list(totals.itertuples(index=False, name=None)) == expected
@@ -64,7 +80,7 @@ def test_totals_by_year_equal_hand_sums(name, expected):
 @pytest.mark.parametrize("name", sorted(TABLE_OF))
 def test_frames_fit_the_canonical_table_in_schema_order(name):
     result = canonical.read(FIX / name)
-    (table, frame), = result.tables.items()
+    ((table, frame),) = result.tables.items()
     assert table == TABLE_OF[name]
     assert list(frame.columns) == [c.name for c in schema.TABLES[table]]
     assert typed_table(table, frame, sha256=None, version_id=1).num_rows == len(frame) > 0
@@ -143,25 +159,34 @@ def test_geojson_linestrings_give_paths():
 
 
 def test_list_columns_from_json_text(tmp_path):
-    regions = write(tmp_path, "regions.csv", "region,iom_labels,frontex_labels,source\n"
-                    'A,"[""x"",""y""]",[],S\n'
-                    "B,not json,[],S\n"
-                    'C,"[1, 2]",,S\n')
+    regions = write(
+        tmp_path,
+        "regions.csv",
+        'region,iom_labels,frontex_labels,source\nA,"[""x"",""y""]",[],S\nB,not json,[],S\nC,"[1, 2]",,S\n',
+    )
     result = canonical.read(regions)
     assert result.tables["regions"]["iom_labels"].tolist() == [["x", "y"]]
-    assert rejections(result) == [(3, "iom_labels", "iom_labels is not a JSON list: 'not json'"),
-                                  (4, "iom_labels", "iom_labels is not a list of text labels")]
+    assert rejections(result) == [
+        (3, "iom_labels", "iom_labels is not a JSON list: 'not json'"),
+        (4, "iom_labels", "iom_labels is not a list of text labels"),
+    ]
     typed_table("regions", result.tables["regions"], sha256=None, version_id=1)
-    routes = write(tmp_path, "routes.csv", "route,region,mode,path,source\n"
-                   'R,A,sea,"[[1,50],[2,51]]",S\n'
-                   'S,A,sea,"[[1,50]]",S\n'
-                   'T,A,sea,"[[1,95],[2,51]]",S\n'
-                   'U,A,boat,"[[1,50],[2,51]]",S\n')
+    routes = write(
+        tmp_path,
+        "routes.csv",
+        "route,region,mode,path,source\n"
+        'R,A,sea,"[[1,50],[2,51]]",S\n'
+        'S,A,sea,"[[1,50]]",S\n'
+        'T,A,sea,"[[1,95],[2,51]]",S\n'
+        'U,A,boat,"[[1,50],[2,51]]",S\n',
+    )
     result = canonical.read(routes)
     assert result.tables["routes"]["path"].tolist() == [[[1.0, 50.0], [2.0, 51.0]]]
-    assert rejections(result) == [(3, "path", "path needs at least two [lon, lat] waypoints"),
-                                  (4, "path", "latitude 95.0 is outside -90..90"),
-                                  (5, "mode", "'boat' is not one of sea, land, air")]
+    assert rejections(result) == [
+        (3, "path", "path needs at least two [lon, lat] waypoints"),
+        (4, "path", "latitude 95.0 is outside -90..90"),
+        (5, "mode", "'boat' is not one of sea, land, air"),
+    ]
 
 
 def test_headers_match_in_any_case_and_missing_nullable_columns_are_null(tmp_path):
@@ -177,29 +202,44 @@ def test_headers_match_in_any_case_and_missing_nullable_columns_are_null(tmp_pat
 def test_not_available_counts_are_null_not_a_crash(tmp_path, marker):
     """A publisher's not-available marker in a count column is NULL (never 0); it once raised TypeError
     (None > int) and ended the whole import."""
-    p = write(tmp_path, "x.csv", "date,route,people,boats,source,status\n"
-                                 f"2024-01-01,English Channel,{marker},3,S,final\n"
-                                 "2024-01-02,English Channel,5,1,S,final\n")
+    p = write(
+        tmp_path,
+        "x.csv",
+        "date,route,people,boats,source,status\n"
+        f"2024-01-01,English Channel,{marker},3,S,final\n"
+        "2024-01-02,English Channel,5,1,S,final\n",
+    )
     frame = canonical.read(p).tables["crossings_daily"]
     assert frame["people"].isna().tolist() == [True, False] and frame["boats"].tolist() == [3, 1]
-    routes = write(tmp_path, "incidents.csv", "incident_id,date,lat,lon,region,route,incident_type,people,source\n"
-                                              f"A,2024-01-01,50,1,UK & Channel,English Channel,arrival,{marker},S\n")
+    routes = write(
+        tmp_path,
+        "incidents.csv",
+        "incident_id,date,lat,lon,region,route,incident_type,people,source\n"
+        f"A,2024-01-01,50,1,UK & Channel,English Channel,arrival,{marker},S\n",
+    )
     assert canonical.read(routes).tables["incidents"]["people"].isna().all()
 
 
 def test_funding_totals_by_financial_year_and_staffing_by_year_end(tmp_path):
-    funding = write(tmp_path, "funding.csv",
-                    "programme,funding_line,category,financial_year,month,allocated_gbp,source\n"
-                    "P,L,staff,2024-25,2024-04-01,100,S\n"
-                    "P,L,staff,2024-25,2025-03-01,50,S\n"  # calendar 2025, financial year 2024
-                    "P,L,staff,2025-26,2025-04-01,7,S\n"
-                    "P,L,staff,2025-27,2025-05-01,1,S\n")
+    funding = write(
+        tmp_path,
+        "funding.csv",
+        "programme,funding_line,category,financial_year,month,allocated_gbp,source\n"
+        "P,L,staff,2024-25,2024-04-01,100,S\n"
+        "P,L,staff,2024-25,2025-03-01,50,S\n"  # calendar 2025, financial year 2024
+        "P,L,staff,2025-26,2025-04-01,7,S\n"
+        "P,L,staff,2025-27,2025-05-01,1,S\n",
+    )
     result = canonical.read(funding)
     assert list(result.totals_by_year.itertuples(index=False, name=None)) == [(2024, 150), (2025, 7)]
     assert rejections(result) == [(5, "financial_year", "'2025-27' is not a financial year written like '2024-25'")]
-    staffing = write(tmp_path, "staffing.csv", "organisation,unit,role,month,planned_headcount,source\n"
-                     "BSC,U,R,2024-11-01,10,S\nBSC,U,R,2024-12-01,12,S\nBSC,V,R,2024-12-01,3,S\n"
-                     "BSC,U,R,2025-01-01,20,S\n")
+    staffing = write(
+        tmp_path,
+        "staffing.csv",
+        "organisation,unit,role,month,planned_headcount,source\n"
+        "BSC,U,R,2024-11-01,10,S\nBSC,U,R,2024-12-01,12,S\nBSC,V,R,2024-12-01,3,S\n"
+        "BSC,U,R,2025-01-01,20,S\n",
+    )
     totals = canonical.read(staffing).totals_by_year
     assert list(totals.itertuples(index=False, name=None)) == [(2024, 15), (2025, 20)]  # 12 + 3 in December
 
@@ -216,31 +256,38 @@ def test_explicit_table(tmp_path):
 def test_structural_no_match_names_the_closest_table():
     with pytest.raises(StructuralError) as err:
         canonical.read(FIX / "nomatch.csv")
-    assert str(err.value) == ("nomatch.csv: the columns match no canonical table; closest is crossings_daily, "
-                              "missing required column(s) status (found: boats, date, people, route, source)")
+    assert str(err.value) == (
+        "nomatch.csv: the columns match no canonical table; closest is crossings_daily, "
+        "missing required column(s) status (found: boats, date, people, route, source)"
+    )
 
 
 def test_structural_ambiguous(tmp_path):
-    p = write(tmp_path, "both.csv", "date,route,source,status,month,nationality\n"
-              "2024-01-01,R,S,final,2024-01-01,AFG\n")
+    p = write(tmp_path, "both.csv", "date,route,source,status,month,nationality\n2024-01-01,R,S,final,2024-01-01,AFG\n")
     with pytest.raises(StructuralError, match=r"match more than one canonical table \(crossings_daily, route_flows\)"):
         canonical.table_for(p)
     assert not canonical.detect(p)
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("bad.xlsx", b"not a zip", "bad.xlsx: not a readable XLSX workbook"),
-    ("bad.parquet", b"not parquet", "bad.parquet: not a readable Parquet file"),
-    ("bad.geojson", b"{nope", "bad.geojson: not valid JSON"),
-    ("list.geojson", b"[]", "list.geojson: not a GeoJSON FeatureCollection"),
-    ("osgb.geojson", b'{"type": "FeatureCollection", "features": [], '
-                     b'"crs": {"type": "name", "properties": {"name": "EPSG:27700"}}}',
-     "coordinates are in EPSG:27700"),
-    ("empty.csv", b"", "empty.csv: the file is empty"),
-    ("binary.csv", bytes(range(256)), "binary.csv: binary content"),
-    ("dup.csv", b"month,route,Route,nationality,source\n", "dup.csv: column(s) route appear more than once"),
-    ("data.txt", b"a,b\n", "data.txt: not a CSV, XLSX, Parquet or GeoJSON file"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.xlsx", b"not a zip", "bad.xlsx: not a readable XLSX workbook"),
+        ("bad.parquet", b"not parquet", "bad.parquet: not a readable Parquet file"),
+        ("bad.geojson", b"{nope", "bad.geojson: not valid JSON"),
+        ("list.geojson", b"[]", "list.geojson: not a GeoJSON FeatureCollection"),
+        (
+            "osgb.geojson",
+            b'{"type": "FeatureCollection", "features": [], '
+            b'"crs": {"type": "name", "properties": {"name": "EPSG:27700"}}}',
+            "coordinates are in EPSG:27700",
+        ),
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("binary.csv", bytes(range(256)), "binary.csv: binary content"),
+        ("dup.csv", b"month,route,Route,nationality,source\n", "dup.csv: column(s) route appear more than once"),
+        ("data.txt", b"a,b\n", "data.txt: not a CSV, XLSX, Parquet or GeoJSON file"),
+    ],
+)
 def test_structural_unreadable(tmp_path, name, content, message):
     p = tmp_path / name
     p.write_bytes(content)

@@ -31,10 +31,18 @@ def test_module_contract():
     assert frontex.LABEL
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("detections.csv", True), ("bad_rows.csv", True), ("latin1.csv", True),  # header is ASCII; body fails later
-    ("missing_column.csv", False), ("empty.csv", False), ("garbage.csv", False), ("no_such_file.csv", False),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("detections.csv", True),
+        ("bad_rows.csv", True),
+        ("latin1.csv", True),  # header is ASCII; body fails later
+        ("missing_column.csv", False),
+        ("empty.csv", False),
+        ("garbage.csv", False),
+        ("no_such_file.csv", False),
+    ],
+)
 def test_detect(name, expected):
     assert frontex.detect(FIX / name) is expected
 
@@ -72,9 +80,17 @@ def test_frame_fits_the_canonical_table():
 def test_labels_mapped_and_unknown_labels_kept_and_noted():
     result = read("detections.csv")
     routes = set(flows(result)["route"])
-    assert routes == {"Central Mediterranean", "Eastern Mediterranean", "Western Mediterranean", "Western Balkans",
-                      "Atlantic (Canary Islands)", "Eastern Borders", "Black Sea",
-                      "Circular Route from Albania to Greece", "Other"}
+    assert routes == {
+        "Central Mediterranean",
+        "Eastern Mediterranean",
+        "Western Mediterranean",
+        "Western Balkans",
+        "Atlantic (Canary Islands)",
+        "Eastern Borders",
+        "Black Sea",
+        "Circular Route from Albania to Greece",
+        "Other",
+    }
     # "Western African Route" (trailing ' Route') maps like "Western African"
     atlantic = flows(result)[flows(result)["route"] == "Atlantic (Canary Islands)"]
     assert sorted(atlantic["nationality"]) == ["MLI", "SEN"]
@@ -86,10 +102,13 @@ def test_labels_mapped_and_unknown_labels_kept_and_noted():
     assert any("not people" in n for n in result.notes)
 
 
-@pytest.mark.parametrize("labels", [
-    np.array(["Black Sea", "Other"], dtype=object),  # as the store's DuckDB frame gives it
-    '["Black Sea", "Other"]',  # as a regions CSV holds it
-])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["Black Sea", "Other"], dtype=object),  # as the store's DuckDB frame gives it
+        '["Black Sea", "Other"]',  # as a regions CSV holds it
+    ],
+)
 def test_regions_frame_drives_the_region_of_kept_labels(labels):
     regions = pd.DataFrame({"region": ["Elsewhere", "Empty"], "frontex_labels": [labels, None]})
     kept = next(n for n in read("detections.csv", regions).notes if n.startswith("Frontex routes with no"))
@@ -141,12 +160,15 @@ def test_rejections_name_line_column_and_reason_and_keep_good_rows():
     typed_table("route_flows", frame, sha256=None, version_id=1)
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("empty.csv", "empty.csv: the file is empty"),
-    ("garbage.csv", "garbage.csv: binary content (NUL bytes), not a text CSV"),
-    ("latin1.csv", "latin1.csv: not UTF-8 text (invalid byte 0xe9 on line 3)"),
-    ("missing_column.csv", "missing_column.csv: missing required column(s) t (found: route, type, nat, month, n)"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", "empty.csv: the file is empty"),
+        ("garbage.csv", "garbage.csv: binary content (NUL bytes), not a text CSV"),
+        ("latin1.csv", "latin1.csv: not UTF-8 text (invalid byte 0xe9 on line 3)"),
+        ("missing_column.csv", "missing_column.csv: missing required column(s) t (found: route, type, nat, month, n)"),
+    ],
+)
 def test_structural_errors(name, message):
     with pytest.raises(StructuralError) as err:
         read(name)

@@ -69,24 +69,48 @@ SB01_HEADER = "Date,Migrants arrived,Boats arrived,Boats arrived - involved in u
 
 # ---------------------------------------------------------------------------------------- detect
 
-@pytest.mark.parametrize("name", [*WORKBOOKS, "sb01.csv", "sb02.csv", "bad_rows.ods", "missing_column.xlsx",
-                                  # ours but broken: read() says what is wrong, which beats "unknown format"
-                                  "latin1.csv", "huge_line.csv"])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        *WORKBOOKS,
+        "sb01.csv",
+        "sb02.csv",
+        "bad_rows.ods",
+        "missing_column.xlsx",
+        # ours but broken: read() says what is wrong, which beats "unknown format"
+        "latin1.csv",
+        "huge_line.csv",
+    ],
+)
 def test_detect_accepts_small_boats_files(name):
     assert ho.detect(F / name) is True
 
 
-@pytest.mark.parametrize("name", ["truncated.ods", "wrong_sheets.ods", "garbage.csv", "empty.csv",
-                                  "make_fixtures.py", "no_such_file.ods", "no_such_file.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "truncated.ods",
+        "wrong_sheets.ods",
+        "garbage.csv",
+        "empty.csv",
+        "make_fixtures.py",
+        "no_such_file.ods",
+        "no_such_file.csv",
+    ],
+)
 def test_detect_rejects_other_files(name):
     assert ho.detect(F / name) is False
 
 
-@pytest.mark.parametrize("text", [
-    "date,route,people,boats,source,status\n2024-01-01,English Channel,5,1,x,final\n",  # canonical table
-    "Incident ID,Incident Date,Number Dead\n1,2024-01-01,3\n",  # IOM-like
-    "Date,Notes\n2024-01-01,x\n",  # a date but none of the count columns
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "date,route,people,boats,source,status\n2024-01-01,English Channel,5,1,x,final\n",  # canonical table
+        "Incident ID,Incident Date,Number Dead\n1,2024-01-01,3\n",  # IOM-like
+        "Date,Notes\n2024-01-01,x\n",  # a date but none of the count columns
+    ],
+)
 def test_detect_rejects_other_csvs(tmp_path, text):
     assert ho.detect(write_csv(tmp_path / "other.csv", text)) is False
 
@@ -97,6 +121,7 @@ def test_detect_finds_sheets_case_insensitively(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ mapping
+
 
 @pytest.mark.parametrize("name", SB01_FILES)
 def test_people_and_boats_by_year(name):
@@ -115,7 +140,13 @@ def test_preventions_by_year(name):
     assert by_year(weekly, "week_ending", "people_prevented") == PREVENTED_BY_YEAR
     assert by_year(weekly, "week_ending", "events_prevented") == EVENTS_BY_YEAR
     assert weekly["week_ending"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2024-04-28", "2024-05-05", "2024-05-12", "2024-05-19", "2024-12-29", "2025-01-05"]
+        "2024-04-28",
+        "2024-05-05",
+        "2024-05-12",
+        "2024-05-19",
+        "2024-12-29",
+        "2025-01-05",
+    ]
 
 
 def test_all_formats_give_identical_frames():
@@ -173,8 +204,10 @@ def test_as_of_from_the_cover_sheet():
 
 def test_total_rows_are_notes_not_rejections_and_headers_need_no_notes():
     result = read("small_boats.ods")
-    assert result.notes == ["small_boats.ods, sheet SB_01, row 18: 'Total' row skipped (a total, not data)",
-                            "small_boats.ods, sheet SB_02, row 10: 'Total' row skipped (a total, not data)"]
+    assert result.notes == [
+        "small_boats.ods, sheet SB_01, row 18: 'Total' row skipped (a total, not data)",
+        "small_boats.ods, sheet SB_02, row 10: 'Total' row skipped (a total, not data)",
+    ]
     assert result.rows_read == 15 + 6
 
 
@@ -193,6 +226,7 @@ def test_progress_is_reported_per_sheet():
 
 
 # -------------------------------------------------------------------------------- validation
+
 
 def test_bad_rows_are_rejected_with_row_column_and_reason():
     result = read("bad_rows.ods")
@@ -223,41 +257,70 @@ def test_csv_rejections_give_the_line(tmp_path):
 
 
 def test_dates_after_the_stated_as_of_are_rejected_and_title_rows_count(tmp_path):
-    path = write_xlsx(tmp_path / "book.xlsx", {
-        "Cover_sheet": [["Small boats"], ["This series was first published on 10 May 2018."],
-                        ["Published: 1 January 2025"], ["Next update", date(2025, 1, 8)]],
-        "SB_01": [["Table SB_01"], [], ["Date", "Migrants arrived", "Boats arrived"],
-                  [date(2024, 12, 31), 5, 1], [date(2025, 1, 5), 7, 1]],
-    })
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        {
+            "Cover_sheet": [
+                ["Small boats"],
+                ["This series was first published on 10 May 2018."],
+                ["Published: 1 January 2025"],
+                ["Next update", date(2025, 1, 8)],
+            ],
+            "SB_01": [
+                ["Table SB_01"],
+                [],
+                ["Date", "Migrants arrived", "Boats arrived"],
+                [date(2024, 12, 31), 5, 1],
+                [date(2025, 1, 5), 7, 1],
+            ],
+        },
+    )
     result = ho.read(path)
     assert result.as_of == "2025-01-01"
-    assert result.rejected == [Rejection("book.xlsx", 5, "Date", "date 2025-01-05 is after the file's as-of "
-                                         "date 2025-01-01", sheet="SB_01", value="2025-01-05")]
+    assert result.rejected == [
+        Rejection(
+            "book.xlsx",
+            5,
+            "Date",
+            "date 2025-01-05 is after the file's as-of date 2025-01-01",
+            sheet="SB_01",
+            value="2025-01-05",
+        )
+    ]
     assert len(result.tables["crossings_daily"]) == 1
 
 
 def test_unknown_columns_and_footnote_rows_are_notes(tmp_path):
-    text = ("Date,Migrants arrived ,Boats  arrived [note 3],Rolling average\n"
-            "2024-01-01,5,1,2.5\n"
-            "Source: Home Office,,,\n")
+    text = (
+        "Date,Migrants arrived ,Boats  arrived [note 3],Rolling average\n2024-01-01,5,1,2.5\nSource: Home Office,,,\n"
+    )
     result = ho.read(write_csv(tmp_path / "sb01.csv", text))
     assert result.rejected == [] and len(result.tables["crossings_daily"]) == 1
-    assert result.notes == ["sb01.csv: column(s) not part of SB_01, ignored: Rolling average",
-                            "sb01.csv, line 3: row with no date and no counts skipped ('Source: Home Office')"]
+    assert result.notes == [
+        "sb01.csv: column(s) not part of SB_01, ignored: Rolling average",
+        "sb01.csv, line 3: row with no date and no counts skipped ('Source: Home Office')",
+    ]
 
 
 # --------------------------------------------------------------------------- structural errors
 
-@pytest.mark.parametrize(("name", "fragment"), [
-    ("truncated.ods", "truncated.ods: not a readable ODS workbook (damaged or truncated?)"),
-    ("wrong_sheets.ods", "wrong_sheets.ods: no SB_01 or SB_02 sheet; sheets found: Data1, Data2"),
-    ("garbage.csv", "garbage.csv: binary content"),
-    ("empty.csv", "empty.csv: the file is empty"),
-    ("latin1.csv", "latin1.csv: not UTF-8 text"),
-    ("huge_line.csv", "field larger than field limit"),
-    ("missing_column.xlsx", "missing_column.xlsx, sheet SB_01: missing column 'Boats arrived'; "
-                            "columns found: Date, Migrants arrived [note 2], Notes"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("truncated.ods", "truncated.ods: not a readable ODS workbook (damaged or truncated?)"),
+        ("wrong_sheets.ods", "wrong_sheets.ods: no SB_01 or SB_02 sheet; sheets found: Data1, Data2"),
+        ("garbage.csv", "garbage.csv: binary content"),
+        ("empty.csv", "empty.csv: the file is empty"),
+        ("latin1.csv", "latin1.csv: not UTF-8 text"),
+        ("huge_line.csv", "field larger than field limit"),
+        (
+            "missing_column.xlsx",
+            "missing_column.xlsx, sheet SB_01: missing column 'Boats arrived'; "
+            "columns found: Date, Migrants arrived [note 2], Notes",
+        ),
+    ],
+)
 def test_structural_errors_name_the_problem(name, fragment):
     with pytest.raises(StructuralError) as err:
         read(name)

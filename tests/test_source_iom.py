@@ -65,8 +65,13 @@ def write_current(path: Path, rows: list[list[str]], header: list[str] | None = 
     return path
 
 
-def one_row(date: str = "2024-05-01", coords: str = "50.9, 1.6", dead: str = "1", main_id: str = "X1",
-            route: str = "English Channel to the UK") -> list[str]:
+def one_row(
+    date: str = "2024-05-01",
+    coords: str = "50.9, 1.6",
+    dead: str = "1",
+    main_id: str = "X1",
+    route: str = "English Channel to the UK",
+) -> list[str]:
     """A valid current-layout row with one field changed."""
     return mk.current(main_id, "Europe", date, dead, "0", "", "Drowning", "Off Calais", coords, route)
 
@@ -146,8 +151,7 @@ def test_current_routes_and_regions_mapped():
     assert df.loc["IOM-2023.MMP0001", ["route", "region"]].tolist() == ["Central Mediterranean", "Mediterranean"]
     assert df.loc["IOM-2023.MMP0002", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
     assert df.loc["IOM-2024.MMP0006", ["route", "region"]].tolist() == ["Atlantic (Canary Islands)", "Atlantic"]
-    assert df.loc["IOM-2024.MMP0009", ["route", "region"]].tolist() == ["Western Balkans",
-                                                                       "Balkans & Eastern Europe"]
+    assert df.loc["IOM-2024.MMP0009", ["route", "region"]].tolist() == ["Western Balkans", "Balkans & Eastern Europe"]
     assert df.loc["IOM-2025.MMP0013", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
     # no route label: kept with a marker; the Region label "Mediterranean" is a Tideline region
     assert df.loc["IOM-2025.MMP0014", ["route", "region"]].tolist() == ["(not stated)", "Mediterranean"]
@@ -158,12 +162,14 @@ def test_unknown_labels_kept_and_listed():
     df = by_id(result)
     assert df.loc["IOM-2023.MMP0004", ["route", "region"]].tolist() == ["Sahara Desert crossing", "Northern Africa"]
     assert df.loc["IOM-2024.MMP0005", ["route", "region"]].tolist() == ["Sahara Desert crossing", "Northern Africa"]
-    assert df.loc["IOM-2024.MMP0010", ["route", "region"]].tolist() == ["US-Mexico border crossing",
-                                                                       "North America"]
-    assert ("unknown route labels kept as-is: 'Sahara Desert crossing' (2 rows), "
-            "'US-Mexico border crossing' (1 row); 3 rows") in result.notes
-    assert ("unknown region labels kept as-is: 'North America' (1 row), 'Northern Africa' (2 rows); "
-            "3 rows") in result.notes
+    assert df.loc["IOM-2024.MMP0010", ["route", "region"]].tolist() == ["US-Mexico border crossing", "North America"]
+    assert (
+        "unknown route labels kept as-is: 'Sahara Desert crossing' (2 rows), "
+        "'US-Mexico border crossing' (1 row); 3 rows"
+    ) in result.notes
+    assert (
+        "unknown region labels kept as-is: 'North America' (1 row), 'Northern Africa' (2 rows); 3 rows"
+    ) in result.notes
     assert "1 row(s) give no migration route: route set to '(not stated)'." in result.notes
 
 
@@ -204,13 +210,16 @@ def test_wkt_point_is_lon_lat(tmp_path: Path):
     assert by_id(iom.read(path, regions=None)).loc["IOM-X1", ["lat", "lon"]].tolist() == [50.9, 1.6]
 
 
-@pytest.mark.parametrize("coords,reason", [
-    ("-91, 200", "latitude -91.0 is outside -90..90"),
-    ("12.5, 190", "longitude 190.0 is outside -180..180"),
-    ("50.9 1.6", "coordinates are not 'lat, lon': '50.9 1.6'"),
-    ("50.9, 1.6, 3", "coordinates are not 'lat, lon': '50.9, 1.6, 3'"),
-    ("north, east", "latitude is not a number: 'north'"),
-])
+@pytest.mark.parametrize(
+    "coords,reason",
+    [
+        ("-91, 200", "latitude -91.0 is outside -90..90"),
+        ("12.5, 190", "longitude 190.0 is outside -180..180"),
+        ("50.9 1.6", "coordinates are not 'lat, lon': '50.9 1.6'"),
+        ("50.9, 1.6, 3", "coordinates are not 'lat, lon': '50.9, 1.6, 3'"),
+        ("north, east", "latitude is not a number: 'north'"),
+    ],
+)
 def test_bad_coordinates_rejected(tmp_path: Path, coords: str, reason: str):
     result = iom.read(write_current(tmp_path / "c.csv", [one_row(coords=coords)]), regions=None)
     assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Coordinates", reason)]
@@ -261,15 +270,22 @@ def test_weekday_must_match_date(tmp_path: Path):
     path = write_current(tmp_path / "c.csv", [one_row("Mon, 01/05/2018 - 12:00")])
     result = iom.read(path, regions=None)
     assert [(r.row, r.column, r.reason) for r in result.rejected] == [
-        (2, "Incident Date", "weekday Mon does not match 2018-01-05 (read as month/day/year): "
-                             "'Mon, 01/05/2018 - 12:00'")]
+        (
+            2,
+            "Incident Date",
+            "weekday Mon does not match 2018-01-05 (read as month/day/year): 'Mon, 01/05/2018 - 12:00'",
+        )
+    ]
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("yesterday", "not a date in a known form: 'yesterday'"),
-    ("2024-02-30", "not a valid date: '2024-02-30'"),
-    ("", "date is missing"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("yesterday", "not a date in a known form: 'yesterday'"),
+        ("2024-02-30", "not a valid date: '2024-02-30'"),
+        ("", "date is missing"),
+    ],
+)
 def test_bad_dates_rejected(tmp_path: Path, text: str, reason: str):
     result = iom.read(write_current(tmp_path / "c.csv", [one_row(text)]), regions=None)
     assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Incident Date", reason)]
@@ -291,8 +307,9 @@ def test_older_bom_and_crlf_handled():
 
 def test_older_total_mismatch_noted():
     notes = read("older.csv").notes
-    assert ("Total Dead and Missing differs from dead + missing on 1 row(s) (line 10); "
-            "the separate counts are used.") in notes
+    assert (
+        "Total Dead and Missing differs from dead + missing on 1 row(s) (line 10); the separate counts are used."
+    ) in notes
     assert "3 date(s) written dd/dd/yyyy read as month/day/year." in notes
 
 
@@ -324,7 +341,8 @@ def test_split_missing_longitude_rejected(tmp_path: Path):
     path.write_text(mk.csv_text(mk.SPLIT_HEADER, [row]), encoding="utf-8")
     result = iom.read(path, regions=None)
     assert [(r.row, r.column, r.reason) for r in result.rejected] == [
-        (2, "Longitude", "no coordinates: an incident needs a location")]
+        (2, "Longitude", "no coordinates: an incident needs a location")
+    ]
 
 
 # --- regions table -----------------------------------------------------------------------------
@@ -339,14 +357,14 @@ def test_regions_table_from_store_lists_and_from_csv_json():
 
 
 def test_regions_table_maps_extra_labels():
-    regions = pd.DataFrame({"region": ["Sahel", "Mediterranean"],
-                            "iom_labels": [["Sahara Desert crossing"], ["Central Mediterranean"]]})
+    regions = pd.DataFrame(
+        {"region": ["Sahel", "Mediterranean"], "iom_labels": [["Sahara Desert crossing"], ["Central Mediterranean"]]}
+    )
     result = read("current.csv", regions)
     df = by_id(result)
     # the analyst's table files the label under a region; the route label itself is still kept as-is
     assert df.loc["IOM-2023.MMP0004", ["route", "region"]].tolist() == ["Sahara Desert crossing", "Sahel"]
-    assert df.loc["IOM-2024.MMP0010", ["route", "region"]].tolist() == ["US-Mexico border crossing",
-                                                                       "North America"]
+    assert df.loc["IOM-2024.MMP0010", ["route", "region"]].tolist() == ["US-Mexico border crossing", "North America"]
     # a route the table does not list still takes its region from schema.REGIONS
     assert df.loc["IOM-2023.MMP0002", ["route", "region"]].tolist() == ["English Channel", "UK & Channel"]
     assert "unknown region labels kept as-is: 'North America' (1 row); 1 row" in result.notes
@@ -360,15 +378,20 @@ def test_bad_rows_exact_rejections():
     f = "bad_rows.csv"
     assert result.rejected == [
         Rejection(f, 3, "Incident Date", "not a valid date: '2024-13-45'", value="2024-13-45"),
-        Rejection(f, 4, "Coordinates", "latitude 95.0 is outside -90..90 (latitude and longitude swapped?)",
-                  value="95, 12.5"),
+        Rejection(
+            f, 4, "Coordinates", "latitude 95.0 is outside -90..90 (latitude and longitude swapped?)", value="95, 12.5"
+        ),
         Rejection(f, 5, "Number Dead", "negative count: -2", value="-2"),
-        Rejection(f, 6, "Main ID", "duplicate incident id 'IOM-2024.MMP0101' (first on line 2)",
-                  value="2024.MMP0101"),
+        Rejection(f, 6, "Main ID", "duplicate incident id 'IOM-2024.MMP0101' (first on line 2)", value="2024.MMP0101"),
         Rejection(f, 7, "Coordinates", "no coordinates: an incident needs a location"),
         Rejection(f, 9, "Incident Date", "date 2099-01-01 is in the future", value="2099-01-01"),
-        Rejection(f, 10, "Incident Date", "ambiguous day/month order in '05/01/2024': nothing in this file "
-                                          "shows which comes first; use YYYY-MM-DD", value="05/01/2024"),
+        Rejection(
+            f,
+            10,
+            "Incident Date",
+            "ambiguous day/month order in '05/01/2024': nothing in this file shows which comes first; use YYYY-MM-DD",
+            value="05/01/2024",
+        ),
     ]
     assert list(by_id(result).index) == ["IOM-2024.MMP0101", "IOM-2023.MMP0107", "IOM-2024.MMP0110"]
     assert (result.rows_read, result.rows_accepted) == (10, 3)
@@ -383,8 +406,7 @@ def test_duplicate_of_a_rejected_row_is_kept(tmp_path: Path):
 
 def test_fractional_count_rejected(tmp_path: Path):
     result = iom.read(write_current(tmp_path / "c.csv", [one_row(dead="2.5")]), regions=None)
-    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
-        (2, "Number Dead", "not a whole number: '2.5'")]
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Number Dead", "not a whole number: '2.5'")]
 
 
 def test_missing_id_rejected(tmp_path: Path):
@@ -397,11 +419,14 @@ def test_missing_id_rejected(tmp_path: Path):
 # --- structural errors -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name,message", [
-    ("empty.csv", "empty.csv: the file is empty"),
-    ("garbage.bin.csv", "garbage.bin.csv: binary content (NUL bytes), not a text CSV"),
-    ("latin1.csv", "latin1.csv: not UTF-8 text (invalid byte 0xf4 on line 2)"),
-])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("empty.csv", "empty.csv: the file is empty"),
+        ("garbage.bin.csv", "garbage.bin.csv: binary content (NUL bytes), not a text CSV"),
+        ("latin1.csv", "latin1.csv: not UTF-8 text (invalid byte 0xf4 on line 2)"),
+    ],
+)
 def test_unreadable_files(name: str, message: str):
     with pytest.raises(StructuralError) as err:
         read(name)
@@ -413,8 +438,12 @@ def test_wrong_header_names_expected_and_found():
         read("wrong_header.csv")
     message = str(err.value)
     assert message.startswith("wrong_header.csv: the header matches no IOM Missing Migrants layout")
-    for expected in ("current: Main ID, Incident Date", "older: Web ID, Reported Date",
-                     "split: Latitude, Longitude, No. dead", "found: date, route, people, boats"):
+    for expected in (
+        "current: Main ID, Incident Date",
+        "older: Web ID, Reported Date",
+        "split: Latitude, Longitude, No. dead",
+        "found: date, route, people, boats",
+    ):
         assert expected in message
 
 
@@ -423,8 +452,11 @@ def test_required_column_missing_named(tmp_path: Path):
     path = tmp_path / "nocoords.csv"
     path.write_text(",".join(header) + "\n", encoding="utf-8")
     assert iom.detect(path) is True
-    with pytest.raises(StructuralError, match=r"^nocoords\.csv: IOM current layout, but required column\(s\) "
-                                              r"missing: Coordinates, Migration route$"):
+    with pytest.raises(
+        StructuralError,
+        match=r"^nocoords\.csv: IOM current layout, but required column\(s\) "
+        r"missing: Coordinates, Migration route$",
+    ):
         iom.read(path, regions=None)
 
 
@@ -443,8 +475,11 @@ def test_header_only_file_gives_empty_canonical_frame(tmp_path: Path):
 def test_progress_every_5000_rows(tmp_path: Path):
     rows = [one_row(f"2024-{1 + i % 12:02d}-01", main_id=f"P{i}") for i in range(12_000)]
     calls = []
-    result = iom.read(write_current(tmp_path / "big.csv", rows), regions=None,
-                      progress=lambda message, fraction: calls.append(fraction))
+    result = iom.read(
+        write_current(tmp_path / "big.csv", rows),
+        regions=None,
+        progress=lambda message, fraction: calls.append(fraction),
+    )
     assert calls == [5_000 / 12_000, 10_000 / 12_000, 1.0]
     assert result.rows_accepted == 12_000
     assert result.totals_by_year.to_dict("list") == {"year": [2024], "dead_and_missing": [12_000]}

@@ -62,12 +62,15 @@ def test_unknown_version_is_a_clear_error(tiny_store):
         tiny_store.connect(7)
 
 
-@pytest.mark.parametrize(("table", "column", "bad", "message"), [
-    ("crossings_daily", "people", "lots", "crossings_daily"),
-    ("crossings_daily", "date", "yesterday", "crossings_daily"),
-    ("incidents", "lat", None, "NOT NULL"),
-    ("routes", "path", "not a path", "routes"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "bad", "message"),
+    [
+        ("crossings_daily", "people", "lots", "crossings_daily"),
+        ("crossings_daily", "date", "yesterday", "crossings_daily"),
+        ("incidents", "lat", None, "NOT NULL"),
+        ("routes", "path", "not a path", "routes"),
+    ],
+)
 def test_bad_types_are_refused_and_change_nothing(tiny_store, table, column, bad, message):
     frames = tiny.frames()
     frames[table] = frames[table].astype({column: object})
@@ -125,8 +128,11 @@ def test_a_killed_import_leaves_the_previous_version_current_and_intact(tiny_sto
     marker = tmp_path / "marker"
     script = tmp_path / "child.py"
     script.write_text(CHILD.format(tests=str(Path(__file__).parent)))
-    child = subprocess.Popen([sys.executable, str(script), str(tiny_store.data_dir), str(marker), phase],
-                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(tiny_store.data_dir), str(marker), phase],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     deadline = time.monotonic() + 120
     staging = tiny_store.data_dir / "versions"
     while time.monotonic() < deadline:  # kill while it is still working
@@ -183,8 +189,9 @@ def test_text_is_stored_without_bidi_controls(tiny_store):
 def test_label_lists_and_version_notes_are_stored_without_bidi_controls(tiny_store):
     regions = tiny.frames()["regions"].copy()
     regions["iom_labels"] = [["\u202eNorth Africa", None], *([[]] * (len(regions) - 1))]
-    version = tiny_store.commit({"regions": regions}, source_name="\u2066iom\u2069", file_name="\u202ea.csv",
-                                note="\u202dnote")
+    version = tiny_store.commit(
+        {"regions": regions}, source_name="\u2066iom\u2069", file_name="\u202ea.csv", note="\u202dnote"
+    )
     assert (version.source_name, version.file_name, version.note) == ("iom", "a.csv", "note")
     labels = tiny_store.connect().execute("SELECT iom_labels FROM regions").fetchall()
     assert ["North Africa", None] in [row[0] for row in labels]

@@ -76,11 +76,14 @@ def test_rejected_rows_are_listed_and_need_consent(demo_store):
     assert con.execute("SELECT sum(detections) FROM route_flows").fetchone()[0] == 108
 
 
-@pytest.mark.parametrize(("fixture", "fragment"), [
-    ("frontex/garbage.csv", "not a format Tideline can import"),
-    ("iom/latin1.csv", "not UTF-8"),
-    ("home_office/truncated.ods", "truncated.ods"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "fragment"),
+    [
+        ("frontex/garbage.csv", "not a format Tideline can import"),
+        ("iom/latin1.csv", "not UTF-8"),
+        ("home_office/truncated.ods", "truncated.ods"),
+    ],
+)
 def test_unreadable_files_get_a_clear_message(demo_store, fixture, fragment):
     at = upload(data_page(), fixture)
     assert "File refused" in texts(at, "error") and fragment in texts(at, "error").replace("\\", "")

@@ -78,8 +78,6 @@ def build(data_dir: Path) -> int:
     version = Store(data_dir).commit(frames(), source_name=SRC, file_name=f"{IMG}.csv", note=SCRIPT + LONG)
     views = ViewStore(data_dir)
     state = FilterState(period=PERIOD, version=version.id)
-    views.add(f"{IMG} {SCRIPT} {RTL}"[:120], f"{MD_LINK}\n{LATEX}\n{TEMPLATE}\n{SVG}\n{LONG[:1500]}", "map",
-              state)
-    views.add(f"{LATEX} {MD_LINK} {SVG} {JS_URL}"[:120], f"{IMG}\n{SCRIPT}\n{FORMULA}\n{RTL}", "operations",
-              state)
+    views.add(f"{IMG} {SCRIPT} {RTL}"[:120], f"{MD_LINK}\n{LATEX}\n{TEMPLATE}\n{SVG}\n{LONG[:1500]}", "map", state)
+    views.add(f"{LATEX} {MD_LINK} {SVG} {JS_URL}"[:120], f"{IMG}\n{SCRIPT}\n{FORMULA}\n{RTL}", "operations", state)
     return version.id

@@ -119,7 +119,8 @@ def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
         line = raw[: exc.start].count(b"\n") + 1
         raise StructuralError(
             f"{path.name}: not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} on line {line}); "
-            "save the file as UTF-8 CSV and import it again") from exc
+            "save the file as UTF-8 CSV and import it again"
+        ) from exc
     csv.field_size_limit(1 << 20)
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -136,8 +137,7 @@ def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
     width = len(header)
     for row, line in zip(rows, lines, strict=True):
         if len(row) != width:
-            raise StructuralError(
-                f"{path.name}, line {line}: {len(row)} fields where the header has {width}")
+            raise StructuralError(f"{path.name}, line {line}: {len(row)} fields where the header has {width}")
     frame = pd.DataFrame(rows, columns=header, dtype=dtype)
     frame = frame.apply(lambda s: s.str.strip()).replace({"": None})
     return frame, lines
@@ -171,8 +171,17 @@ def parse_count(value: object) -> int | None:
     return n
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d",
-                "%d-%m-%Y", "%d.%m.%Y")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+)
 
 
 def parse_date(value: object, formats: tuple[str, ...] = DATE_FORMATS):

@@ -30,8 +30,15 @@ from .base import (
 NAME = "canonical"
 LABEL = "A canonical Tideline table (CSV, XLSX, Parquet or GeoJSON)"
 
-KINDS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet",
-         ".geojson": "geojson", ".json": "geojson"}
+KINDS = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".geojson": "geojson",
+    ".json": "geojson",
+}
 PROVENANCE = {c.name for c in schema.PROVENANCE}
 GEOMETRY = "\x00geometry"  # where a GeoJSON feature's geometry waits in a record; no column can have this name
 
@@ -93,8 +100,9 @@ def table_for(path: Path) -> str:
     return _choose(path, set(_header(path, _kind(path))))
 
 
-def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress,
-         table: str | None = None) -> ImportResult:
+def read(
+    path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress, table: str | None = None
+) -> ImportResult:
     """Read the file as its canonical table (or `table`), rejecting rows whose values do not fit the schema."""
     del regions  # part of the importer contract; canonical rows already name their own region
     path = Path(path)
@@ -105,13 +113,13 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
     if table is None:
         table = _choose(path, found)
     elif table not in schema.TABLES:
-        raise StructuralError(f"{path.name}: {table!r} is not a canonical table "
-                              f"(known: {', '.join(schema.TABLES)})")
+        raise StructuralError(f"{path.name}: {table!r} is not a canonical table (known: {', '.join(schema.TABLES)})")
     else:
         missing = [c for c in _required(table) if c not in found]
         if missing:
-            raise StructuralError(f"{path.name}: table {table} needs column(s) {', '.join(missing)} "
-                                  f"(found: {', '.join(data.columns)})")
+            raise StructuralError(
+                f"{path.name}: table {table} needs column(s) {', '.join(missing)} (found: {', '.join(data.columns)})"
+            )
     if not data.records:
         raise StructuralError(f"{path.name}: the header has no data rows under it")
 
@@ -127,8 +135,9 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
         except _BadCell as bad:
             value = None if bad.value is None else str(bad.value)[:80]
             unit = data.unit if data.unit in ("record", "feature") else None
-            rejected.append(Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value,
-                                      unit=unit))
+            rejected.append(
+                Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value, unit=unit)
+            )
 
     out = _frame(spec, rows)
     notes = []
@@ -147,14 +156,24 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
         # several series in one file: the import as a whole is named after the file
         source = path.name
         if sources:
-            notes.append(f"rows name {len(sources)} sources ({'; '.join(sources[:5])}"
-                         f"{'; …' if len(sources) > 5 else ''}); the import is labelled {path.name!r}")
+            notes.append(
+                f"rows name {len(sources)} sources ({'; '.join(sources[:5])}"
+                f"{'; …' if len(sources) > 5 else ''}); the import is labelled {path.name!r}"
+            )
     progress(f"Read {path.name}", 1.0)
-    return ImportResult(format=NAME, source=source, tables={table: out}, rows_read=total, rejected=rejected,
-                        notes=notes, totals_by_year=_totals(table, out))
+    return ImportResult(
+        format=NAME,
+        source=source,
+        tables={table: out},
+        rows_read=total,
+        rejected=rejected,
+        notes=notes,
+        totals_by_year=_totals(table, out),
+    )
 
 
 # -- which table ------------------------------------------------------------------------------
+
 
 def _required(table: str) -> list[str]:
     return [c.name for c in schema.TABLES[table] if not c.nullable]
@@ -169,16 +188,22 @@ def _choose(path: Path, found: set[str]) -> str:
     if len(fits) == 1:
         return fits[0]
     if fits:
-        raise StructuralError(f"{path.name}: the columns match more than one canonical table "
-                              f"({', '.join(fits)}); choose the table explicitly")
-    closest = max(schema.TABLES, key=lambda t: (len(found & {c.name for c in schema.TABLES[t]}),
-                                                -len(set(_required(t)) - found)))
+        raise StructuralError(
+            f"{path.name}: the columns match more than one canonical table "
+            f"({', '.join(fits)}); choose the table explicitly"
+        )
+    closest = max(
+        schema.TABLES, key=lambda t: (len(found & {c.name for c in schema.TABLES[t]}), -len(set(_required(t)) - found))
+    )
     missing = [c for c in _required(closest) if c not in found]
-    raise StructuralError(f"{path.name}: the columns match no canonical table; closest is {closest}, "
-                          f"missing required column(s) {', '.join(missing)} (found: {', '.join(sorted(found))})")
+    raise StructuralError(
+        f"{path.name}: the columns match no canonical table; closest is {closest}, "
+        f"missing required column(s) {', '.join(missing)} (found: {', '.join(sorted(found))})"
+    )
 
 
 # -- reading each format ----------------------------------------------------------------------
+
 
 def _kind(path: Path) -> str:
     kind = KINDS.get(path.suffix.lower())
@@ -224,8 +249,10 @@ def _load(path: Path, kind: str) -> _File:
         frame, lines = read_text_csv(path)
         columns = _names(frame.columns, path)
         frame.columns = columns
-        records = [(line, dict(zip(columns, values, strict=True)))
-                   for line, values in zip(lines, frame.itertuples(index=False, name=None), strict=True)]
+        records = [
+            (line, dict(zip(columns, values, strict=True)))
+            for line, values in zip(lines, frame.itertuples(index=False, name=None), strict=True)
+        ]
         return _File([c for c in columns if c], records)
     if kind == "xlsx":
         return _load_xlsx(path)
@@ -281,8 +308,7 @@ def _load_geojson(path: Path) -> _File:
         raise StructuralError(f"{path.name}: not UTF-8 text") from exc
     except ValueError as exc:
         raise StructuralError(f"{path.name}: not valid JSON ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
-            doc.get("features"), list):
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise StructuralError(f"{path.name}: not a GeoJSON FeatureCollection")
     crs = doc.get("crs")  # GeoJSON is WGS84; an old-style crs member may say otherwise
     crs = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
@@ -307,6 +333,7 @@ def _load_geojson(path: Path) -> _File:
 
 
 # -- one row ----------------------------------------------------------------------------------
+
 
 def _row(table: str, spec: tuple[schema.Column, ...], record: dict) -> dict:
     """The record as canonical values; _BadCell for the first value that does not fit."""
@@ -411,11 +438,15 @@ def _path(value: object, name: str) -> list[list[float]]:
         raise ValueError(f"{name} needs at least two [lon, lat] waypoints")
     points = []
     for point in value:
-        if not isinstance(point, list | tuple) or len(point) < 2 or any(
-                isinstance(x, bool) or not isinstance(x, int | float) for x in point[:2]):
+        if (
+            not isinstance(point, list | tuple)
+            or len(point) < 2
+            or any(isinstance(x, bool) or not isinstance(x, int | float) for x in point[:2])
+        ):
             raise ValueError(f"{name} waypoint {str(point)[:40]} is not [lon, lat]")
-        points.append([parse_coordinate(point[0], -180, 180, "longitude"),
-                       parse_coordinate(point[1], -90, 90, "latitude")])
+        points.append(
+            [parse_coordinate(point[0], -180, 180, "longitude"), parse_coordinate(point[1], -90, 90, "latitude")]
+        )
     return points
 
 
@@ -448,6 +479,7 @@ def _check(table: str, name: str, value: object) -> object:
 
 # -- the result -------------------------------------------------------------------------------
 
+
 def _frame(spec: tuple[schema.Column, ...], rows: list[dict]) -> pd.DataFrame:
     """Rows as a frame in schema column order: nullable Int64/Float64 numbers, None (never NaN) elsewhere."""
     frame = pd.DataFrame({c.name: pd.Series([r[c.name] for r in rows], dtype=object) for c in spec})
@@ -470,7 +502,8 @@ def _totals(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
         years = pd.Series([d.year for d in frame[when]], index=frame.index, dtype="int64")
     if count == "dead_and_missing":
         values = (frame["dead"].fillna(0) + frame["missing"].fillna(0)).mask(
-            frame["dead"].isna() & frame["missing"].isna())
+            frame["dead"].isna() & frame["missing"].isna()
+        )
     else:
         values = frame[count]
     if table == "staffing":

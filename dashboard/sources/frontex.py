@@ -45,12 +45,23 @@ ROUTE_MAP = {
 DEFAULT_FRONTEX_LABELS = {
     "Mediterranean": ["Central Mediterranean", "Eastern Mediterranean", "Western Mediterranean"],
     "Atlantic": ["Western African"],
-    "Balkans & Eastern Europe": ["Western Balkan", "Eastern Borders", "Circular Route from Albania to Greece",
-                                 "Black Sea"],
+    "Balkans & Eastern Europe": [
+        "Western Balkan",
+        "Eastern Borders",
+        "Circular Route from Albania to Greece",
+        "Black Sea",
+    ],
 }
 
 UNKNOWN_NATIONALITY = {m.lower() for m in NOT_AVAILABLE} | {
-    "", "unk", "unknown", "not specified", "unspecified", "not available", "not known"}
+    "",
+    "unk",
+    "unknown",
+    "not specified",
+    "unspecified",
+    "not available",
+    "not known",
+}
 TYPES = {"sea", "land"}
 ISO3 = re.compile(r"^[A-Z]{3}$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -76,8 +87,9 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         by_lower.setdefault(col.lower(), col)
     missing = [c for c in REQUIRED if c not in by_lower]
     if missing:
-        raise StructuralError(f"{path.name}: missing required column(s) {', '.join(missing)} "
-                              f"(found: {', '.join(frame.columns)})")
+        raise StructuralError(
+            f"{path.name}: missing required column(s) {', '.join(missing)} (found: {', '.join(frame.columns)})"
+        )
     if frame.empty:
         raise StructuralError(f"{path.name}: the header has no data rows under it")
     cols = {c: by_lower[c] for c in REQUIRED}
@@ -107,8 +119,14 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         kind = (type_raw or "").lower()
         key = (month, route, nat)
         if key + (kind,) in seen:
-            rejected.append(Rejection(path.name, line, None, f"duplicate of line {seen[key + (kind,)]} "
-                                      "(same month, route, nationality and type)"))
+            rejected.append(
+                Rejection(
+                    path.name,
+                    line,
+                    None,
+                    f"duplicate of line {seen[key + (kind,)]} (same month, route, nationality and type)",
+                )
+            )
             continue
         seen[key + (kind,)] = line
         if label.lower() not in ROUTE_MAP:
@@ -130,11 +148,14 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
 
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["detections"] = out["detections"].astype("Int64")
-    notes = ["Frontex counts detections of illegal border-crossings, not people: one person can be detected "
-             "more than once."]
+    notes = [
+        "Frontex counts detections of illegal border-crossings, not people: one person can be detected more than once."
+    ]
     if renamed:
-        notes.append("Frontex routes mapped to Tideline routes: "
-                     + ", ".join(f"{a!r} -> {b!r}" for a, b in sorted(renamed.items())))
+        notes.append(
+            "Frontex routes mapped to Tideline routes: "
+            + ", ".join(f"{a!r} -> {b!r}" for a, b in sorted(renamed.items()))
+        )
     if kept_labels:
         described = []
         for label, count in sorted(kept_labels.items()):
@@ -145,14 +166,23 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
     if unknown_nat:
         notes.append(f"{unknown_nat:,} row(s) with a blank or unknown nationality recorded as 'UNK'")
     if merged:
-        notes.append(f"{merged:,} row(s) added to another row of the same month, route and nationality "
-                     "(Frontex's Sea and Land rows; the border type is not kept)")
+        notes.append(
+            f"{merged:,} row(s) added to another row of the same month, route and nationality "
+            "(Frontex's Sea and Land rows; the border type is not kept)"
+        )
     for value, at in sorted(odd_types.items()):
         shown = ", ".join(str(x) for x in at[:5]) + (", …" if len(at) > 5 else "")
         notes.append(f"column {cols['type']!r}: {value!r} is neither Sea nor Land (line(s) {shown}); rows kept")
     progress(f"Read {path.name}", 1.0)
-    return ImportResult(format=NAME, source=SOURCE, tables={"route_flows": out}, rows_read=total,
-                        rejected=rejected, notes=notes, totals_by_year=_totals(out))
+    return ImportResult(
+        format=NAME,
+        source=SOURCE,
+        tables={"route_flows": out},
+        rows_read=total,
+        rejected=rejected,
+        notes=notes,
+        totals_by_year=_totals(out),
+    )
 
 
 class _Bad(Exception):
@@ -161,8 +191,9 @@ class _Bad(Exception):
         self.column, self.reason, self.value = column, reason, value
 
 
-def _parse(route: str | None, nat: str | None, t: str | None, n: str | None,
-           today: date) -> tuple[date, str, str, int | None]:
+def _parse(
+    route: str | None, nat: str | None, t: str | None, n: str | None, today: date
+) -> tuple[date, str, str, int | None]:
     """One row's month, route label, nationality and count; _Bad names the first value that does not fit."""
     month = _month(t)
     if month is None:

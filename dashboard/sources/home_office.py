@@ -42,8 +42,11 @@ MAX_CONTENT_XML = 64 * 2**20  # detect reads an ODS's content.xml to list its sh
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_RANGE = (36526, 73050)
-AS_OF_LABEL = re.compile(r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
-                         r"\s*:?\s*(?P<date>.*)", re.IGNORECASE)
+AS_OF_LABEL = re.compile(
+    r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
+    r"\s*:?\s*(?P<date>.*)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,27 @@ class Table:
     fixed: dict[str, str]  # canonical columns with one value for every row
 
 
-SB_01 = Table("SB_01", "crossings_daily", "Date", "date", {"Migrants arrived": "people", "Boats arrived": "boats"},
-              ("Boats arrived - involved in uncontrolled landings", "Notes"), 0,
-              {"route": ROUTE, "source": SOURCE, "status": STATUS})
+SB_01 = Table(
+    "SB_01",
+    "crossings_daily",
+    "Date",
+    "date",
+    {"Migrants arrived": "people", "Boats arrived": "boats"},
+    ("Boats arrived - involved in uncontrolled landings", "Notes"),
+    0,
+    {"route": ROUTE, "source": SOURCE, "status": STATUS},
+)
 # SB_02's weekly arrivals are SB_01's daily arrivals by week, so only its preventions are loaded.
-SB_02 = Table("SB_02", "preventions_weekly", "Week ending", "week_ending",
-              {"Migrants prevented": "people_prevented", "Events prevented": "events_prevented"},
-              ("Migrants arrived", "Boats arrived", "Boats arrived - involved in uncontrolled landings", "Notes"), 6,
-              {"route": ROUTE, "source": SOURCE})
+SB_02 = Table(
+    "SB_02",
+    "preventions_weekly",
+    "Week ending",
+    "week_ending",
+    {"Migrants prevented": "people_prevented", "Events prevented": "events_prevented"},
+    ("Migrants arrived", "Boats arrived", "Boats arrived - involved in uncontrolled landings", "Notes"),
+    6,
+    {"route": ROUTE, "source": SOURCE},
+)
 TABLES = (SB_01, SB_02)
 
 
@@ -105,6 +121,7 @@ def _table_for(header: Sequence[object], *, strict: bool) -> Table | None:
 
 
 # ---------------------------------------------------------------------------------------- detect
+
 
 def _workbook_engine(path: Path) -> Literal["odf", "openpyxl"] | None:
     """'odf' or 'openpyxl' from the zip's contents (not the suffix); None if it is neither."""
@@ -147,6 +164,7 @@ def detect(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ read
+
 
 def _parse_date(value: object) -> date:
     """A date cell, text date, or Excel serial number (a date cell that lost its format)."""
@@ -198,8 +216,9 @@ def _cell(cells: list[object], i: int) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _record(spec: Table, values: dict[str, object], limit: date, as_of: date | None,
-            seen: dict[date, int], unit: str) -> dict:
+def _record(
+    spec: Table, values: dict[str, object], limit: date, as_of: date | None, seen: dict[date, int], unit: str
+) -> dict:
     """One row's canonical record; raises _Skip or _Bad."""
     key = values[spec.key]
     if isinstance(key, str) and re.search(r"\btotal\b", key, re.IGNORECASE):
@@ -211,8 +230,9 @@ def _record(spec: Table, values: dict[str, object], limit: date, as_of: date | N
             raise _Skip(f"row with no date and no counts skipped ({_shown(key)!r})") from exc
         raise _Bad(spec.key, str(exc)) from exc
     if day > limit:
-        raise _Bad(spec.key, f"date {day} is after the file's as-of date {as_of}" if as_of
-                   else f"date {day} is in the future")
+        raise _Bad(
+            spec.key, f"date {day} is after the file's as-of date {as_of}" if as_of else f"date {day} is in the future"
+        )
     if day in seen:
         raise _Bad(spec.key, f"duplicate date {day}: first on {unit} {seen[day]}")
     counts = {}
@@ -224,9 +244,16 @@ def _record(spec: Table, values: dict[str, object], limit: date, as_of: date | N
     return {spec.date_column: day, **counts, **spec.fixed}
 
 
-def _parse_table(spec: Table, file: str, sheet: str | None, header: Sequence[object],
-                 rows: list[tuple[int, list[object]]], as_of: date | None, progress: Progress,
-                 span: tuple[float, float]) -> _Sheet:
+def _parse_table(
+    spec: Table,
+    file: str,
+    sheet: str | None,
+    header: Sequence[object],
+    rows: list[tuple[int, list[object]]],
+    as_of: date | None,
+    progress: Progress,
+    span: tuple[float, float],
+) -> _Sheet:
     """Map one table's rows (with their sheet row / CSV line numbers) to canonical records."""
     where = f"{file}, sheet {sheet}" if sheet else file
     unit = "row" if sheet else "line"
@@ -244,8 +271,7 @@ def _parse_table(spec: Table, file: str, sheet: str | None, header: Sequence[obj
     missing = [c for c in (spec.key, *spec.counts) if c not in index]
     if missing:
         found = ", ".join(_shown(h) for h in header if not _blank(h))
-        raise StructuralError(f"{where}: missing column {', '.join(repr(c) for c in missing)}; "
-                              f"columns found: {found}")
+        raise StructuralError(f"{where}: missing column {', '.join(repr(c) for c in missing)}; columns found: {found}")
     notes = [f"{where}: column(s) not part of {spec.sheet}, ignored: {', '.join(unknown)}"] if unknown else []
 
     # Today bounds a file that states no as-of date; a stated one is stricter.
@@ -266,8 +292,9 @@ def _parse_table(spec: Table, file: str, sheet: str | None, header: Sequence[obj
         except _Bad as bad:
             col, reason = bad.args
             value = values[col]
-            rejected.append(Rejection(file, n, col, reason, sheet=sheet,
-                                      value=None if value is None else _shown(value)))
+            rejected.append(
+                Rejection(file, n, col, reason, sheet=sheet, value=None if value is None else _shown(value))
+            )
             continue
         seen[record[spec.date_column]] = n
         records.append(record)
@@ -301,8 +328,10 @@ def _header_row(grid: pd.DataFrame, spec: Table, where: str) -> int:
             return i
     widest = max(top.itertuples(index=False, name=None), key=lambda r: sum(not _blank(c) for c in r), default=())
     found = ", ".join(_shown(c) for c in widest if not _blank(c)) or "none"
-    raise StructuralError(f"{where}: missing column {spec.key!r} (no header row with it in the first "
-                          f"{HEADER_SEARCH_ROWS} rows); columns found: {found}")
+    raise StructuralError(
+        f"{where}: missing column {spec.key!r} (no header row with it in the first "
+        f"{HEADER_SEARCH_ROWS} rows); columns found: {found}"
+    )
 
 
 def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None]:
@@ -317,22 +346,25 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
     try:
         book = pd.ExcelFile(path, engine=engine)
     except Exception as exc:  # the zip/XML parsers raise many types; all mean "unreadable"
-        raise StructuralError(f"{path.name}: cannot read the {kind} workbook (damaged or truncated?): "
-                              f"{type(exc).__name__}: {exc}") from exc
+        raise StructuralError(
+            f"{path.name}: cannot read the {kind} workbook (damaged or truncated?): {type(exc).__name__}: {exc}"
+        ) from exc
     with book:
         sheet_names = [str(n) for n in book.sheet_names]  # already text from odf/openpyxl; the stubs allow int
         by_key = {n.strip().upper(): n for n in sheet_names}
         specs = [t for t in TABLES if t.sheet in by_key]
         if not specs:
-            raise StructuralError(f"{path.name}: no SB_01 or SB_02 sheet; sheets found: "
-                                  f"{', '.join(sheet_names) or 'none'}")
+            raise StructuralError(
+                f"{path.name}: no SB_01 or SB_02 sheet; sheets found: {', '.join(sheet_names) or 'none'}"
+            )
 
         def grid(name: str) -> pd.DataFrame:
             try:
                 return pd.read_excel(book, sheet_name=name, header=None, dtype=object)
             except Exception as exc:  # as above: any parser failure means the sheet is unreadable
-                raise StructuralError(f"{path.name}, sheet {name}: cannot read the sheet: "
-                                      f"{type(exc).__name__}: {exc}") from exc
+                raise StructuralError(
+                    f"{path.name}, sheet {name}: cannot read the sheet: {type(exc).__name__}: {exc}"
+                ) from exc
 
         cover = next((n for n in sheet_names if "cover" in n.lower()), None)
         as_of = _cover_as_of(grid(cover)) if cover else None
@@ -355,8 +387,10 @@ def _read_csv(path: Path, progress: Progress) -> list[tuple[Table, _Sheet]]:
     header = list(frame.columns)
     spec = _table_for(header, strict=False)
     if spec is None:
-        raise StructuralError(f"{path.name}: the header has neither 'Date' (SB_01) nor 'Week ending' (SB_02); "
-                              f"columns found: {', '.join(_shown(h) for h in header if h)}")
+        raise StructuralError(
+            f"{path.name}: the header has neither 'Date' (SB_01) nor 'Week ending' (SB_02); "
+            f"columns found: {', '.join(_shown(h) for h in header if h)}"
+        )
     progress(f"Reading {spec.sheet}", 0.0)
     rows = [(n, list(cells)) for n, cells in zip(lines, frame.itertuples(index=False, name=None), strict=True)]
     return [(spec, _parse_table(spec, path.name, None, header, rows, None, progress, (0.0, 1.0)))]
@@ -390,15 +424,22 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
     notes = [n for _, sheet in sheets for n in sheet.notes]
     if "crossings_daily" not in tables:
         # Without SB_01 nothing about arrivals is loaded, and the analyst should know why.
-        notes.append(f"{path.name} has no SB_01 (daily arrivals): only SB_02 preventions were loaded. SB_02's "
-                     "weekly arrivals are not loaded because SB_01's daily series is Tideline's arrival series; "
-                     "import SB_01 for arrivals.")
+        notes.append(
+            f"{path.name} has no SB_01 (daily arrivals): only SB_02 preventions were loaded. SB_02's "
+            "weekly arrivals are not loaded because SB_01's daily series is Tideline's arrival series; "
+            "import SB_01 for arrivals."
+        )
         totals = _totals(tables["preventions_weekly"], "week_ending", "people_prevented")
     else:
         totals = _totals(tables["crossings_daily"], "date", "people")
     progress("Done", 1.0)
     return ImportResult(
-        format=NAME, source=SOURCE, tables=tables,
+        format=NAME,
+        source=SOURCE,
+        tables=tables,
         rows_read=sum(sheet.rows_read for _, sheet in sheets),
         rejected=[r for _, sheet in sheets for r in sheet.rejected],
-        notes=notes, totals_by_year=totals, as_of=as_of.isoformat() if as_of else None)
+        notes=notes,
+        totals_by_year=totals,
+        as_of=as_of.isoformat() if as_of else None,
+    )

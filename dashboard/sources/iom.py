@@ -68,21 +68,49 @@ COMMON: dict[str, tuple[str, ...]] = {
 }
 
 LAYOUTS: tuple[Layout, ...] = (
-    Layout("current", ("Main ID", "Incident Date"), {
-        "id": ("Main ID", "Incident ID"), "date": ("Incident Date",), "dead": ("Number Dead",),
-        "missing": ("Minimum Estimated Number of Missing",), "coordinates": ("Coordinates",),
-        "route": ("Migration route",), "region": ("Region", "Region of Incident"),
-    }, ("id", "date", "dead", "missing", "coordinates", "route")),
-    Layout("older", ("Web ID", "Reported Date"), {
-        "id": ("Web ID",), "date": ("Reported Date",), "dead": ("Number Dead",),
-        "missing": ("Minimum Estimated Number of Missing",), "coordinates": ("Location Coordinates",),
-        "route": ("Migration Route",), "region": ("Region of Incident",),
-    }, ("id", "date", "dead", "missing", "coordinates", "route")),
-    Layout("split", ("Latitude", "Longitude", "No. dead"), {
-        "id": ("Main ID", "Web ID", "Incident ID"), "date": ("Incident date",), "dead": ("No. dead",),
-        "missing": ("No. missing",), "lat": ("Latitude",), "lon": ("Longitude",), "route": ("Route",),
-        "region": ("Region of Incident", "Region"),
-    }, ("date", "dead", "missing", "lat", "lon", "route")),  # republished copies may carry no id
+    Layout(
+        "current",
+        ("Main ID", "Incident Date"),
+        {
+            "id": ("Main ID", "Incident ID"),
+            "date": ("Incident Date",),
+            "dead": ("Number Dead",),
+            "missing": ("Minimum Estimated Number of Missing",),
+            "coordinates": ("Coordinates",),
+            "route": ("Migration route",),
+            "region": ("Region", "Region of Incident"),
+        },
+        ("id", "date", "dead", "missing", "coordinates", "route"),
+    ),
+    Layout(
+        "older",
+        ("Web ID", "Reported Date"),
+        {
+            "id": ("Web ID",),
+            "date": ("Reported Date",),
+            "dead": ("Number Dead",),
+            "missing": ("Minimum Estimated Number of Missing",),
+            "coordinates": ("Location Coordinates",),
+            "route": ("Migration Route",),
+            "region": ("Region of Incident",),
+        },
+        ("id", "date", "dead", "missing", "coordinates", "route"),
+    ),
+    Layout(
+        "split",
+        ("Latitude", "Longitude", "No. dead"),
+        {
+            "id": ("Main ID", "Web ID", "Incident ID"),
+            "date": ("Incident date",),
+            "dead": ("No. dead",),
+            "missing": ("No. missing",),
+            "lat": ("Latitude",),
+            "lon": ("Longitude",),
+            "route": ("Route",),
+            "region": ("Region of Incident", "Region"),
+        },
+        ("date", "dead", "missing", "lat", "lon", "route"),
+    ),  # republished copies may carry no id
 )
 
 # IOM 'Migration route' labels that name a Tideline route. "Mainland Europe to the UK" also covers
@@ -164,8 +192,9 @@ def _date(text: str, slash_order: str | None) -> date:
         a, b = int(m[1]), int(m[2])
         order = slash_order or ("dmy" if a > 12 else "mdy" if b > 12 else None)
         if order is None:
-            raise ValueError(f"ambiguous day/month order in {text!r}: nothing in this file shows which "
-                             "comes first; use YYYY-MM-DD")
+            raise ValueError(
+                f"ambiguous day/month order in {text!r}: nothing in this file shows which comes first; use YYYY-MM-DD"
+            )
         day, month = (a, b) if order == "dmy" else (b, a)
         return _ymd(text, int(m[3]), month, day)
     return parse_date(text, MONTH_NAME_FORMATS)
@@ -207,8 +236,9 @@ def _label_regions(regions: pd.DataFrame | None) -> dict[str, str]:
     if regions is None:
         pairs = [(region, list(labels)) for region, labels in DEFAULT_IOM_LABELS.items()]
     else:
-        pairs = [(region, _labels(labels)) for region, labels in zip(regions["region"], regions["iom_labels"],
-                                                                     strict=True)]
+        pairs = [
+            (region, _labels(labels)) for region, labels in zip(regions["region"], regions["iom_labels"], strict=True)
+        ]
     out: dict[str, str] = {}
     for region, labels in pairs:
         out[_norm(region)] = region
@@ -247,17 +277,22 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
     layout = _layout_of(header)
     if layout is None:
         expected = "; ".join(f"{lay.name}: {', '.join(lay.key)}" for lay in LAYOUTS)
-        raise StructuralError(f"{path.name}: the header matches no IOM Missing Migrants layout (expected key "
-                              f"columns — {expected}); found: {', '.join(header) or 'no columns'}")
+        raise StructuralError(
+            f"{path.name}: the header matches no IOM Missing Migrants layout (expected key "
+            f"columns — {expected}); found: {', '.join(header) or 'no columns'}"
+        )
     position: dict[str, int] = {}  # normalised header -> first column position (a repeated name: first wins)
     for i, h in enumerate(header):
         position.setdefault(_norm(h), i)
-    cols = {field: [position[_norm(n)] for n in names if _norm(n) in position]
-            for field, names in {**COMMON, **layout.fields}.items()}
+    cols = {
+        field: [position[_norm(n)] for n in names if _norm(n) in position]
+        for field, names in {**COMMON, **layout.fields}.items()
+    }
     missing_cols = [layout.fields[f][0] for f in layout.required if not cols[f]]
     if missing_cols:
-        raise StructuralError(f"{path.name}: IOM {layout.name} layout, but required column(s) missing: "
-                              f"{', '.join(missing_cols)}")
+        raise StructuralError(
+            f"{path.name}: IOM {layout.name} layout, but required column(s) missing: {', '.join(missing_cols)}"
+        )
 
     values = frame.to_numpy(dtype=object, na_value=None)  # type: ignore[arg-type]  # None is valid; the stubs omit it
     name = {f: header[p[0]] for f, p in cols.items() if p}  # field -> header text, for rejections
@@ -285,8 +320,11 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
             incident_id = record["incident_id"]
             if incident_id in first_line:
                 # only accepted rows claim an id, so a bad first copy does not block a good second one
-                raise _Bad("id", f"duplicate incident id {incident_id!r} (first on line {first_line[incident_id]})",
-                           incident_id.removeprefix("IOM-"))
+                raise _Bad(
+                    "id",
+                    f"duplicate incident id {incident_id!r} (first on line {first_line[incident_id]})",
+                    incident_id.removeprefix("IOM-"),
+                )
         except _Bad as bad:
             value = None if bad.value is None else str(bad.value)[:80]
             rejected.append(Rejection(path.name, line, name.get(bad.field), bad.reason, value=value))
@@ -323,12 +361,13 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
 
     notes = [f"IOM {layout.name} layout."]
     if slash_dates:
-        order = {"mdy": "month/day/year", "dmy": "day/month/year"}.get(slash_order or "",
-                                                                        "the order each one proves")
+        order = {"mdy": "month/day/year", "dmy": "day/month/year"}.get(slash_order or "", "the order each one proves")
         notes.append(f"{slash_dates} date(s) written dd/dd/yyyy read as {order}.")
     if not cols["id"]:
-        notes.append("No Main ID, Web ID or Incident ID column: ids are made from line numbers (IOM-line-N), "
-                     "so they will not match another copy of the data.")
+        notes.append(
+            "No Main ID, Web ID or Incident ID column: ids are made from line numbers (IOM-line-N), "
+            "so they will not match another copy of the data."
+        )
     if unknown_routes:
         notes.append(_unknown("route", unknown_routes))
     if unknown_regions:
@@ -337,12 +376,21 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         notes.append(f"{no_route} row(s) give no migration route: route set to {NOT_STATED!r}.")
     if total_mismatch:
         shown = ", ".join(map(str, total_mismatch[:10])) + (" …" if len(total_mismatch) > 10 else "")
-        notes.append(f"{name['total']} differs from dead + missing on {len(total_mismatch)} row(s) "
-                     f"(line {shown}); the separate counts are used.")
+        notes.append(
+            f"{name['total']} differs from dead + missing on {len(total_mismatch)} row(s) "
+            f"(line {shown}); the separate counts are used."
+        )
 
     incidents = _frame(rows)
-    return ImportResult(format=NAME, source=SOURCE, tables={"incidents": incidents}, rows_read=n,
-                        rejected=rejected, notes=notes, totals_by_year=_totals_by_year(incidents))
+    return ImportResult(
+        format=NAME,
+        source=SOURCE,
+        tables={"incidents": incidents},
+        rows_read=n,
+        rejected=rejected,
+        notes=notes,
+        totals_by_year=_totals_by_year(incidents),
+    )
 
 
 def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | None, today: date) -> dict:
@@ -391,10 +439,18 @@ def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | 
             raise _Bad(field, str(exc), get(field)) from None
     known = [c for c in counts.values() if c is not None]
     return {
-        "incident_id": incident_id, "date": when, "lat": lat, "lon": lon,
-        "incident_type": INCIDENT_TYPE, "people": sum(known) if known else None, **counts,
-        "cause": get("cause"), "location": get("location"), "source": SOURCE,
-        "source_url": get("url"), "source_quality": get("quality"),
+        "incident_id": incident_id,
+        "date": when,
+        "lat": lat,
+        "lon": lon,
+        "incident_type": INCIDENT_TYPE,
+        "people": sum(known) if known else None,
+        **counts,
+        "cause": get("cause"),
+        "location": get("location"),
+        "source": SOURCE,
+        "source_url": get("url"),
+        "source_quality": get("quality"),
     }
 
 

@@ -47,8 +47,10 @@ def view_card(view: SavedView, i: int, count: int, editable: bool) -> None:
     """One view of the sequence: number, title, page, note and link; move, delete and rename."""
     with st.container(border=True):
         c1, c2 = st.columns([5, 2])
-        c1.markdown(f"**{i + 1}. {plain(view.title)}** · {plain(registry.title(view.page))}  \n"
-                    f"{plain(view.note) if view.note else ''}")
+        c1.markdown(
+            f"**{i + 1}. {plain(view.title)}** · {plain(registry.title(view.page))}  \n"
+            f"{plain(view.note) if view.note else ''}"
+        )
         c1.caption(f"Link: {plain(view.link())}")
         if not editable:
             return
@@ -56,8 +58,9 @@ def view_card(view: SavedView, i: int, count: int, editable: bool) -> None:
         if b[0].button("", icon=":material/arrow_upward:", key=f"brief_up_{view.id}", help="Move up", disabled=i == 0):
             view_store().move(view.id, -1)
             st.rerun()
-        if b[1].button("", icon=":material/arrow_downward:", key=f"brief_down_{view.id}", help="Move down",
-                       disabled=i == count - 1):
+        if b[1].button(
+            "", icon=":material/arrow_downward:", key=f"brief_down_{view.id}", help="Move down", disabled=i == count - 1
+        ):
             view_store().move(view.id, +1)
             st.rerun()
         if b[2].button("", icon=":material/delete:", key=f"brief_del_{view.id}", help="Delete"):
@@ -81,8 +84,13 @@ def pack_download(views: list[SavedView]) -> None:
         marking = settings.classification()
         with st.spinner("Building the pack…"):
             html = pack.build_pack(session.store(), views, marking)
-        st.download_button("Download the pack (HTML)", html.encode("utf-8"), mime="text/html",
-                           file_name=f"{marking.replace(' ', '-')}-tideline-briefing.html", key="brief_pack_download")
+        st.download_button(
+            "Download the pack (HTML)",
+            html.encode("utf-8"),
+            mime="text/html",
+            file_name=f"{marking.replace(' ', '-')}-tideline-briefing.html",
+            key="brief_pack_download",
+        )
 
 
 def present(views: list[SavedView]) -> None:
@@ -92,8 +100,11 @@ def present(views: list[SavedView]) -> None:
     raw, raw_auto = st.query_params.get("slide", "1"), st.query_params.get("auto", "")
     slide_no, auto = small_int(raw), small_int(raw_auto)
     if not slide_no or slide_no > n or (raw_auto and not auto):
-        st.warning(f"Link parameter ignored — slide must be 1 to {n} and auto a number of seconds "
-                   f"(got slide={plain(raw[:20])}, auto={plain(raw_auto[:20])})", icon="⚠️")
+        st.warning(
+            f"Link parameter ignored — slide must be 1 to {n} and auto a number of seconds "
+            f"(got slide={plain(raw[:20])}, auto={plain(raw_auto[:20])})",
+            icon="⚠️",
+        )
     index = slide_no - 1 if slide_no and slide_no <= n else 0
     every = min(max(auto, 5), 600) if auto else None
 
@@ -134,10 +145,13 @@ def draw_slide(view: SavedView) -> None:
         assert s.state.version is not None
         con = session.connection(s.state.version)
         kind, incidents = queries.map_incidents(con, s.state)
-        deck = maps.build_map_deck(routes=queries.routes_with_flows(con, s.state),
-                                   points=incidents if kind == "points" else None,
-                                   cells=incidents if kind == "cells" else None, view=maps.VIEW_EUROPE,
-                                   style="dark")
+        deck = maps.build_map_deck(
+            routes=queries.routes_with_flows(con, s.state),
+            points=incidents if kind == "points" else None,
+            cells=incidents if kind == "cells" else None,
+            view=maps.VIEW_EUROPE,
+            style="dark",
+        )
         st.pydeck_chart(deck, height=520, key=f"brief_map_{view.id}", alt="Map of routes and incidents")
         st.caption(plain(s.source))
     else:  # the figure carries its own source line

@@ -59,8 +59,11 @@ def page_header(title: str, state: FilterState) -> None:
     prev = state.previous()
     st.caption(f"{state.describe()} · compared with {fmt.as_of(prev.start)} – {fmt.as_of(prev.end)}")
     if state.version is not None and session.is_synthetic(state.version):
-        st.info("**Synthetic demo data** — not real figures. Shapes follow public releases; "
-                "import the official files on *Data & sources* to replace it.", icon="ℹ️")
+        st.info(
+            "**Synthetic demo data** — not real figures. Shapes follow public releases; "
+            "import the official files on *Data & sources* to replace it.",
+            icon="ℹ️",
+        )
 
 
 def source_line(state: FilterState, table: str, extra: str = "") -> str:
@@ -90,39 +93,70 @@ def kpi_cards(df: pd.DataFrame, per_row: int = 4) -> None:
     """KPI cards with the change against the previous equal-length period (and targets)."""
     rows = df.to_dict("records")
     for i in range(0, len(rows), per_row):
-        for col, r in zip(st.columns(per_row), rows[i:i + per_row], strict=False):
+        for col, r in zip(st.columns(per_row), rows[i : i + per_row], strict=False):
             with col.container(border=True):
                 delta = fmt.change(r["value"], r["previous"])
-                st.metric(r["label"], fmt.kpi_value(r["key"], r["value"]),
-                          delta=f"{delta} vs previous period" if delta else None,
-                          delta_color=queries.KPI_DIRECTION.get(r["key"], "off"),
-                          help=f"Previous period: {fmt.kpi_value(r['key'], r['previous'])} ({r['unit']})")
+                st.metric(
+                    r["label"],
+                    fmt.kpi_value(r["key"], r["value"]),
+                    delta=f"{delta} vs previous period" if delta else None,
+                    delta_color=queries.KPI_DIRECTION.get(r["key"], "off"),
+                    help=f"Previous period: {fmt.kpi_value(r['key'], r['previous'])} ({r['unit']})",
+                )
                 if r["target_label"]:
-                    st.caption(f"{fmt.target_share(r['value'], r['target'])} of {r['target_label']} "
-                               f"({fmt.kpi_value(r['key'], r['target'])})")
+                    st.caption(
+                        f"{fmt.target_share(r['value'], r['target'])} of {r['target_label']} "
+                        f"({fmt.kpi_value(r['key'], r['target'])})"
+                    )
 
 
 def chart(fig: go.Figure, key: str) -> None:
     """A plotly figure as built (our fonts and colours, not Streamlit's theme); PNG export offline."""
-    st.plotly_chart(fig, key=key, theme=None, config={
-        "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"tideline-{key}"}})
+    st.plotly_chart(
+        fig,
+        key=key,
+        theme=None,
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"tideline-{key}"},
+        },
+    )
 
 
 def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: str, key: str, detail: str = "") -> None:
     """'Download CSV' and 'Download XLSX' of the filtered data behind a view, marked and described."""
     marking = settings.classification()
     description = state.describe(with_version=False) + (f" · {detail}" if detail else "")
-    tip = (f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
-           "version. Text that a spreadsheet could read as a formula starts with an apostrophe (').")
+    tip = (
+        f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
+        "version. Text that a spreadsheet could read as a formula starts with an apostrophe (')."
+    )
     now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
     with st.container(horizontal=True, key=f"{key}_downloads"):
-        for ext, label, mime, build in (("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
-                                        ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes)):
+        for ext, label, mime, build in (
+            ("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
+            ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes),
+        ):
             # Built on click, on Streamlit's download thread: a rerun never pays for a file nobody asked for.
-            data = functools.partial(build, df, generated_at=now, classification=marking, description=description,
-                                     version=state.version, source=source)
-            st.download_button(label, data, file_name=exports.export_filename(name, marking, ext, now), mime=mime,
-                               key=f"{key}_{ext}", help=tip, on_click="ignore", icon=":material/download:")
+            data = functools.partial(
+                build,
+                df,
+                generated_at=now,
+                classification=marking,
+                description=description,
+                version=state.version,
+                source=source,
+            )
+            st.download_button(
+                label,
+                data,
+                file_name=exports.export_filename(name, marking, ext, now),
+                mime=mime,
+                key=f"{key}_{ext}",
+                help=tip,
+                on_click="ignore",
+                icon=":material/download:",
+            )
 
 
 # -- the sidebar's controls under every page ----------------------------------------------------
@@ -134,8 +168,10 @@ def share_link(state: FilterState, page_path: str) -> str:
 def share_control(state: FilterState, url_path: str) -> None:
     """'Share this view': a link with every filter explicit and the data version pinned."""
     with st.sidebar.popover("Share this view", icon=":material/link:", use_container_width=True):
-        st.caption("This link opens this page with these filters on data version "
-                   f"{state.version}, so the numbers stay the same after new imports.")
+        st.caption(
+            "This link opens this page with these filters on data version "
+            f"{state.version}, so the numbers stay the same after new imports."
+        )
         st.code(share_link(state, "/" + url_path), language=None, wrap_lines=True)
 
 

@@ -24,15 +24,32 @@ def _zoom(step: int) -> None:
 def view_controls() -> dict[str, float]:
     """Focus and zoom buttons: the way round the map without dragging (the table below is the other)."""
     c1, c2, c3, c4 = st.columns([2.2, 1, 1, 3.5], vertical_alignment="bottom")
-    focus = c1.selectbox("Focus", list(maps.FOCUS_VIEWS), key=FOCUS_KEY,
-                         on_change=lambda: st.session_state.pop(ZOOM_KEY, None))
+    focus = c1.selectbox(
+        "Focus", list(maps.FOCUS_VIEWS), key=FOCUS_KEY, on_change=lambda: st.session_state.pop(ZOOM_KEY, None)
+    )
     view = maps.zoomed(maps.FOCUS_VIEWS[focus], st.session_state.get(ZOOM_KEY, 0))
-    c2.button("Zoom out", icon=":material/zoom_out:", key="map_zoom_out", on_click=_zoom, args=(-1,),
-              disabled=view["zoom"] <= maps.MIN_ZOOM, width="stretch")
-    c3.button("Zoom in", icon=":material/zoom_in:", key="map_zoom_in", on_click=_zoom, args=(1,),
-              disabled=view["zoom"] >= maps.MAX_ZOOM, width="stretch")
-    c4.caption(f"Zoom level {view['zoom']:g}. On the map itself: drag or scroll, or focus it (Tab) and use the "
-               "arrow keys and + / −.")
+    c2.button(
+        "Zoom out",
+        icon=":material/zoom_out:",
+        key="map_zoom_out",
+        on_click=_zoom,
+        args=(-1,),
+        disabled=view["zoom"] <= maps.MIN_ZOOM,
+        width="stretch",
+    )
+    c3.button(
+        "Zoom in",
+        icon=":material/zoom_in:",
+        key="map_zoom_in",
+        on_click=_zoom,
+        args=(1,),
+        disabled=view["zoom"] >= maps.MAX_ZOOM,
+        width="stretch",
+    )
+    c4.caption(
+        f"Zoom level {view['zoom']:g}. On the map itself: drag or scroll, or focus it (Tab) and use the "
+        "arrow keys and + / −."
+    )
     return view
 
 
@@ -47,8 +64,10 @@ def legend(kind: str, incidents: pd.DataFrame, style: str, show_routes: bool, sh
     elif show_incidents:
         marks = maps.legend_items("cells", style, int(incidents["incidents"].max()) if len(incidents) else 1)
         if len(incidents):
-            notes.append(f"Cells: {incidents['cell_size_deg'].iloc[0]:g}° grid squares shaded by the number of "
-                         "incidents (log scale).")
+            notes.append(
+                f"Cells: {incidents['cell_size_deg'].iloc[0]:g}° grid squares shaded by the number of "
+                "incidents (log scale)."
+            )
     if not routes and not marks:
         return
     with st.expander("Legend", expanded=True):
@@ -59,15 +78,21 @@ def legend(kind: str, incidents: pd.DataFrame, style: str, show_routes: bool, sh
                 # A filled swatch, not a coloured "●": a small yellow or light-grey glyph is lost on white.
                 key = pd.DataFrame({"Key": [""] * len(group), title: [label for label, _ in group]})
                 swatches = [f"background-color: {maps.to_hex(rgb)}" for _, rgb in group]
-                col.dataframe(key.style.apply(lambda _, c=swatches: c, subset=["Key"]), hide_index=True,
-                              width="content", height=38 + 35 * len(group))
+                col.dataframe(
+                    key.style.apply(lambda _, c=swatches: c, subset=["Key"]),
+                    hide_index=True,
+                    width="content",
+                    height=38 + 35 * len(group),
+                )
 
 
 def details(event: Any, points: pd.DataFrame | None, max_points: int) -> None:
     """The clicked incident's fields under the map (points only: cells are not single incidents)."""
     if points is None:
-        st.caption(f"More than {max_points:,} incidents, so the map shows grid cells: narrow the period, "
-                   "region, route or type to click individual incidents.")
+        st.caption(
+            f"More than {max_points:,} incidents, so the map shows grid cells: narrow the period, "
+            "region, route or type to click individual incidents."
+        )
         return
     objects = (getattr(event, "selection", None) or {}).get("objects", {}) if event else {}
     picked = objects.get("incidents") or []
@@ -78,10 +103,13 @@ def details(event: Any, points: pd.DataFrame | None, max_points: int) -> None:
     r = rows.iloc[0]
     fields = maps.incident_details(r.to_dict())
     with st.container(border=True):
-        st.markdown(f"**Incident {plain(r['incident_id'])}** · click it again, or anywhere else on the map, "
-                    "to clear")
-        st.dataframe(pd.DataFrame(fields, columns=["Field", "Value"]), hide_index=True, width="content",
-                     height=38 + 35 * len(fields))
+        st.markdown(f"**Incident {plain(r['incident_id'])}** · click it again, or anywhere else on the map, to clear")
+        st.dataframe(
+            pd.DataFrame(fields, columns=["Field", "Value"]),
+            hide_index=True,
+            width="content",
+            height=38 + 35 * len(fields),
+        )
 
 
 def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame) -> None:

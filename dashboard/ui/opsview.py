@@ -13,21 +13,45 @@ from ..filters import FilterState, format_date
 from . import session
 from .layout import plain, source_line
 
-OUTCOMES = {"arrests": "Arrests", "charges": "Charges", "convictions": "Convictions",
-            "networks_disrupted": "Networks disrupted", "boats_engines_seized": "Boats and engines seized",
-            "seizures_gbp": "Seized (£)"}
-COLUMNS = ["operation_id", "name", "status", "lead_agency", "region", "route", "start_date", "end_date",
-           "arrests", "charges", "convictions", "networks_disrupted", "boats_engines_seized", "seizures_gbp"]
+OUTCOMES = {
+    "arrests": "Arrests",
+    "charges": "Charges",
+    "convictions": "Convictions",
+    "networks_disrupted": "Networks disrupted",
+    "boats_engines_seized": "Boats and engines seized",
+    "seizures_gbp": "Seized (£)",
+}
+COLUMNS = [
+    "operation_id",
+    "name",
+    "status",
+    "lead_agency",
+    "region",
+    "route",
+    "start_date",
+    "end_date",
+    "arrests",
+    "charges",
+    "convictions",
+    "networks_disrupted",
+    "boats_engines_seized",
+    "seizures_gbp",
+]
 
 
 def table_filters(ops: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Status, lead agency and free-text search over the operations: (the rows kept, what was chosen)."""
     f1, f2, f3 = st.columns([1, 1, 2])
     status = f1.multiselect("Status", sorted(ops["status"].unique()), key="operations_status", placeholder="Any status")
-    agency = f2.multiselect("Lead agency", sorted(ops["lead_agency"].unique()), key="operations_agency",
-                            placeholder="Any agency")
-    text = f3.text_input("Search name, description, partners", key="operations_search", max_chars=100,
-                         placeholder="e.g. Kestrel, engines, Europol").strip()
+    agency = f2.multiselect(
+        "Lead agency", sorted(ops["lead_agency"].unique()), key="operations_agency", placeholder="Any agency"
+    )
+    text = f3.text_input(
+        "Search name, description, partners",
+        key="operations_search",
+        max_chars=100,
+        placeholder="e.g. Kestrel, engines, Europol",
+    ).strip()
     shown = ops
     if status:
         shown = shown[shown["status"].isin(status)]
@@ -45,11 +69,21 @@ def table(shown: pd.DataFrame, state: FilterState, chosen: dict[str, list[str]])
     # point at another operation (or past the end). A new key per filter combination starts with none.
     key = "operations_table_" + str(abs(hash((state, repr(sorted(chosen.items())).lower()))))
     return st.dataframe(
-        shown, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, placeholder="–",
-        width="stretch", height=380, column_order=COLUMNS,
-        column_config={"seizures_gbp": st.column_config.NumberColumn("Seized (£)", format="£%,d"),
-                       "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
-                       "end_date": st.column_config.DateColumn("End", format="D MMM YYYY")})
+        shown,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        placeholder="–",
+        width="stretch",
+        height=380,
+        column_order=COLUMNS,
+        column_config={
+            "seizures_gbp": st.column_config.NumberColumn("Seized (£)", format="£%,d"),
+            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
+            "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
+        },
+    )
 
 
 def details(op: pd.Series, state: FilterState) -> None:
@@ -59,23 +93,40 @@ def details(op: pd.Series, state: FilterState) -> None:
         left, right = st.columns([2, 3], gap="large")
         with left:
             end = "ongoing" if pd.isna(op["end_date"]) else format_date(op["end_date"])
-            st.markdown(f"**Lead:** {plain(op['lead_agency'])}  \n**Partners:** {plain(op['partners'])}  \n"
-                        f"**Region / route:** {plain(op['region'])} / {plain(op['route'])}  \n"
-                        f"**Dates:** {format_date(op['start_date'])} – {end} ({plain(op['status'])})")
+            st.markdown(
+                f"**Lead:** {plain(op['lead_agency'])}  \n**Partners:** {plain(op['partners'])}  \n"
+                f"**Region / route:** {plain(op['region'])} / {plain(op['route'])}  \n"
+                f"**Dates:** {format_date(op['start_date'])} – {end} ({plain(op['status'])})"
+            )
             st.text("" if fmt.is_missing(op["description"]) else str(op["description"]))
-            outcomes = pd.DataFrame({"Outcome": list(OUTCOMES.values()), "Value": [
-                fmt.gbp(op[k]) if k == "seizures_gbp" else fmt.number(op[k]) for k in OUTCOMES]})
+            outcomes = pd.DataFrame(
+                {
+                    "Outcome": list(OUTCOMES.values()),
+                    "Value": [fmt.gbp(op[k]) if k == "seizures_gbp" else fmt.number(op[k]) for k in OUTCOMES],
+                }
+            )
             st.dataframe(outcomes, hide_index=True, placeholder="–", width="stretch", height=38 + 35 * len(outcomes))
         with right:
             nearby = session.cached(queries.operation_incidents, state, str(op["operation_id"]))
             routes = session.cached(queries.routes_with_flows, state)
             name = op["operation_id"] if fmt.is_missing(op["name"]) else op["name"]
-            deck = maps.build_map_deck(routes=routes[routes["route"] == op["route"]], points=nearby,
-                                       view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6},
-                                       focus=(op["lat"], op["lon"], f"{name} · focus"))
-            st.pydeck_chart(deck, height=360, key="operations_map",
-                            alt=f"Map of the operation's area with {len(nearby)} incidents nearby.")
-            st.caption(plain(f"The ring marks the operation's focus; {len(nearby):,} incidents within 1.5° of it "
-                             f"during the operation and the period · {source_line(state, 'incidents')}"))
+            deck = maps.build_map_deck(
+                routes=routes[routes["route"] == op["route"]],
+                points=nearby,
+                view={"lat": float(op["lat"]), "lon": float(op["lon"]), "zoom": 6},
+                focus=(op["lat"], op["lon"], f"{name} · focus"),
+            )
+            st.pydeck_chart(
+                deck,
+                height=360,
+                key="operations_map",
+                alt=f"Map of the operation's area with {len(nearby)} incidents nearby.",
+            )
+            st.caption(
+                plain(
+                    f"The ring marks the operation's focus; {len(nearby):,} incidents within 1.5° of it "
+                    f"during the operation and the period · {source_line(state, 'incidents')}"
+                )
+            )
         if len(nearby):
             st.dataframe(nearby, hide_index=True, placeholder="–", width="stretch", height=240)

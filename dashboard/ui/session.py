@@ -126,24 +126,36 @@ def sidebar_filters() -> FilterState:
     with st.sidebar:
         st.header("Filters")
         version_id = st.selectbox(
-            "Data version", options=list(reversed(ids)), index=0, key="version", bind="query-params",
+            "Data version",
+            options=list(reversed(ids)),
+            index=0,
+            key="version",
+            bind="query-params",
             format_func=lambda i: f"{i} (current)" if i == current else f"{i}",
-            help="Share links pin the version, so the numbers do not move under the reader.")
+            help="Share links pin the version, so the numbers do not move under the reader.",
+        )
         opts = filter_options(version_id, ids, current)
         start, end = opts.default_period()
-        period = _period(st.date_input(
-            "Period", value=(start, end), min_value=date(2000, 1, 1), max_value=date(2100, 12, 31),
-            key="period", bind="query-params", format="DD/MM/YYYY",
-            help=f"Default: the latest 12 full months of data ({fmt.as_of(start)} – {fmt.as_of(end)})."),
-            (start, end))
-        region = st.multiselect("Region", opts.regions, key="region", bind="query-params",
-                                placeholder="All regions")
+        period = _period(
+            st.date_input(
+                "Period",
+                value=(start, end),
+                min_value=date(2000, 1, 1),
+                max_value=date(2100, 12, 31),
+                key="period",
+                bind="query-params",
+                format="DD/MM/YYYY",
+                help=f"Default: the latest 12 full months of data ({fmt.as_of(start)} – {fmt.as_of(end)}).",
+            ),
+            (start, end),
+        )
+        region = st.multiselect("Region", opts.regions, key="region", bind="query-params", placeholder="All regions")
         route = st.multiselect("Route", opts.routes, key="route", bind="query-params", placeholder="All routes")
         # No format_func: a bound widget writes its labels to the URL, and the URL must hold values.
-        types = st.multiselect("Incident type", opts.types, key="type", bind="query-params",
-                               placeholder="All incident types")
-    state = FilterState(period=period, region=tuple(region), route=tuple(route), type=tuple(types),
-                        version=version_id)
+        types = st.multiselect(
+            "Incident type", opts.types, key="type", bind="query-params", placeholder="All incident types"
+        )
+    state = FilterState(period=period, region=tuple(region), route=tuple(route), type=tuple(types), version=version_id)
     st.session_state[STATE_KEY] = state
     return state
 

@@ -47,8 +47,11 @@ def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
 def show_plan(plan: ingest.Plan) -> None:
     """Detected format, preview, validation report and the confirm step of an import."""
     r = plan.result
-    st.success(f"Detected format: **{plan.importer.LABEL}** · {r.rows_read:,} rows read, {r.rows_accepted:,} "
-               f"accepted, {plan.rejected:,} rejected", icon="🔎")
+    st.success(
+        f"Detected format: **{plan.importer.LABEL}** · {r.rows_read:,} rows read, {r.rows_accepted:,} "
+        f"accepted, {plan.rejected:,} rejected",
+        icon="🔎",
+    )
     for note in r.notes:
         st.caption(f"Note: {plain(note)}")
     if r.totals_by_year is not None and len(r.totals_by_year):
@@ -60,18 +63,28 @@ def show_plan(plan: ingest.Plan) -> None:
         st.warning(f"{plan.rejected:,} rows were rejected (file, row, column and reason below).", icon="⚠️")
         report = ingest.rejection_report(plan)
         st.dataframe(report, hide_index=True, placeholder="–", width="stretch", height=240)
-        st.download_button("Download the rejection report (CSV)", report.to_csv(index=False).encode("utf-8"),
-                           file_name=f"{plan.path.stem}-rejected.csv", mime="text/csv", key="data_report")
+        st.download_button(
+            "Download the rejection report (CSV)",
+            report.to_csv(index=False).encode("utf-8"),
+            file_name=f"{plan.path.stem}-rejected.csv",
+            mime="text/csv",
+            key="data_report",
+        )
     if plan.duplicate_of is not None:
         st.info(f"This exact file (same sha256) is already in data version {plan.duplicate_of}: nothing to do.")
         return
     ok = True
     if plan.rejected:
-        ok = st.checkbox(f"Import the {r.rows_accepted:,} good rows and leave the {plan.rejected:,} rejected ones "
-                         "out", key="data_accept_partial")
+        ok = st.checkbox(
+            f"Import the {r.rows_accepted:,} good rows and leave the {plan.rejected:,} rejected ones out",
+            key="data_accept_partial",
+        )
     if plan.drops_demo:
-        st.warning("This store holds **synthetic demo data**. Importing real data removes every demo row in the "
-                   "new version, so synthetic and real figures never appear together.", icon="⚠️")
+        st.warning(
+            "This store holds **synthetic demo data**. Importing real data removes every demo row in the "
+            "new version, so synthetic and real figures never appear together.",
+            icon="⚠️",
+        )
         ok = st.checkbox("Remove the demo data and import", key="data_drop_demo") and ok
     if st.button("Import as a new data version", type="primary", disabled=not ok, key="data_import"):
         try:

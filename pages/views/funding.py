@@ -7,29 +7,42 @@ from dashboard.ui import layout, session
 
 state = session.current_state()
 layout.page_header("Funding & resources", state)
-st.caption("Funding and staffing are national programmes: the region, route and type filters do not apply; "
-           "the period sets the outcomes shown next to spend.")
+st.caption(
+    "Funding and staffing are national programmes: the region, route and type filters do not apply; "
+    "the period sets the outcomes shown next to spend."
+)
 
 funding = session.cached_version(queries.funding_by_year, state.version)
 if funding.empty:
     layout.empty_state("No funding data in this data version", "import a funding table on Data & sources")
 else:
     programmes = sorted(funding["programme"].unique())
-    programme = st.segmented_control("Programme", programmes, default=programmes[0], key="funding_programme",
-                                     required=True)
+    programme = st.segmented_control(
+        "Programme", programmes, default=programmes[0], key="funding_programme", required=True
+    )
     chosen = funding[funding["programme"] == programme]
     left, right = st.columns(2, gap="large")
     with left:
         layout.chart(charts.make_funding_figure(chosen, layout.source_line(state, "funding")), key="funding_years")
     with right:
         burn = session.cached_version(queries.funding_burnup, state.version, programme)
-        layout.chart(charts.make_burnup_figure(
-            burn, layout.source_line(state, "funding"), f"{programme}: cumulative spend against plan (£ million)"),
-            key="funding_burnup")
+        layout.chart(
+            charts.make_burnup_figure(
+                burn, layout.source_line(state, "funding"), f"{programme}: cumulative spend against plan (£ million)"
+            ),
+            key="funding_burnup",
+        )
     with st.expander("Allocation and spend by funding line and financial year (table)"):
-        st.dataframe(chosen, hide_index=True, placeholder="–", width="stretch", column_config={
-            "allocated_gbp": st.column_config.NumberColumn("Allocated (£)", format="£%,d"),
-            "spent_gbp": st.column_config.NumberColumn("Spent (£)", format="£%,d")})
+        st.dataframe(
+            chosen,
+            hide_index=True,
+            placeholder="–",
+            width="stretch",
+            column_config={
+                "allocated_gbp": st.column_config.NumberColumn("Allocated (£)", format="£%,d"),
+                "spent_gbp": st.column_config.NumberColumn("Spent (£)", format="£%,d"),
+            },
+        )
 
 st.subheader("Staffing: planned and in post")
 staff = session.cached_version(queries.staffing_series, state.version)
@@ -44,16 +57,26 @@ else:
         if units.empty:
             layout.empty_state("No staff in post reported by the end of the period", "move the period later")
         else:
-            layout.chart(charts.make_staffing_units_figure(
-                units, layout.source_line(state, "staffing"), fmt.as_of(units["month"].iloc[0])), key="staff_units")
+            layout.chart(
+                charts.make_staffing_units_figure(
+                    units, layout.source_line(state, "staffing"), fmt.as_of(units["month"].iloc[0])
+                ),
+                key="staff_units",
+            )
 
 st.subheader("Spend next to outcomes")
 outcomes = session.cached(queries.spend_and_outcomes, state)
 if outcomes["spent_gbp"].notna().any() or outcomes["networks_disrupted"].sum() > 0:
-    layout.chart(charts.make_spend_outcomes_figure(
-        outcomes, layout.source_line(state, "funding", "outcomes: operations and preventions in the same filters")),
-        key="spend_outcomes")
+    layout.chart(
+        charts.make_spend_outcomes_figure(
+            outcomes, layout.source_line(state, "funding", "outcomes: operations and preventions in the same filters")
+        ),
+        key="spend_outcomes",
+    )
 else:
     layout.empty_state("No spend or outcomes in this period", "widen the period (BSC funding starts Sep 2024)")
-st.warning("Spend and outcomes are shown side by side, not as cause and effect: outcomes depend on partners, "
-           "weather and criminal adaptation as well as funding, and often lag spend by months.", icon="⚠️")
+st.warning(
+    "Spend and outcomes are shown side by side, not as cause and effect: outcomes depend on partners, "
+    "weather and criminal adaptation as well as funding, and often lag spend by months.",
+    icon="⚠️",
+)

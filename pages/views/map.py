@@ -30,12 +30,15 @@ layout.page_header("Map", state)
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1.4, 1.3, 1.3])
 show_routes = c1.toggle("Routes", value=True, key="map_routes")
 show_incidents = c2.toggle("Incidents", value=True, key="map_incidents")
-style = c3.segmented_control("Map style", ["light", "dark"], default="light", key="map_style", required=True,
-                             format_func=str.capitalize)
-by_month = c4.toggle("Month by month", value=False, key="map_by_month",
-                     help="Step through the period one month at a time.")
-playing = by_month and c5.toggle("▶ Play", value=False, key="map_play", on_change=_play_started,
-                                 help=f"Advance one month every {STEP_S} seconds.")
+style = c3.segmented_control(
+    "Map style", ["light", "dark"], default="light", key="map_style", required=True, format_func=str.capitalize
+)
+by_month = c4.toggle(
+    "Month by month", value=False, key="map_by_month", help="Step through the period one month at a time."
+)
+playing = by_month and c5.toggle(
+    "▶ Play", value=False, key="map_play", on_change=_play_started, help=f"Advance one month every {STEP_S} seconds."
+)
 months = pd.date_range(state.start.replace(day=1), state.end, freq="MS").date.tolist() or [state.start]
 
 
@@ -49,8 +52,7 @@ def map_view() -> None:
             i = months.index(st.session_state.map_month) if st.session_state.map_month in months else -1
             st.session_state.map_month = months[(i + 1) % len(months)]
             st.session_state["_map_stepped_at"] = time.monotonic()
-        month = st.select_slider("Month", options=months, key="map_month",
-                                 format_func=lambda d: d.strftime("%b %Y"))
+        month = st.select_slider("Month", options=months, key="map_month", format_func=lambda d: d.strftime("%b %Y"))
         month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
         view_state = replace(state, period=(max(month, state.start), min(month_end, state.end)))
         st.markdown(f"**Showing {format_period(view_state.start, view_state.end)}**")
@@ -61,20 +63,32 @@ def map_view() -> None:
         routes=routes if show_routes else None,
         points=incidents if show_incidents and kind == "points" else None,
         cells=incidents if show_incidents and kind == "cells" else None,
-        view=view, style=style)
-    event = st.pydeck_chart(deck, height=640, key="map_deck", on_select="rerun", selection_mode="single-object",
-                            alt="Map of smuggling routes and incidents; the same data is in the table below.")
+        view=view,
+        style=style,
+    )
+    event = st.pydeck_chart(
+        deck,
+        height=640,
+        key="map_deck",
+        on_select="rerun",
+        selection_mode="single-object",
+        alt="Map of smuggling routes and incidents; the same data is in the table below.",
+    )
     source = layout.source_line(view_state, "incidents", INCIDENT_NOTE)
-    shown = (f"{_n(len(incidents), 'incident')} shown as points" if kind == "points" else
-             f"{_n(int(incidents['incidents'].sum()), 'incident')} aggregated into "
-             f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°")
+    shown = (
+        f"{_n(len(incidents), 'incident')} shown as points"
+        if kind == "points"
+        else f"{_n(int(incidents['incidents'].sum()), 'incident')} aggregated into "
+        f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°"
+    )
     st.caption(layout.plain(f"{source} · {shown}"))
     # Details right under the map, where the click was; the legend follows.
     mapview.details(event, incidents if kind == "points" else None, MAX_POINTS)
     mapview.legend(kind, incidents, style, show_routes, show_incidents)
     mapview.table(kind, incidents, routes)
-    layout.download_buttons(incidents, "map-incidents" if kind == "points" else "map-incident-cells", view_state,
-                            source, key="map_export")
+    layout.download_buttons(
+        incidents, "map-incidents" if kind == "points" else "map-incident-cells", view_state, source, key="map_export"
+    )
 
 
 map_view()

@@ -10,16 +10,27 @@ state = session.current_state()
 layout.page_header("Operations", state)
 ops = session.cached(queries.operations, state)
 if ops.empty:  # no st.stop(): the share control and the bottom marking still follow the page
-    layout.empty_state("No operations active in this period for these filters",
-                       "widen the period or clear the region and route filters")
+    layout.empty_state(
+        "No operations active in this period for these filters",
+        "widen the period or clear the region and route filters",
+    )
 else:
     shown, chosen = opsview.table_filters(ops)
-    st.caption(layout.plain(f"{len(shown):,} of {len(ops):,} operations active in the period · "
-                            + layout.source_line(state, "operations", "select a row for details")))
+    st.caption(
+        layout.plain(
+            f"{len(shown):,} of {len(ops):,} operations active in the period · "
+            + layout.source_line(state, "operations", "select a row for details")
+        )
+    )
     event = opsview.table(shown, state, chosen)
-    layout.download_buttons(shown, "operations", state, layout.source_line(state, "operations"),
-                            key="operations_export",
-                            detail="; ".join(f"{label}: {', '.join(v)}" for label, v in chosen.items() if v))
+    layout.download_buttons(
+        shown,
+        "operations",
+        state,
+        layout.source_line(state, "operations"),
+        key="operations_export",
+        detail="; ".join(f"{label}: {', '.join(v)}" for label, v in chosen.items() if v),
+    )
 
     rows = [r for r in (event.selection.rows if event else []) if 0 <= r < len(shown)]
     if rows:
@@ -29,8 +40,14 @@ else:
 
     left, right = st.columns(2, gap="large")
     with left:
-        layout.chart(charts.make_timeline_figure(shown, layout.source_line(state, "operations", "60 most recent"),
-                                                 pd.Timestamp(state.end)), key="operations_timeline")
+        layout.chart(
+            charts.make_timeline_figure(
+                shown, layout.source_line(state, "operations", "60 most recent"), pd.Timestamp(state.end)
+            ),
+            key="operations_timeline",
+        )
     with right:
-        layout.chart(charts.make_outcomes_by_region_figure(shown, layout.source_line(state, "operations")),
-                     key="operations_outcomes")
+        layout.chart(
+            charts.make_outcomes_by_region_figure(shown, layout.source_line(state, "operations")),
+            key="operations_outcomes",
+        )

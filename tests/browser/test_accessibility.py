@@ -358,8 +358,12 @@ def test_map_zoom_buttons_and_focus_work_by_keyboard(page, base_url):
     expect(main).to_contain_text("Zoom level 3.3")
     before = deck.screenshot()
     page.locator("body").focus()
-    tab_until(page, lambda info: info["tag"] == "BUTTON" and info["text"].endswith("Zoom in"), limit=80,
-              name="the Zoom in button")
+    tab_until(
+        page,
+        lambda info: info["tag"] == "BUTTON" and info["text"].endswith("Zoom in"),
+        limit=80,
+        name="the Zoom in button",
+    )
     page.keyboard.press("Enter")
     expect(main).to_contain_text("Zoom level 4.3")
     wait_for_app_idle(page)

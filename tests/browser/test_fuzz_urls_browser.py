@@ -19,16 +19,32 @@ CASES = [
     ("script-region", "/", urlencode({"region": [XSS, "<img src=x onerror=alert(1)>"]}, doseq=True), True, None),
     ("md-js-link-route", "/map", urlencode({"route": ["[x](javascript:alert(1))"]}), True, None),
     ("katex-href-type", "/funding", urlencode({"type": ["$\\href{javascript:alert(1)}{x}$"]}), True, None),
-    ("nul-rtl-zwj-emoji", "/operations",
-     "region=a%00b&route=%E2%80%AEevil%E2%80%AC&type=%E2%80%8B%F0%9F%8C%8A&%F0%9F%8C%8A=1", True, None),
+    (
+        "nul-rtl-zwj-emoji",
+        "/operations",
+        "region=a%00b&route=%E2%80%AEevil%E2%80%AC&type=%E2%80%8B%F0%9F%8C%8A&%F0%9F%8C%8A=1",
+        True,
+        None,
+    ),
     ("broken-percent", "/data", "region=%ZZ&route=%&type=%E2%80&zoom=%25%32%30", True, None),
     ("huge-region-and-key", "/", urlencode({"region": ["x" * 10_000], "k" * 2000: "1"}), True, None),
-    ("fifty-regions-five-periods", "/map",
-     urlencode({"region": ["UK & Channel", XSS] * 25, "period": ["2025-01-01"] * 3 + ["2025-01-31"] * 2},
-               doseq=True), True, None),
+    (
+        "fifty-regions-five-periods",
+        "/map",
+        urlencode(
+            {"region": ["UK & Channel", XSS] * 25, "period": ["2025-01-01"] * 3 + ["2025-01-31"] * 2}, doseq=True
+        ),
+        True,
+        None,
+    ),
     ("dates-out-of-range", "/funding", urlencode({"period": ["0001-01-01", "9999-12-31"]}, doseq=True), True, None),
-    ("impossible-date-unknown-version", "/operations",
-     urlencode({"period": ["2025-02-30", "2025-03-01"], "version": str(10**12)}, doseq=True), True, None),
+    (
+        "impossible-date-unknown-version",
+        "/operations",
+        urlencode({"period": ["2025-02-30", "2025-03-01"], "version": str(10**12)}, doseq=True),
+        True,
+        None,
+    ),
     ("version-junk", "/data", "version=-1&version=1.5&version=abc", True, None),
     # these two crashed once (int() after str.isdigit()): kept as regressions
     ("version-superscript", "/", "version=%C2%B2", True, None),
@@ -40,9 +56,11 @@ CASES = [
 
 @pytest.mark.parametrize(
     ("path", "query", "notice"),
-    [pytest.param(path, query, notice, id=name,
-                  marks=[pytest.mark.xfail(strict=True, reason=bug)] if bug else [])
-     for name, path, query, notice, bug in CASES])
+    [
+        pytest.param(path, query, notice, id=name, marks=[pytest.mark.xfail(strict=True, reason=bug)] if bug else [])
+        for name, path, query, notice, bug in CASES
+    ],
+)
 def test_fuzzed_link_in_the_browser(page, base_url, browser_log, path, query, notice):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))

@@ -73,7 +73,8 @@ def active_operations(start: date, end: date) -> pd.DataFrame:
     """As queries.operations: active at any time in the period, newest start first."""
     ops = operations()
     active = (ops["start_date"] <= pd.Timestamp(end)) & (
-        ops["end_date"].isna() | (ops["end_date"] >= pd.Timestamp(start)))
+        ops["end_date"].isna() | (ops["end_date"] >= pd.Timestamp(start))
+    )
     return ops[active].sort_values(["start_date", "operation_id"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -82,8 +83,11 @@ def nearby_count(op: pd.Series, start: date, end: date, radius: float = 1.5) -> 
     df = incidents()
     lo = max(op["start_date"], pd.Timestamp(start))
     hi = min(op["end_date"] if pd.notna(op["end_date"]) else pd.Timestamp.max, pd.Timestamp(end))
-    near = df["date"].between(lo, hi) & ((df["lat"] - op["lat"]).abs() <= radius) & (
-        (df["lon"] - op["lon"]).abs() <= radius)
+    near = (
+        df["date"].between(lo, hi)
+        & ((df["lat"] - op["lat"]).abs() <= radius)
+        & ((df["lon"] - op["lon"]).abs() <= radius)
+    )
     return int(near.sum())
 
 
@@ -184,8 +188,10 @@ def test_click_on_an_incident_dot_opens_its_details(page, base_url, browser_log)
     assert all(10 < x < width - 10 and 10 < y < height - 10 for _, (x, y) in dots), (box, dots)
 
     def dots_drawn(pixels) -> bool:  # each dot's colour at its projected pixel: painted, and where expected
-        return all(share(pixels[y - 2:y + 3, x - 2:x + 3], maps.TYPE_COLOURS[r.incident_type], TYPE_TOL) > 0.3
-                   for r, (x, y) in dots)
+        return all(
+            share(pixels[y - 2 : y + 3, x - 2 : x + 3], maps.TYPE_COLOURS[r.incident_type], TYPE_TOL) > 0.3
+            for r, (x, y) in dots
+        )
 
     wait_for_pixels(canvas, dots_drawn, "the incident dots at their projected pixels")
 
@@ -344,8 +350,13 @@ def test_operation_selection_shows_details_and_search_narrows_the_table(page, ba
     expect(details).to_contain_text(f"The ring marks the operation's focus; {n:,} incidents within 1.5° of it")
     scroll_to_centre(small_map)
     light = maps.STYLES["light"]
-    wait_for_pixels(small_map, lambda p: share(p, light["sea"]) > 0.05 and share(p, light["land"]) > 0.05
-                    and (n == 0 or type_share(p) > 0.0005), "the operation's area with its incidents")
+    wait_for_pixels(
+        small_map,
+        lambda p: (
+            share(p, light["sea"]) > 0.05 and share(p, light["land"]) > 0.05 and (n == 0 or type_share(p) > 0.0005)
+        ),
+        "the operation's area with its incidents",
+    )
     screenshot(page, "interactions_operations_details")
 
     # Page-local search: a word from an operation's name narrows the table and its caption.
@@ -382,14 +393,17 @@ def test_dark_style_repaints_the_sea_and_land(page, base_url, browser_log):
     page.get_by_role("radio", name="Dark").click()
     expect(page.get_by_role("radio", name="Dark")).to_be_checked()
     settle(page)
-    pixels = wait_for_pixels(canvas, lambda p: share(p, dark["sea"]) > 0.15 and share(p, light["sea"]) < 0.001,
-                             "the dark sea")
+    pixels = wait_for_pixels(
+        canvas, lambda p: share(p, dark["sea"]) > 0.15 and share(p, light["sea"]) < 0.001, "the dark sea"
+    )
     assert share(pixels, dark["land"]) > 0.15 and share(pixels, light["land"]) < 0.001
     h, w = pixels.shape[:2]
-    for name, lat, lon, expected in [("Bay of Biscay", 45.5, -4.5, dark["sea"]), ("central France", 46.8, 2.4,
-                                                                                  dark["land"])]:
+    for name, lat, lon, expected in [
+        ("Bay of Biscay", 45.5, -4.5, dark["sea"]),
+        ("central France", 46.8, 2.4, dark["land"]),
+    ]:
         x, y = project(lat, lon, maps.VIEW_EUROPE, w, h)
-        assert share(pixels[y - 3:y + 4, x - 3:x + 4], expected, 8) > 0.8, f"{name} at {x},{y}: {pixels[y, x]}"
+        assert share(pixels[y - 3 : y + 4, x - 3 : x + 4], expected, 8) > 0.8, f"{name} at {x},{y}: {pixels[y, x]}"
     assert type_share(pixels) > 0.002, "the incidents went with the light style"
     screenshot(page, "interactions_dark_map")
     assert_clean(page, browser_log)

@@ -82,9 +82,14 @@ def test_map_page_draws_land_where_the_coast_is(page, base_url):
     pixels = canvas_pixels(page)
     h, w = pixels.shape[:2]
     colours = maps.STYLES["light"]
-    for name, lat, lon, expected in [("central France", 46.8, 2.4, "land"), ("Bay of Biscay", 45.5, -4.5, "sea"),
-                                     ("Sahara", 26.0, 5.0, "land"), ("Tyrrhenian Sea", 40.0, 12.0, "sea")]:
+    for name, lat, lon, expected in [
+        ("central France", 46.8, 2.4, "land"),
+        ("Bay of Biscay", 45.5, -4.5, "sea"),
+        ("Sahara", 26.0, 5.0, "land"),
+        ("Tyrrhenian Sea", 40.0, 12.0, "sea"),
+    ]:
         x, y = project(lat, lon, maps.VIEW_EUROPE, w, h)
-        patch = pixels[y - 3:y + 4, x - 3:x + 4].reshape(-1, 3)
+        patch = pixels[y - 3 : y + 4, x - 3 : x + 4].reshape(-1, 3)
         assert (np.abs(patch - np.array(colours[expected][:3])).max(axis=1) <= 8).mean() > 0.8, (
-            f"{name} ({lat}, {lon}) at pixel {x},{y} is not {expected}: {patch[len(patch) // 2]}")
+            f"{name} ({lat}, {lon}) at pixel {x},{y} is not {expected}: {patch[len(patch) // 2]}"
+        )

@@ -17,8 +17,13 @@ from dashboard.store import Store
 from . import harness
 
 MARK = "OFFICIAL-SENSITIVE"
-VIEWS = [("", "Arrivals against last year"), ("map", "Where the routes run"), ("funding", "Money against plan"),
-         ("operations", "Operations in the period"), ("data", "What data this is")]
+VIEWS = [
+    ("", "Arrivals against last year"),
+    ("map", "Where the routes run"),
+    ("funding", "Money against plan"),
+    ("operations", "Operations in the period"),
+    ("data", "What data this is"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +63,7 @@ def test_pack_offline_from_disk(offline_page, pack_file: Path):
     page, log = offline_page
     page.goto(pack_file.as_uri(), wait_until="load")
     plots = page.locator(".js-plotly-plot")
-    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-                           arg=len(VIEWS))
+    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=len(VIEWS))
     assert plots.count() == len(VIEWS)
     for _, title in VIEWS:
         heading = page.get_by_role("heading", name=title, exact=True)
@@ -84,8 +88,9 @@ def test_pack_offline_from_disk(offline_page, pack_file: Path):
 
     # Printing lays every figure out to the page width; then one view per A4 landscape page.
     page.emulate_media(media="print")
-    page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                           ".every(p => p._fullLayout.width === 1020)")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).every(p => p._fullLayout.width === 1020)"
+    )
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
@@ -103,7 +108,6 @@ def test_pack_has_no_serious_accessibility_findings(offline_page, pack_file: Pat
 
     page, _ = offline_page
     page.goto(pack_file.as_uri(), wait_until="load")
-    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-                           arg=len(VIEWS))
+    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=len(VIEWS))
     blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, "serious/critical axe violations:\n" + describe(blocking, "briefing pack")

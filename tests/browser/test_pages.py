@@ -10,8 +10,13 @@ from playwright.sync_api import expect
 
 from .harness import assert_no_exception, goto_app, screenshot, wait_for_app_idle
 
-PAGES = {"/": "Overview", "/map": "Map", "/funding": "Funding & resources", "/operations": "Operations",
-         "/data": "Data & sources"}
+PAGES = {
+    "/": "Overview",
+    "/map": "Map",
+    "/funding": "Funding & resources",
+    "/operations": "Operations",
+    "/data": "Data & sources",
+}
 
 
 def kpi_values(page) -> list[str]:
@@ -53,7 +58,7 @@ def test_filter_change_updates_url_and_the_url_reopens_the_same_view(browser, pa
     fresh = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         other = fresh.new_page()
-        goto_app(other, base_url, url[len(base_url):])
+        goto_app(other, base_url, url[len(base_url) :])
         assert kpi_values(other) == after
         expect(other.locator('[data-testid="stSidebar"]')).to_contain_text("Mediterranean")
     finally:

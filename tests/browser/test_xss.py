@@ -27,6 +27,7 @@ from .test_map_render import project
 
 PERIOD = {"period": [d.isoformat() for d in xss_corpus.PERIOD]}
 
+
 # Elements that only a payload would have put in the DOM.
 def _markup_js(selector: str) -> str:
     return """() => {
@@ -41,8 +42,7 @@ def _markup_js(selector: str) -> str:
 
 
 # Elements that only a payload would have put in the DOM (as script-capable markup).
-MARKUP_JS = _markup_js('img[src="x"], svg[onload], a[href^="javascript:" i], [onerror], [onload], '
-                       'iframe[srcdoc]')
+MARKUP_JS = _markup_js('img[src="x"], svg[onload], a[href^="javascript:" i], [onerror], [onload], iframe[srcdoc]')
 SCRIPTS_JS = "() => [...document.scripts].filter(s => s.textContent.includes('__xss')).map(s => s.outerHTML)"
 # Data that became a live link to another host (=HYPERLINK("http://evil") in a source name) or
 # was typeset as maths ($\\href{…}$): markdown/LaTeX from data, not a script, but markup all the same.
@@ -187,8 +187,7 @@ def test_map_tooltip_and_details_keep_payloads_inert(page, hostile, guard):
     canvas.evaluate("el => el.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(2500)
     box = canvas.bounding_box()
-    incidents = xss_corpus.frames()["incidents"].set_index(xss_corpus.frames()["incidents"]["incident_id"]
-                                                           .str[:4])
+    incidents = xss_corpus.frames()["incidents"].set_index(xss_corpus.frames()["incidents"]["incident_id"].str[:4])
     r = incidents.loc["INC2"]  # off Libya, well apart from the others at Europe zoom
     x, y = project(r["lat"], r["lon"], maps.VIEW_EUROPE, round(box["width"]), round(box["height"]))
     page.mouse.move(box["x"] + x, box["y"] + y)
@@ -244,7 +243,7 @@ def test_operation_details_keep_payloads_inert(page, hostile, guard):
 
 SOURCE_CAPTION_BUG = (
     "The 'Source: …' caption (ui.source_line / briefing.source_text → st.caption) puts the raw "
-    "`source` column into markdown on /, /map and /operations: =HYPERLINK(\"http://evil\") becomes "
+    '`source` column into markdown on /, /map and /operations: =HYPERLINK("http://evil") becomes '
     "a live <a href=http://evil target=_blank>, $\\href{javascript:…}{x}$ is typeset by KaTeX and "
     "[click](javascript:…) loses its syntax (shown as 'click'). No script runs."
 )
@@ -260,8 +259,11 @@ def test_source_caption_shows_the_source_verbatim(page, hostile, guard, path):
     expect(caption).to_contain_text(f"{xss_corpus.MD_LINK} {xss_corpus.LATEX} {xss_corpus.FORMULA}")
 
 
-@pytest.mark.parametrize(("path", "query"), [p for p in PAGES if p[0] not in {"/", "/map", "/operations"}],
-                         ids=lambda v: v if isinstance(v, str) else v.get("slide", ""))
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [p for p in PAGES if p[0] not in {"/", "/map", "/operations"}],
+    ids=lambda v: v if isinstance(v, str) else v.get("slide", ""),
+)
 def test_no_data_rendered_as_markdown_elsewhere(page, hostile, guard, path, query):
     goto_app(page, hostile.base_url, path, query)
     open_expanders(page)
