@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import schema, settings
+from . import fmt, schema, settings
+from .files import write_text_atomic
 from .store import DEMO_DIR, Store, StoreError, UnknownVersionError
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         value = [c for c in r.totals_by_year.columns if c != "year"][0]
         print(f"Totals by year ({value.replace('_', ' ')}):")
         for year, total in r.totals_by_year[["year", value]].itertuples(index=False):
-            print(f"  {year}: {'–' if total is None or total != total else f'{int(total):,}'}")
+            print(f"  {year}: {fmt.number(total)}")
     for note in r.notes:
         print(f"Note: {note}")
     if plan.rejected:
@@ -205,12 +206,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
     html = pack.build_pack(store, views, settings.classification())
     out = Path(args.out)
     # Written next to the target and renamed: a scheduled run never leaves half a pack behind.
-    tmp = out.with_name(f".{out.name}.tmp")
     try:
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(out)
+        write_text_atomic(out, html)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise Refused(f"cannot write the pack to {out}: {exc.strerror or exc}") from exc
     log.info("briefing pack %s written: %d views, %d bytes", out, len(views), out.stat().st_size)
     print(

@@ -40,7 +40,7 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 def neutralise(value: object) -> object:
     """Text a spreadsheet could run as a formula gets a leading ' ; missing → ''; anything else unchanged.
 
-    Bidi embedding/override/isolate characters are dropped from text (fmt.text), as everywhere the
+    Bidi embedding/override/isolate characters are dropped from text (clean.text), as everywhere the
     app shows it: in a spreadsheet they would reorder the cell ("Trojan Source")."""
     if isinstance(value, str):
         value = text(value)

@@ -24,20 +24,25 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_json_atomic(path: Path, doc: Any, **dump_options: Any) -> None:
-    """Replace ``path`` with ``doc`` as JSON: temp file, fsync, rename, fsync the folder.
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8): temp file beside it, fsync, rename, fsync the folder.
 
-    A crash at any point leaves either the old file or the new one, whole."""
+    A crash or an error at any point leaves either the old file or the new one, whole, and no temp file."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as f:
-            json.dump(doc, f, **dump_options)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
+
+
+def write_json_atomic(path: Path, doc: Any, **dump_options: Any) -> None:
+    """Replace ``path`` with ``doc`` as JSON, atomically (write_text_atomic)."""
+    write_text_atomic(path, json.dumps(doc, **dump_options))
 
 
 @contextlib.contextmanager

@@ -5,7 +5,6 @@ Nothing is written to the store until `apply`; a refused or failed import change
 
 from __future__ import annotations
 
-import csv
 import logging
 import time
 from dataclasses import dataclass
@@ -135,11 +134,7 @@ def _has_demo_rows(con: duckdb.DuckDBPyConnection) -> bool:
 def write_report(plan_: Plan, out: Path) -> Path:
     """The rejected rows as CSV: file, sheet, row, column, reason, value."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(REPORT_COLUMNS)
-        for r in plan_.result.rejected:
-            w.writerow([neutralise(x) for x in rejection_row(r)])
+    rejection_report(plan_).to_csv(out, index=False, encoding="utf-8")
     return out
 
 

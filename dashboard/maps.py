@@ -97,6 +97,7 @@ TYPE_COLOURS: dict[str, RGB] = {
     "dead or missing": _O["vermillion"],
 }
 UNKNOWN_COLOUR: RGB = [150, 150, 150]
+CASING_EXTRA_PX = 2.5  # the dark casing under a route is this much wider than the route
 ZERO_FLOW_WIDTH_PX = 2.5  # a route with no recorded flow in the period: thin (and drawn faded or dotted)
 DEFAULT_CELL_DEG = 0.25  # used only when a cells frame lacks cell_size_deg
 
@@ -256,7 +257,7 @@ def _iso(value: Any) -> str:
 
 def _path(path: Any) -> list[list[float]]:
     """[[lon, lat], …] as plain floats (DuckDB hands back numpy arrays, which JSON cannot take)."""
-    if path is None or (pd.api.types.is_scalar(path) and pd.isna(path)):
+    if is_missing(path):
         return []
     return [[round(float(p[0]), 4), round(float(p[1]), 4)] for p in path]
 
@@ -321,7 +322,11 @@ def route_casing_layer(routes: pd.DataFrame) -> pdk.Layer:
     """A dark outline under the routes (draw it just before route_layer) so every hue stands out."""
     rows = [
         # Zero-flow routes are drawn faded, so their casing fades too.
-        {"path": r["path"], "width_px": r["width_px"] + 2.5, "colour": CASING_COLOUR + [200 if r["flow"] > 0 else 90]}
+        {
+            "path": r["path"],
+            "width_px": r["width_px"] + CASING_EXTRA_PX,
+            "colour": CASING_COLOUR + [200 if r["flow"] > 0 else 90],
+        }
         for r in _route_rows(routes, "light")
     ]
     return pdk.Layer(

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from . import charts, fmt, plotly_map, registry
+from . import charts, fmt, plotly_map
 from .filters import format_period
 from .saved_views import SavedView
 from .slides import Slide, build_slide
@@ -121,7 +121,7 @@ def _section(slide: Slide, n: int, total: int, generated: str, marking: str) -> 
         n=n,
         total=total,
         marking=marking,
-        page_title=_e(registry.title(view.page)),
+        page_title=_e(slide.page.title),
         synthetic='<span class="badge">Synthetic demo data — not real figures</span>' if slide.synthetic else "",
         title=_e(view.title),
         note=f'<p class="note">{_e(view.note)}</p>' if view.note else "",

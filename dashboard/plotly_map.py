@@ -100,7 +100,7 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
             x=xs,
             y=ys,
             mode="lines",
-            line={"color": "#1e1e1e", "width": width + 2.5},
+            line={"color": "#1e1e1e", "width": width + maps.CASING_EXTRA_PX},
             hoverinfo="skip",
             showlegend=False,
         )  # dark casing lifts light hues off the land

@@ -9,9 +9,7 @@ Pure: no streamlit, no queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER_DIR = "pages"
 # Why launchers exist: a folder named pages/ next to the entry script puts Streamlit 1.67 into its
 # legacy multipage mode for a fresh server's first script run (and in every AppTest run). Legacy mode

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import clean, files, settings
+from dashboard.sources.base import parse_count, parse_date
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,20 @@ def test_is_missing(value, missing):
 def test_text_drops_bidi_controls_only():
     assert clean.text("\u202eexe.txt\u202c \u2067x\u2069 a\u200db") == "exe.txt x a\u200db"  # ZWJ stays
     assert len(clean.BIDI_CHARACTERS) == 9
+
+
+def test_write_text_atomic(tmp_path):
+    path = tmp_path / "pack.html"
+    files.write_text_atomic(path, "<p>é</p>")
+    files.write_text_atomic(path, "<p>two</p>")
+    assert path.read_text(encoding="utf-8") == "<p>two</p>" and [p.name for p in tmp_path.iterdir()] == ["pack.html"]
+    with pytest.raises(OSError):
+        files.write_text_atomic(tmp_path / "no" / "such" / "dir.html", "x")
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), pd.NA, pd.NaT])
+def test_importers_read_every_missing_marker_as_missing(value):
+    """sources.base parses cells with clean.is_missing: pd.NA once became the text '<NA>' ('not a number')."""
+    assert parse_count(value) is None
+    with pytest.raises(ValueError, match="date is missing"):
+        parse_date(value)

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import pandas as pd
 
+from ..clean import is_missing
+
 Progress = Callable[[str, float], None]
 """progress(message, fraction 0..1): importers call it while reading large files."""
 
@@ -149,7 +151,7 @@ NOT_AVAILABLE = {"-", "–", "—", "..", "n/a", "N/A", "NA", "x", "[x]", "[z]",
 
 def parse_count(value: object) -> int | None:
     """A non-negative whole count; '' and not-available markers -> None. ValueError says why."""
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return None
     if isinstance(value, bool):
         raise ValueError(f"not a count: {value!r}")
@@ -188,7 +190,7 @@ def parse_date(value: object, formats: tuple[str, ...] = DATE_FORMATS):
     """A date from a date/datetime/Timestamp or text in one of `formats`. ValueError says why."""
     from datetime import date, datetime
 
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         raise ValueError("date is missing")
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):

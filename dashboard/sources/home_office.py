@@ -16,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from .. import schema
+from ..clean import is_missing
 from .base import (
     DATE_FORMATS,
     ImportResult,
@@ -95,12 +96,8 @@ def _norm(text: object) -> str:
 
 
 def _blank(value: object) -> bool:
-    """True for an empty cell: None, NaN/NaT, or only whitespace."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    return bool(pd.isna(value))  # type: ignore[call-overload]  # isna takes any object; the stubs list types
+    """True for an empty cell: None, NaN/NaT/NA, or only whitespace."""
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def _shown(value: object) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import exports, fmt, queries, settings
+from .. import exports, fmt, queries, registry, settings
 from ..filters import FilterState
 from ..saved_views import ViewError, ViewStore
 from . import session
@@ -129,7 +129,7 @@ def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: st
     description = state.describe(with_version=False) + (f" · {detail}" if detail else "")
     tip = (
         f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
-        "version. Text that a spreadsheet could read as a formula starts with an apostrophe (')."
+        f"version. {exports.NEUTRALISED_NOTE}"
     )
     now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
     with st.container(horizontal=True, key=f"{key}_downloads"):
@@ -172,7 +172,7 @@ def share_control(state: FilterState, url_path: str) -> None:
             "This link opens this page with these filters on data version "
             f"{state.version}, so the numbers stay the same after new imports."
         )
-        st.code(share_link(state, "/" + url_path), language=None, wrap_lines=True)
+        st.code(share_link(state, registry.page(url_path).link), language=None, wrap_lines=True)
 
 
 def view_store() -> ViewStore:

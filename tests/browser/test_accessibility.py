@@ -39,7 +39,7 @@ async (tags) => {
 
 # Every page and slide, with no known exceptions. What axe found in Streamlit's own styles (caption
 # grey at 3.9:1, 18x20 px date-field segments, a 1.1:1 nav focus tint) is fixed by
-# dashboard/ui.py ACCESSIBILITY_CSS; this suite is what keeps it fixed.
+# dashboard/ui/layout.py ACCESSIBILITY_CSS; this suite is what keeps it fixed.
 AXE_PAGES = [
     pytest.param("/", "", id="overview"),
     pytest.param("/map", "", id="map"),

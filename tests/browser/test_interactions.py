@@ -409,7 +409,7 @@ def test_dark_style_repaints_the_sea_and_land(page, base_url, browser_log):
     assert_clean(page, browser_log)
 
 
-# -- found on the way: links that opened a different view than they named (fixed in dashboard/ui.py) ----
+# -- found on the way: links that opened a different view than they named (fixed in dashboard/ui/session.py) ----
 def test_incident_type_in_a_share_link_filters_the_map(page, base_url):
     goto_app(page, base_url, "/map", period_query(*PERIOD, type=["dead or missing"]))
     main = page.locator('[data-testid="stMain"]')

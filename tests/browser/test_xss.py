@@ -242,7 +242,7 @@ def test_operation_details_keep_payloads_inert(page, hostile, guard):
 
 
 SOURCE_CAPTION_BUG = (
-    "The 'Source: …' caption (ui.source_line / briefing.source_text → st.caption) puts the raw "
+    "The 'Source: …' caption (layout.source_line / queries.source_text → st.caption) puts the raw "
     '`source` column into markdown on /, /map and /operations: =HYPERLINK("http://evil") becomes '
     "a live <a href=http://evil target=_blank>, $\\href{javascript:…}{x}$ is typeset by KaTeX and "
     "[click](javascript:…) loses its syntax (shown as 'click'). No script runs."
