@@ -5,9 +5,10 @@ The pages, their url paths, titles and icons come from dashboard/registry.py."""
 import streamlit as st
 
 from dashboard import registry, settings
+from dashboard.store import StoreError
 from dashboard.ui import layout, session
 
-settings.configure_logging()
+log = settings.configure_logging()
 st.set_page_config(page_title="Tideline", page_icon="🌊", layout="wide", initial_sidebar_state="expanded")
 
 pages = [
@@ -18,16 +19,20 @@ page = st.navigation(pages, position="sidebar")
 spec = registry.page(page.url_path)
 layout.accessibility_css()
 layout.marking()
-if not spec.shared_filters:  # the big screen: no filters, its views carry their own
-    page.run()
-else:
-    st.sidebar.markdown("### Tideline")
-    st.sidebar.caption("Organised immigration crime: routes, crossings, resources")
-    state = session.sidebar_filters()
-    for notice in session.notices():
-        st.warning(f"Link parameter ignored — {layout.plain(notice)}", icon="⚠️")
-    page.run()
-    layout.share_control(state, page.url_path)
-    if spec.slide is not None:
-        layout.save_view_control(state, page.url_path)
+try:
+    if not spec.shared_filters:  # the big screen: no filters, its views carry their own
+        page.run()
+    else:
+        st.sidebar.markdown("### Tideline")
+        st.sidebar.caption("Organised immigration crime: routes, crossings, resources")
+        state = session.sidebar_filters()
+        for notice in session.notices():
+            st.warning(f"Link parameter ignored — {layout.plain(notice)}", icon="⚠️")
+        page.run()
+        layout.share_control(state, page.url_path)
+        if spec.slide is not None:
+            layout.save_view_control(state, page.url_path)
+except StoreError as exc:  # a damaged store: what is wrong and what to do, never a traceback
+    log.warning("page %r: %s", page.url_path, exc)
+    layout.store_problem(exc)
 layout.marking()

@@ -10,16 +10,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
-
-from . import fmt, schema, settings
+from . import analyst_sql, fmt, schema, settings
+from .analyst_sql import check_read_only as check_read_only  # moved there; still importable from here
 from .files import write_text_atomic
 from .store import DEMO_DIR, Store, StoreError, UnknownVersionError
 
 log = logging.getLogger(__name__)
 
 EXIT_REFUSED = 2
-READ_ONLY_TYPES = {duckdb.StatementType.SELECT}
 
 
 class Refused(Exception):
@@ -59,53 +57,17 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """Refuse anything but plain SELECT statements."""
-    try:
-        statements = con.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise Refused(f"could not parse the SQL: {exc}") from exc
-    if not statements:
-        raise Refused("no SQL statement given")
-    for st in statements:
-        if st.type not in READ_ONLY_TYPES:
-            kind = st.type.name.replace("_", " ")
-            raise Refused(
-                f"only read-only SELECT queries are allowed; refused a {kind} statement: {st.query.strip()[:80]}"
-            )
-    try:
-        names = con.get_table_names(sql)
-    except duckdb.PermissionException as exc:
-        raise Refused(f"reading or writing files is not allowed from the SQL command ({exc})") from exc
-    except duckdb.Error:
-        return  # let execution report the error
-    files = sorted(n for n in names if n not in schema.ALL_TABLES and any(ch in n for ch in "/\\.:"))
-    if files:
-        raise Refused(f"reading files is not allowed from the SQL command: {', '.join(files)}")
-
-
 def cmd_sql(args: argparse.Namespace) -> int:
-    store = Store()
-    store.ensure_initialised()
     try:
-        con = store.connect(args.version)
-    except UnknownVersionError as exc:
+        limits = analyst_sql.Limits.from_env(timeout=args.timeout)
+        store = Store()
+        store.ensure_initialised()
+        analyst_sql.run(store, args.query, sys.stdout, version_id=args.version, limits=limits)
+    except (UnknownVersionError, analyst_sql.SqlRefused) as exc:
         raise Refused(str(exc)) from exc
-    check_read_only(con, args.query)
-    try:
-        statements = con.extract_statements(args.query)
-        for st in statements[:-1]:
-            con.execute(st)
-        cur = con.execute(statements[-1])
-    except duckdb.PermissionException as exc:
-        raise Refused(f"reading or writing files is not allowed from the SQL command ({exc})") from exc
-    except duckdb.Error as exc:
+    except analyst_sql.SqlError as exc:
         print(f"SQL error: {exc}", file=sys.stderr)
         return 1
-    w = csv.writer(sys.stdout, lineterminator="\n")
-    w.writerow([d[0] for d in cur.description])
-    while rows := cur.fetchmany(10_000):
-        w.writerows(rows)
     return 0
 
 
@@ -166,6 +128,41 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except ingest.ImportRefused as exc:
         raise Refused(str(exc)) from exc
     print(f"New data version: {version.id} (previous versions stay readable by id)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Verify the whole store; exit 0 when sound, 2 when anything is damaged."""
+    store = Store()
+    result = store.check()
+    print(f"Store at {store.data_dir}")
+    if result.manifest_problem:
+        print(f"manifest.json: DAMAGED: {result.manifest_problem}")
+        return EXIT_REFUSED
+    count = len(result.versions)
+    print(f"manifest.json: sound ({count} data version{'' if count == 1 else 's'})")
+    for v in result.versions:
+        label = f"data version {v.id}{' (current)' if v.current else ''}"
+        if v.problems:
+            print(f"{label}: DAMAGED")
+            for problem in v.problems:
+                print(f"  - {problem}")
+        else:
+            print(f"{label}: sound ({v.rows:,} rows)")
+        for note in v.notes[:3]:
+            print(f"  note: {note}")
+        if len(v.notes) > 3:
+            print(f"  note: … and {len(v.notes) - 3} more like it")
+    for name in result.stale:
+        print(f"note: versions/{name} was left by an import that did not finish; the next import removes it")
+    damaged = [v.id for v in result.versions if v.problems]
+    if damaged:
+        print(
+            f"{len(damaged)} of {len(result.versions)} data versions damaged ({', '.join(map(str, damaged))}): "
+            "restore the data directory from a backup; versions not listed here can still be opened by id"
+        )
+        return EXIT_REFUSED
+    print("The store is sound.")
     return 0
 
 
@@ -230,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("query", help='e.g. "SELECT route, sum(people) FROM crossings_daily GROUP BY 1"')
     q.add_argument("--version", type=int, help="data version id (default: current)")
+    q.add_argument(
+        "--timeout",
+        type=analyst_sql.timeout_arg,
+        metavar="SECONDS",
+        help=f"stop the query after this many seconds (default: ${analyst_sql.TIMEOUT_ENV}, "
+        f"or {analyst_sql.DEFAULT_TIMEOUT:g})",
+    )
     i = sub.add_parser("ingest", help="import an official release or a canonical table as a new data version")
     i.add_argument("file", help="ODS/XLSX/CSV/Parquet/GeoJSON file")
     i.add_argument(
@@ -243,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="import the good rows even when some rows are rejected (they are listed in the report)",
     )
     i.add_argument("--report", help="where to write the CSV of rejected rows (default: in the data directory)")
+    sub.add_parser("check", help="verify the store: manifest, every version's files and checksums (exit 2 if damaged)")
     n = sub.add_parser("init", help="create the store (with the demo data, or --empty)")
     n.add_argument("--empty", action="store_true", help="no demo data: only the reference tables")
     b = sub.add_parser("brief", help="export the briefing pack: one self-contained HTML file (works offline)")
@@ -261,6 +266,7 @@ COMMANDS = {
     "sql": cmd_sql,
     "ingest": cmd_ingest,
     "init": cmd_init,
+    "check": cmd_check,
     "brief": cmd_brief,
 }
 

@@ -15,11 +15,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import schema
+from . import schema, settings
 from .exports import neutralise
 from .files import sha256_file
-from .sources import canonical, frontex, home_office, iom
-from .sources.base import Importer, ImportResult, Progress, Rejection, StructuralError, no_progress
+from .sources import bounds, canonical, frontex, home_office, iom
+from .sources.base import Importer, ImportResult, Progress, Rejection, StructuralError, no_progress, unreadable
 from .store import Store, StoreError, Version, read_demo_csvs, typed_table
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,14 @@ def importer_named(name: str) -> Importer:
 
 
 def detect(path: Path) -> Importer:
-    """The importer whose format this file is in, judged from its sheets or headers."""
+    """The importer whose format this file is in, judged from its sheets or headers. When none takes it,
+    StructuralError says why: unreadable (truncated, UTF-16, binary, …) if it is, else not a known format."""
     for imp in IMPORTERS:
         if imp.detect(path):
             return imp
+    problem = unreadable(path)
+    if problem:
+        raise StructuralError(f"{path.name}: {problem}")
     raise StructuralError(
         f"{path.name}: not a format Tideline can import. Expected one of: " + "; ".join(imp.LABEL for imp in IMPORTERS)
     )
@@ -80,6 +84,7 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
         raise StructuralError(f"{path.name}: the file is empty (0 bytes)")
     if size > MAX_BYTES:
         raise StructuralError(f"{path.name}: {size / 2**20:,.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
+    bounds.check(path, settings.import_limits())  # what it unpacks to, before anything reads it
     importer = importer_named(source) if source else detect(path)
     started = time.monotonic()
     store.ensure_initialised()
@@ -174,25 +179,26 @@ def apply(store: Store, plan_: Plan, *, accept_partial: bool = False) -> Version
 
 
 def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
-    con = store.connect()
+    # Built and committed under the store's lock, on the version current at that moment: an import that
+    # landed since the plan was read is kept, never overwritten (and the same file twice is refused).
+    removed_demo = False
+
+    def build(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
+        nonlocal removed_demo
+        removed_demo = plan_.drops_demo and _has_demo_rows(con)
+        return _new_tables(con, plan_, accept_partial)
+
+    def note() -> str:
+        notes = [f"{plan_.result.rows_accepted:,} rows from {plan_.path.name}"]
+        if plan_.rejected:
+            notes.append(f"{plan_.rejected:,} rejected rows left out (--accept-partial)")
+        if removed_demo:
+            notes.append("synthetic demo rows removed")
+        return "; ".join(notes)
+
     try:
-        frames = _new_tables(con, plan_, accept_partial)
-    except StoreError as exc:
-        raise ImportRefused(f"{plan_.path.name}: {exc}") from exc
-    finally:
-        con.close()
-    notes = [f"{plan_.result.rows_accepted:,} rows from {plan_.path.name}"]
-    if plan_.rejected:
-        notes.append(f"{plan_.rejected:,} rejected rows left out (--accept-partial)")
-    if plan_.drops_demo:
-        notes.append("synthetic demo rows removed")
-    try:
-        version = store.commit(
-            frames,
-            source_name=plan_.importer.NAME,
-            file_name=plan_.path.name,
-            sha256=plan_.sha256,
-            note="; ".join(notes),
+        version = store.commit_on_current(
+            build, source_name=plan_.importer.NAME, file_name=plan_.path.name, sha256=plan_.sha256, note=note
         )
     except StoreError as exc:
         raise ImportRefused(f"{plan_.path.name}: {exc}") from exc

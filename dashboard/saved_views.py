@@ -14,9 +14,10 @@ and the reason, for reads and changes alike: it is never overwritten, so nothing
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,10 +200,23 @@ class ViewStore:
         return views
 
     def _write(self, views: Views) -> None:
-        write_json_atomic(
-            self.path, {"format": FORMAT, "views": [asdict(v) for v in views]}, indent=1, ensure_ascii=False
-        )
+        try:
+            write_json_atomic(
+                self.path, {"format": FORMAT, "views": [asdict(v) for v in views]}, indent=1, ensure_ascii=False
+            )
+        except OSError as exc:
+            raise ViewError(_unwritable(self.path, exc)) from exc
 
-    def _lock(self) -> AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
         # Its own lock file: saving a view must not wait behind a long data import.
-        return exclusive_lock(self.data_dir / f".{FILE_NAME}.lock")
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive_lock(self.data_dir / f".{FILE_NAME}.lock"))
+            except OSError as exc:
+                raise ViewError(_unwritable(self.path, exc)) from exc
+            yield
+
+
+def _unwritable(path: Path, exc: OSError) -> str:
+    return f"saved views cannot be changed: {path} cannot be written ({exc.strerror or exc}); nothing was changed"

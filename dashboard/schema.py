@@ -157,6 +157,20 @@ CLUSTER_BY: dict[str, str] = {
     "staffing": "month",
 }
 
+# Each table's natural key: no two rows of one import may share it (the pages would add them up).
+# incidents: the schema's "unique id within the source", so the same id under two sources is two incidents.
+KEYS: dict[str, tuple[str, ...]] = {
+    "crossings_daily": ("date", "route"),
+    "preventions_weekly": ("week_ending", "route"),
+    "incidents": ("source", "incident_id"),
+    "route_flows": ("month", "route", "nationality"),
+    "routes": ("route",),
+    "regions": ("region",),
+    "operations": ("operation_id",),
+    "funding": ("programme", "funding_line", "month"),
+    "staffing": ("organisation", "unit", "role", "month"),
+}
+
 SNAPSHOT_COLUMNS: tuple[Column, ...] = (
     _k("snapshot_id", "INTEGER", "Data version id"),
     _k("created_at", "TIMESTAMP", "When the version was created (UTC)"),

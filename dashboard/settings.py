@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
+from typing import ClassVar
 
 DEFAULT_CLASSIFICATION = "OFFICIAL"
 DEFAULT_LOG_LEVEL = "INFO"
@@ -38,3 +40,50 @@ def configure_logging(default: str = DEFAULT_LOG_LEVEL) -> logging.Logger:
         logger.addHandler(handler)
         logger.propagate = False  # Streamlit's root handler would print every line twice
     return logger
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one imported file may expand to once read. Checked while reading, before anything big is built,
+    so a small file that unpacks to millions of rows (a decompression bomb) is refused, naming the limit."""
+
+    max_rows: int = 2_000_000  # data rows in the file (all sheets)
+    max_columns: int = 256  # columns of any one sheet or table
+    max_cells: int = 40_000_000  # rows x columns, all sheets
+    max_bytes: int = 1 << 30  # uncompressed bytes: the file itself, or what a ZIP (XLSX, ODS) unpacks to
+    max_memory: int = 1 << 30  # resident memory of the separate process that reads an upload for the app
+
+    ENV: ClassVar[dict[str, str]] = {
+        "max_rows": "TIDELINE_IMPORT_MAX_ROWS",
+        "max_columns": "TIDELINE_IMPORT_MAX_COLUMNS",
+        "max_cells": "TIDELINE_IMPORT_MAX_CELLS",
+        "max_bytes": "TIDELINE_IMPORT_MAX_BYTES",
+        "max_memory": "TIDELINE_IMPORT_MAX_MEMORY",
+    }
+
+    def env_name(self, field_name: str) -> str:
+        """The environment variable that raises a limit, for the refusal message."""
+        return self.ENV[field_name]
+
+
+def import_limits() -> ImportLimits:
+    """The import limits: the defaults, each overridden by its environment variable (a whole number;
+    bytes may end in K, M or G). A value that does not parse keeps the default and is logged."""
+    values: dict[str, int] = {}
+    for name, var in ImportLimits.ENV.items():
+        raw = os.environ.get(var, "").strip()
+        if not raw:
+            continue
+        number = _size(raw)
+        if number is None or number <= 0:
+            logging.getLogger(__name__).warning("%s=%r is not a positive whole number: default kept", var, raw)
+        else:
+            values[name] = number
+    return ImportLimits(**values)
+
+
+def _size(text: str) -> int | None:
+    """'2000000', '512M', '2G' (powers of 1024), else None."""
+    factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:].upper(), 1)
+    digits = text[:-1] if factor > 1 else text
+    return int(digits) * factor if digits.isascii() and digits.isdigit() and len(digits) <= 15 else None

@@ -15,6 +15,8 @@ or fails at any point leaves the previous manifest, hence the previous version, 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import logging
@@ -22,8 +24,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ import pyarrow.parquet as pq
 
 from . import schema
 from .clean import BIDI_SQL_PATTERN, text
-from .files import exclusive_lock, fsync_dir, sha256_files, write_json_atomic
+from .files import exclusive_lock, fsync_dir, sha256_file, sha256_files, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,67 @@ def _resolved(value: str) -> Path:
     return Path(value).expanduser().resolve()
 
 
+DAMAGED_HELP = (
+    "the store is damaged. Run `python -m dashboard check` to see which versions and files are affected; "
+    "restore the data directory from a backup, or point TIDELINE_DATA_DIR at a sound copy"
+)
+
+
+def read_only_message(data_dir: Path, exc: OSError) -> str:
+    """Why a write to the store failed, in words: read-only, no permission, disk full, or the error itself."""
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"the store at {data_dir} is read-only ({exc.strerror}): it can be read, but imports and "
+            "saved views need write access to the data directory"
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the disk holding the store at {data_dir} is full ({exc.strerror}): nothing was changed; "
+            "free some space and try again"
+        )
+    return f"the store at {data_dir} cannot be written ({exc.strerror or exc}): nothing was changed"
+
+
+def manifest_problem(manifest: object) -> str | None:
+    """What is wrong with a manifest's shape, in words; None when it is sound."""
+    if not isinstance(manifest, dict):
+        return f"expected an object, found {type(manifest).__name__}"
+    if manifest.get("format") != FORMAT:
+        return f"unsupported manifest format {manifest.get('format')!r} (this Tideline reads format {FORMAT})"
+    versions = manifest.get("versions")
+    if not isinstance(versions, list):
+        return "'versions' is not a list"
+    ids: list[int] = []
+    for n, v in enumerate(versions, start=1):
+        if not isinstance(v, dict) or not isinstance(v.get("id"), int) or isinstance(v.get("id"), bool):
+            return f"version entry {n} has no whole-number id"
+        for key in ("created_at", "source_name"):
+            if not isinstance(v.get(key), str):
+                return f"version {v['id']} has no {key}"
+        tables = v.get("tables")
+        if not isinstance(tables, dict):
+            return f"version {v['id']} has no table list"
+        for table, info in tables.items():
+            if table not in schema.DATA_TABLES:
+                return f"version {v['id']} lists {str(table)[:40]!r}, which is not a canonical table"
+            if (
+                not isinstance(info, dict)
+                or not isinstance(info.get("file"), str)
+                or not isinstance(info.get("rows"), int)
+            ):
+                return f"version {v['id']} table {table} has no file or row count"
+        ids.append(v["id"])
+    if len(set(ids)) != len(ids):
+        return "two versions have the same id"
+    current = manifest.get("current")
+    if current is not None and current not in ids:
+        known = ", ".join(map(str, ids)) or "none"
+        return f"the current version {current!r} is not among the versions (known: {known})"
+    if current is None and ids:
+        return "versions are listed but none is current"
+    return None
+
+
 def read_demo_csvs(demo_dir: Path = DEMO_DIR) -> dict[str, pd.DataFrame]:
     """The committed demo CSVs as text frames (empty field = NULL); the store casts them."""
     frames = {}
@@ -112,13 +174,48 @@ def read_demo_csvs(demo_dir: Path = DEMO_DIR) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def harden(con: duckdb.DuckDBPyConnection, memory_limit: str = "2GB") -> None:
-    """No file or network access, no extension loading, bounded memory; then freeze settings."""
+def harden(
+    con: duckdb.DuckDBPyConnection,
+    memory_limit: str = "2GB",
+    *,
+    temp_directory: Path | None = None,
+    temp_limit_bytes: int = 2_000_000_000,
+) -> None:
+    """No file or network access, no extension loading, bounded memory; then freeze settings.
+
+    Spilling to disk goes only into `temp_directory`, up to `temp_limit_bytes`; without one it is off (a query
+    that does not fit in memory fails), never DuckDB's default <cwd>/.tmp."""
+    con.execute("SET temp_directory = $dir", {"dir": "" if temp_directory is None else str(temp_directory)})
+    con.execute("SET max_temp_directory_size = $size", {"size": f"{int(temp_limit_bytes)}B"})
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET enable_external_access = false")
     con.execute(f"SET memory_limit = '{memory_limit}'")  # a constant, not user input
     con.execute("SET lock_configuration = true")
+
+
+@dataclass(frozen=True)
+class VersionCheck:
+    """What `Store.check` found for one data version."""
+
+    id: int
+    current: bool
+    rows: int
+    problems: list[str]  # each one makes the version unsound
+    notes: list[str]  # worth knowing, not damage (e.g. no checksum recorded by an older Tideline)
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """The whole store: the manifest's problem (if it cannot be read, nothing else can) and each version."""
+
+    manifest_problem: str | None
+    versions: list[VersionCheck]
+    stale: list[str] = field(default_factory=list)  # staging folders left by a killed import
+
+    @property
+    def sound(self) -> bool:
+        return self.manifest_problem is None and not any(v.problems for v in self.versions)
 
 
 class Store:
@@ -135,19 +232,34 @@ class Store:
 
     def _read_manifest(self) -> dict[str, Any]:
         try:
-            text = self.manifest_path.read_text(encoding="utf-8")
+            raw = self.manifest_path.read_bytes()
         except FileNotFoundError:
             return {"format": FORMAT, "current": None, "versions": []}
-        manifest: dict[str, Any] = json.loads(text)
-        if manifest.get("format") != FORMAT:
-            raise StoreError(f"{self.manifest_path}: unsupported manifest format {manifest.get('format')!r}")
-        return manifest
+        except OSError as exc:
+            raise StoreError(f"{self.manifest_path} cannot be read ({exc.strerror or exc})") from exc
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            what = "is empty" if not raw.strip() else f"is not valid JSON ({exc})"
+            raise StoreError(f"{self.manifest_path} {what}: {DAMAGED_HELP}") from exc
+        problem = manifest_problem(manifest)
+        if problem:
+            raise StoreError(f"{self.manifest_path}: {problem}: {DAMAGED_HELP}")
+        result: dict[str, Any] = manifest
+        return result
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json_atomic(self.manifest_path, manifest, indent=1, sort_keys=True)
 
-    def _lock(self) -> AbstractContextManager[None]:
-        return exclusive_lock(self.data_dir / ".lock")
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """The store's write lock; StoreError when the store cannot be written at all."""
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive_lock(self.data_dir / ".lock"))
+            except OSError as exc:
+                raise StoreError(read_only_message(self.data_dir, exc)) from exc
+            yield
 
     def versions(self) -> list[Version]:
         """All data versions, oldest first."""
@@ -169,9 +281,33 @@ class Store:
             raise UnknownVersionError(f"the store at {self.data_dir} has no data version yet")
         raise UnknownVersionError(f"data version {version_id} does not exist (known versions: {known})")
 
+    def table_file(self, version_id: int, table: str, info: Mapping[str, Any]) -> Path:
+        """Where a version keeps a table: confined to the store's versions/ folder (StoreError otherwise)."""
+        versions_dir = (self.data_dir / "versions").resolve()
+        path = (self.data_dir / str(info["file"])).resolve()
+        if not path.is_relative_to(versions_dir) or path.suffix != ".parquet":
+            raise StoreError(
+                f"{self.manifest_path}: data version {version_id} table {table} points outside the "
+                f"store's versions folder ({str(info['file'])[:80]!r}): {DAMAGED_HELP}"
+            )
+        return path
+
+    def _read_table(self, version_id: int, table: str, info: Mapping[str, Any]) -> pa.Table:
+        path = self.table_file(version_id, table, info)
+        try:
+            return pq.read_table(path)
+        except FileNotFoundError as exc:
+            raise StoreError(f"data version {version_id}: {info['file']} is missing: {DAMAGED_HELP}") from exc
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(
+                f"data version {version_id}: {info['file']} cannot be read ({str(exc)[:200]}): {DAMAGED_HELP}"
+            ) from exc
+
     # -- loading ------------------------------------------------------------------------
     def ensure_initialised(self) -> Version:
         """The current version; on first use of an empty store, load the demo data as version 1."""
+        if self.current_id() is not None:  # no lock needed to read: a read-only store still opens
+            return self.version()
         with self._lock():
             if self.current_id() is None:
                 self._commit_locked(
@@ -209,6 +345,34 @@ class Store:
                 _before_publish=_before_publish,
             )
 
+    def commit_on_current(
+        self,
+        build: Callable[[duckdb.DuckDBPyConnection], Mapping[str, Frame]],
+        *,
+        source_name: str,
+        file_name: str | None = None,
+        sha256: str | None = None,
+        note: str | Callable[[], str] | None = None,
+    ) -> Version:
+        """Build the new tables from the version that is current at commit time, and commit them, all
+        under the store's lock: two imports at once run one after the other, each on the other's result,
+        so neither is lost. `build` gets a connection to the current version and may raise to refuse; `note`
+        may be a callable, called after `build`."""
+        with self._lock():
+            con = self.connect()
+            try:
+                frames = build(con)
+            finally:
+                con.close()
+            return self._commit_locked(
+                frames,
+                source_name=source_name,
+                file_name=file_name,
+                sha256=sha256,
+                note=note() if callable(note) else note,  # a callable sees what build() found
+                synthetic=False,
+            )
+
     def _commit_locked(
         self,
         frames: Mapping[str, Frame],
@@ -228,9 +392,14 @@ class Store:
         prev = manifest["versions"][-1] if manifest["versions"] else None
         new_id = (max(v["id"] for v in manifest["versions"]) + 1) if manifest["versions"] else 1
         versions_dir = self.data_dir / "versions"
-        versions_dir.mkdir(parents=True, exist_ok=True)
-        staging = versions_dir / f".staging-{uuid.uuid4().hex}"
-        staging.mkdir()
+        try:
+            versions_dir.mkdir(parents=True, exist_ok=True)
+            for stale in versions_dir.glob(".staging-*"):  # left by a killed load; we hold the lock
+                shutil.rmtree(stale, ignore_errors=True)
+            staging = versions_dir / f".staging-{uuid.uuid4().hex}"
+            staging.mkdir()
+        except OSError as exc:
+            raise StoreError(read_only_message(self.data_dir, exc)) from exc
         try:
             tables = dict(prev["tables"]) if prev else {}
             for table in schema.DATA_TABLES:
@@ -241,7 +410,11 @@ class Store:
                 else:
                     continue
                 pq.write_table(arrow, staging / f"{table}.parquet", compression="zstd")
-                tables[table] = {"file": f"versions/{new_id}/{table}.parquet", "rows": arrow.num_rows}
+                tables[table] = {
+                    "file": f"versions/{new_id}/{table}.parquet",
+                    "rows": arrow.num_rows,
+                    "sha256": sha256_file(staging / f"{table}.parquet"),
+                }  # for `dashboard check`
             for p in staging.iterdir():
                 with p.open("rb") as f:
                     os.fsync(f.fileno())
@@ -277,22 +450,84 @@ class Store:
                 {t: tables[t]["rows"] for t in sorted(frames)},
             )
             return Version.from_json(entry)
+        except OSError as exc:  # disk full, read-only, permissions: the manifest still names the previous version
+            if self._read_manifest()["current"] != new_id:
+                shutil.rmtree(versions_dir / str(new_id), ignore_errors=True)
+            raise StoreError(read_only_message(self.data_dir, exc)) from exc
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
+    # -- checking -----------------------------------------------------------------------
+    def check(self) -> StoreCheck:
+        """Verify the whole store without changing it: the manifest, then every version's files (present,
+        inside the store, readable Parquet with the recorded row count, the checksum recorded at commit)."""
+        try:
+            manifest = self._read_manifest()
+        except StoreError as exc:
+            return StoreCheck(manifest_problem=str(exc), versions=[])
+        results = []
+        for v in manifest["versions"]:
+            problems, notes, rows = [], [], 0
+            missing = [t for t in schema.DATA_TABLES if t not in v["tables"]]
+            if missing:
+                problems.append(f"no file listed for {', '.join(missing)}")
+            for table, info in sorted(v["tables"].items()):
+                try:
+                    path = self.table_file(v["id"], table, info)
+                except StoreError:
+                    problems.append(f"{table}: {str(info['file'])[:80]!r} points outside the store")
+                    continue
+                if not path.is_file():
+                    problems.append(f"{info['file']} is missing")
+                    continue
+                recorded = info.get("sha256")
+                if recorded is None:
+                    notes.append(f"{info['file']}: no checksum recorded (written before checksums were kept)")
+                elif sha256_file(path) != recorded:
+                    problems.append(f"{info['file']} has changed since it was written (checksum differs)")
+                    continue
+                try:
+                    found = pq.ParquetFile(path).metadata.num_rows
+                except (OSError, pa.ArrowException) as exc:
+                    problems.append(f"{info['file']} is not readable Parquet ({str(exc)[:120]})")
+                    continue
+                if found != info["rows"]:
+                    problems.append(f"{info['file']} holds {found:,} rows where {info['rows']:,} were written")
+                rows += found
+            results.append(VersionCheck(v["id"], v["id"] == manifest["current"], rows, problems, notes))
+        return StoreCheck(
+            manifest_problem=None,
+            versions=results,
+            stale=sorted(p.name for p in (self.data_dir / "versions").glob(".staging-*")),
+        )
+
     # -- reading ------------------------------------------------------------------------
-    def connect(self, version_id: int | None = None, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
-        """An in-memory, hardened DuckDB connection holding the tables of one version."""
+    def connect(
+        self,
+        version_id: int | None = None,
+        memory_limit: str = "2GB",
+        *,
+        temp_directory: Path | None = None,
+        temp_limit_bytes: int = 2_000_000_000,
+    ) -> duckdb.DuckDBPyConnection:
+        """An in-memory, hardened DuckDB connection holding the tables of one version. It spills to disk only
+        into `temp_directory` (see harden); by default not at all."""
         version = self.version(version_id)
         manifest = self._read_manifest()
-        con = duckdb.connect(":memory:")
+        con = duckdb.connect(  # spilling settled from the start: loading the tables could spill too
+            ":memory:",
+            config={
+                "temp_directory": "" if temp_directory is None else str(temp_directory),
+                "max_temp_directory_size": f"{int(temp_limit_bytes)}B",
+            },
+        )
         con.execute("SET threads = 2")
         for table in schema.DATA_TABLES:
             con.execute(schema.create_sql(table))
             info = version.tables.get(table)
             if info:
-                arrow = pq.read_table(self.data_dir / str(info["file"]))
+                arrow = self._read_table(version.id, table, info)
                 con.register("_incoming", arrow)
                 con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
                 con.unregister("_incoming")
@@ -315,7 +550,7 @@ class Store:
                     "note": v.get("note"),
                 },
             )
-        harden(con, memory_limit)
+        harden(con, memory_limit, temp_directory=temp_directory, temp_limit_bytes=temp_limit_bytes)
         return con
 
 

@@ -19,12 +19,21 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"schema", "registry", "filters", "sources.base"}),
     (
         "storage and importers",
-        {"store", "saved_views", "demo", "sources.canonical", "sources.frontex", "sources.home_office", "sources.iom"},
+        {
+            "store",
+            "saved_views",
+            "demo",
+            "sources.canonical",
+            "sources.frontex",
+            "sources.home_office",
+            "sources.iom",
+            "sources.bounds",
+        },
     ),
     ("formatting", {"fmt"}),
-    ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog"}),
+    ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog", "analyst_sql"}),
     ("import pipeline, pack map", {"ingest", "plotly_map"}),
-    ("slides", {"slides"}),
+    ("slides, the isolated reader", {"slides", "reader"}),
     ("pack", {"pack"}),
     ("command line", {"__main__"}),
     ("ui: session", {"ui.session"}),
@@ -85,7 +94,14 @@ def test_imports_run_one_way(name):
 def test_the_parser_sees_imports():
     """The check above is only as good as the import parser: it must see every form the package uses."""
     assert imports("store", modules()["store"]) == {"clean", "files", "schema"}
-    assert imports("ui.upload", modules()["ui.upload"]) == {"ingest", "sources.base", "ui.session", "ui.layout"}
+    assert imports("ui.upload", modules()["ui.upload"]) == {
+        "clean",
+        "ingest",
+        "reader",
+        "sources.base",
+        "ui.session",
+        "ui.layout",
+    }
     assert imports("pack", modules()["pack"]) == {
         "charts",
         "filters",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -311,3 +311,229 @@ def test_every_demo_csv_reads_back_as_its_own_table():
         result = canonical.read(path)
         assert result.rejected == [], (table, result.rejected[:3])
         assert len(result.tables[table]) == len(pd.read_csv(path, dtype=str))
+
+
+# -- counts that fit their column, dates Python can hold and that can be true, one row per key ---------------
+
+
+@pytest.mark.parametrize(
+    ("people", "reason"),
+    [
+        ("1e20", "not a count written in digits: '1e20' (exponent form)"),
+        ("1e308", "not a count written in digits: '1e308' (exponent form)"),
+        ("99999999999999999999", "count 99999999999999999999 is too large for its column (at most 2,147,483,647)"),
+        ("2147483648", "count 2147483648 is too large for its column (at most 2,147,483,647)"),
+    ],
+)
+def test_counts_beyond_their_column_are_rejected_rows(tmp_path, people, reason):
+    p = write(
+        tmp_path,
+        "x.csv",
+        "date,route,people,boats,source,status\n"
+        f"2024-01-01,English Channel,{people},1,S,final\n"
+        "2024-01-02,English Channel,2147483647,1,S,final\n",
+    )
+    result = canonical.read(p)
+    assert rejections(result) == [(2, "people", reason)]
+    frame = result.tables["crossings_daily"]
+    assert frame["people"].tolist() == [2**31 - 1]
+    typed_table("crossings_daily", frame, sha256=None, version_id=1)
+
+
+def test_bigint_columns_take_counts_to_their_own_maximum(tmp_path):
+    header = "operation_id,name,lead_agency,region,start_date,status,seizures_gbp,arrests,source\n"
+    p = write(
+        tmp_path,
+        "ops.csv",
+        header + f"A,N,NCA,R,2024-01-01,active,{2**63 - 1},1,S\n"
+        f"B,N,NCA,R,2024-01-01,active,{2**63},1,S\n"
+        f"C,N,NCA,R,2024-01-01,active,{2**40},1,S\n",
+    )
+    result = canonical.read(p)
+    assert rejections(result) == [
+        (3, "seizures_gbp", "count 9223372036854775808 is too large for its column (at most 9,223,372,036,854,775,807)")
+    ]
+    typed_table("operations", result.tables["operations"], sha256=None, version_id=1)
+
+
+def test_xlsx_number_cells_beyond_the_column_are_rejected(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "crossings"
+    ws.append(["date", "route", "people", "boats", "source", "status"])
+    ws.append([date(2024, 1, 1), "English Channel", 1e308, 1, "S", "final"])
+    ws.append([date(2024, 1, 2), "English Channel", 3_000_000_000, 1, "S", "final"])
+    ws.append([date(2024, 1, 3), "English Channel", 5, 1, "S", "final"])
+    wb.save(tmp_path / "c.xlsx")
+    result = canonical.read(tmp_path / "c.xlsx")
+    assert [(r.row, r.column, r.reason[:30]) for r in result.rejected] == [
+        (2, "people", "count 100000000000… (309 digit"),
+        (3, "people", "count 3000000000 is too large "),
+    ]
+    assert result.tables["crossings_daily"]["people"].tolist() == [5]
+
+
+def test_parquet_dates_python_cannot_hold_are_rejected_records(tmp_path):
+    """A date32 in year 10000 or before year 1 once ended the read with OverflowError."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = [19_723, 3_000_000, -800_000]  # 2024-01-01; about year 10183; about 221 BC
+    pq.write_table(
+        pa.table(
+            {
+                "date": pa.array(days, pa.date32()),
+                "route": ["English Channel"] * 3,
+                "people": [5, 6, 7],
+                "source": ["S"] * 3,
+                "status": ["final"] * 3,
+            }
+        ),
+        tmp_path / "d.parquet",
+    )
+    result = canonical.read(tmp_path / "d.parquet")
+    reason = "a date32[day] value outside the dates Python can hold (years 1 to 9999)"
+    assert rejections(result) == [(2, "date", reason), (3, "date", reason)]
+    assert [r.value for r in result.rejected] == ["3000000", "-800000"]
+    assert result.rejected[0].where() == "d.parquet, record 2, column 'date'"
+    assert result.tables["crossings_daily"]["date"].tolist() == [date(2024, 1, 1)]
+
+
+def test_parquet_timestamps_out_of_range_are_rejected_records(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    millis = [1_704_067_200_000, 2**62]  # 2024-01-01 00:00; far beyond year 9999
+    pq.write_table(
+        pa.table(
+            {
+                "month": pa.array(millis, pa.timestamp("ms")),
+                "route": ["R", "R"],
+                "nationality": ["AFG", "IRQ"],
+                "detections": [1, 2],
+                "source": ["S", "S"],
+            }
+        ),
+        tmp_path / "t.parquet",
+    )
+    result = canonical.read(tmp_path / "t.parquet")
+    assert rejections(result) == [
+        (2, "month", "a timestamp[ms] value outside the dates Python can hold (years 1 to 9999)")
+    ]
+    assert len(result.tables["route_flows"]) == 1
+
+
+@pytest.mark.parametrize("table", schema.DATA_TABLES)
+def test_a_repeated_key_is_a_rejected_row_naming_the_line_it_repeats(tmp_path, table):
+    """Every table's natural key (schema.KEYS), on the demo's own first row written twice: the repeat was
+    accepted and summed (20 people where the file says 10)."""
+    header, first = (DEMO_DIR / f"{table}.csv").read_text(encoding="utf-8").splitlines()[:2]
+    p = write(tmp_path, f"{table}.csv", f"{header}\n{first}\n{first}\n")
+    result = canonical.read(p)
+    key = schema.KEYS[table]
+    ((row, column, reason),) = rejections(result)
+    assert (row, column) == (3, ", ".join(key))
+    named = " and ".join(key) if len(key) < 3 else ", ".join(key[:-1]) + " and " + key[-1]
+    assert reason == f"duplicate of line 2 (same {named})"
+    assert len(result.tables[table]) == 1
+
+
+def test_duplicates_are_told_by_the_whole_key_in_any_unit(tmp_path):
+    p = write(
+        tmp_path,
+        "c.csv",
+        "date,route,people,boats,source,status\n"
+        "2024-01-01,English Channel,10,1,S,final\n"
+        "2024-01-01,Channel ports (HGV),3,1,S,final\n"  # another route: not a duplicate
+        "01/01/2024,English Channel,10,1,T,provisional\n",  # the same day written otherwise, another source
+    )
+    result = canonical.read(p)
+    assert rejections(result) == [(4, "date, route", "duplicate of line 2 (same date and route)")]
+    assert result.rejected[0].value == "2024-01-01, English Channel"
+    assert list(result.totals_by_year.itertuples(index=False, name=None)) == [(2024, 13)]  # not 23
+
+
+def test_duplicate_rows_in_a_sheet_and_a_bad_first_copy(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "ops"
+    ws.append(["operation_id", "name", "lead_agency", "region", "start_date", "status", "source"])
+    ws.append(["OP-1", "A", "NCA", "R", date(2024, 1, 1), "paused", "S"])  # row 2: bad, claims nothing
+    ws.append(["OP-1", "A", "NCA", "R", date(2024, 1, 1), "active", "S"])  # row 3: kept
+    ws.append(["OP-1", "B", "NCA", "R", date(2024, 2, 1), "active", "S"])  # row 4: repeats row 3
+    wb.save(tmp_path / "ops.xlsx")
+    result = canonical.read(tmp_path / "ops.xlsx")
+    assert rejections(result) == [
+        (2, "status", "'paused' is not one of active, concluded, suspended"),
+        (4, "operation_id", "duplicate of row 3 (same operation_id)"),
+    ]
+    assert result.rejected[1].where() == "ops.xlsx, sheet ops, row 4, column 'operation_id'"
+
+
+def test_incident_ids_are_unique_within_their_source(tmp_path):
+    row = "{id},2024-01-01,50,1,UK & Channel,English Channel,arrival,{source}\n"
+    p = write(
+        tmp_path,
+        "i.csv",
+        "incident_id,date,lat,lon,region,route,incident_type,source\n"
+        + row.format(id="1", source="IOM")
+        + row.format(id="1", source="UNHCR")  # the same id under another source: another incident
+        + row.format(id="1", source="IOM"),
+    )
+    result = canonical.read(p)
+    assert rejections(result) == [(4, "source, incident_id", "duplicate of line 2 (same source and incident_id)")]
+    assert len(result.tables["incidents"]) == 2
+
+
+def test_dates_must_be_plausible(tmp_path):
+    today = date.today()
+    rows = [
+        "0001-01-01",  # line 2
+        "1899-12-30",  # line 3: a spreadsheet's zero date
+        "1900-01-01",  # line 4: the earliest accepted
+        "9999-12-31",  # line 5
+        (today + timedelta(days=1)).isoformat(),  # line 6
+        today.isoformat(),  # line 7
+    ]
+    text = "date,route,people,source,status\n" + "".join(f"{d},English Channel,1,S,final\n" for d in rows)
+    result = canonical.read(write(tmp_path, "c.csv", text))
+    assert rejections(result) == [
+        (2, "date", "date 0001-01-01 is before 1900-01-01"),
+        (3, "date", "date 1899-12-30 is before 1900-01-01"),
+        (5, "date", "date 9999-12-31 is in the future"),
+        (6, "date", f"date {(today + timedelta(days=1)).isoformat()} is in the future"),
+    ]
+    assert result.tables["crossings_daily"]["date"].tolist() == [date(1900, 1, 1), today]
+
+
+def test_a_week_may_end_up_to_six_days_ahead_and_plans_ten_years(tmp_path):
+    today = date.today()
+    weeks = [today + timedelta(days=6), today + timedelta(days=7)]
+    text = "week_ending,route,people_prevented,source\n" + "".join(f"{d},English Channel,1,S\n" for d in weeks)
+    result = canonical.read(write(tmp_path, "w.csv", text))
+    assert rejections(result) == [(3, "week_ending", f"week_ending {weeks[1].isoformat()} is in the future")]
+    plan = date(today.year + 3, 4, 1).isoformat()
+    far = date(today.year + 11, 4, 1).isoformat()
+    text = (
+        "organisation,unit,role,month,planned_headcount,source\n"
+        f"BSC,U,R,{plan},10,S\nBSC,U,R,{far},10,S\nBSC,U,R,9999-12-01,10,S\n"
+    )
+    result = canonical.read(write(tmp_path, "s.csv", text))
+    assert rejections(result) == [
+        (3, "month", f"month {far} is more than 10 years ahead"),
+        (4, "month", "month 9999-12-01 is more than 10 years ahead"),
+    ]
+
+
+def test_a_year_total_beyond_int64_is_not_wrapped_negative(tmp_path):
+    """Two BIGINT amounts of 2**62 in one year: pandas summed them to -9223372036854775808."""
+    text = "programme,funding_line,category,financial_year,month,allocated_gbp,source\n" + "".join(
+        f"P,L,staff,2024-25,2024-0{m}-01,{2**62},S\n" for m in (4, 5)
+    )
+    totals = canonical.read(write(tmp_path, "f.csv", text)).totals_by_year
+    ((year, total),) = totals.itertuples(index=False, name=None)
+    assert year == 2024 and total == float(2**63) and total > 0

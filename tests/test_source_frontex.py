@@ -187,3 +187,42 @@ def test_duplicate_required_column_is_structural(tmp_path):
     p.write_text("route,type,nat,t,n,N\nOther,Sea,TUN,2023-01,1,2\n")
     with pytest.raises(StructuralError, match="column 'n' appears more than once"):
         frontex.read(p, regions=None)
+
+
+@pytest.mark.parametrize(
+    ("n", "reason"),
+    [
+        ("1e20", "not a count written in digits: '1e20' (exponent form)"),
+        ("1e308", "not a count written in digits: '1e308' (exponent form)"),
+        ("99999999999999999999", "count 99999999999999999999 is too large for its column (at most 2,147,483,647)"),
+        ("3000000000", "count 3000000000 is too large for its column (at most 2,147,483,647)"),
+    ],
+)
+def test_counts_beyond_the_column_are_rejected_rows(tmp_path, n, reason):
+    """These once ended the read with OverflowError, or failed at commit with DuckDB's conversion error."""
+    p = tmp_path / "f.csv"
+    p.write_text(f"route,type,nat,t,n\nOther,Sea,TUN,2023-01,{n}\nOther,Sea,IRQ,2023-01,5\n")
+    result = frontex.read(p, regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "n", reason)]
+    typed_table("route_flows", flows(result), sha256=None, version_id=1)
+
+
+def test_sea_and_land_rows_that_add_up_beyond_the_column_are_rejected(tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text(
+        "route,type,nat,t,n\n"
+        "Eastern Mediterranean,Sea,SYR,2023-01,2000000000\n"
+        "Eastern Mediterranean,Land,SYR,2023-01,200000000\n"  # 2,200,000,000 together: too large
+        "Eastern Mediterranean,Land,IRQ,2023-01,1\n"
+    )
+    result = frontex.read(p, regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (
+            3,
+            "n",
+            "added to line 2 (same month, route and nationality) it makes 2200000000, "
+            "too large for detections (at most 2,147,483,647)",
+        )
+    ]
+    assert flows(result)["detections"].tolist() == [2_000_000_000, 1]
+    typed_table("route_flows", flows(result), sha256=None, version_id=1)

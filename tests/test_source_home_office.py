@@ -347,3 +347,62 @@ def test_csv_with_neither_table(tmp_path):
 def test_no_streamlit_import():
     code = "import sys, dashboard.sources.home_office; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+# ------------------------------------------------------------------- counts that fit the store
+
+
+def test_counts_beyond_the_column_are_rejected_rows_not_overflows(tmp_path):
+    """These once raised OverflowError (1e20, 1e308, 99999999999999999999) or passed validation and failed
+    at commit with DuckDB's conversion error (3000000000 in an INTEGER column)."""
+    text = (
+        SB01_HEADER + "2024-01-01,1e20,1,0,\n"
+        "2024-01-02,99999999999999999999,1,0,\n"
+        "2024-01-03,5,1e308,0,\n"
+        "2024-01-04,3000000000,1,0,\n"
+        "2024-01-05,2147483647,1,0,\n"
+    )
+    result = ho.read(write_csv(tmp_path / "sb01.csv", text))
+    too_large = "is too large for its column (at most 2,147,483,647)"
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (2, "Migrants arrived", "not a count written in digits: '1e20' (exponent form)"),
+        (3, "Migrants arrived", f"count 99999999999999999999 {too_large}"),
+        (4, "Boats arrived", "not a count written in digits: '1e308' (exponent form)"),
+        (5, "Migrants arrived", f"count 3000000000 {too_large}"),
+    ]
+    daily = result.tables["crossings_daily"]
+    assert daily["people"].tolist() == [2**31 - 1]
+    typed_table("crossings_daily", daily, sha256=None, version_id=1)
+
+
+def test_workbook_number_cells_beyond_the_column_are_rejected(tmp_path):
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        {
+            "SB_01": [
+                ["Date", "Migrants arrived", "Boats arrived"],
+                [date(2024, 1, 1), 1e308, 1],
+                [date(2024, 1, 2), 3_000_000_000, 1],
+                [date(2024, 1, 3), 7, 1],
+            ],
+            "SB_02": [
+                ["Week ending", "Migrants prevented", "Events prevented"],
+                [date(2024, 1, 7), 5, 2**40],
+            ],
+        },
+    )
+    result = ho.read(path)
+    too_large = "is too large for its column (at most 2,147,483,647)"
+    assert [(r.sheet, r.row, r.column, r.reason) for r in result.rejected] == [
+        ("SB_01", 2, "Migrants arrived", f"count 100000000000… (309 digits) {too_large}"),
+        ("SB_01", 3, "Migrants arrived", f"count 3000000000 {too_large}"),
+        ("SB_02", 2, "Events prevented", f"count 1099511627776 {too_large}"),
+    ]
+    for table, frame in result.tables.items():
+        typed_table(table, frame, sha256=None, version_id=1)
+
+
+def test_a_year_of_not_available_counts_totals_null(tmp_path):
+    result = ho.read(write_csv(tmp_path / "sb01.csv", SB01_HEADER + "2024-01-01,-,-,-,\n2024-01-02,-,-,-,\n"))
+    assert result.rejected == [] and len(result.tables["crossings_daily"]) == 2
+    assert result.totals_by_year["people"].isna().tolist() == [True]  # unknown, not 0

@@ -483,3 +483,45 @@ def test_progress_every_5000_rows(tmp_path: Path):
     assert calls == [5_000 / 12_000, 10_000 / 12_000, 1.0]
     assert result.rows_accepted == 12_000
     assert result.totals_by_year.to_dict("list") == {"year": [2024], "dead_and_missing": [12_000]}
+
+
+# --- counts that fit the store, totals that say unknown ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dead", "reason"),
+    [
+        ("1e20", "not a count written in digits: '1e20' (exponent form)"),
+        ("1e308", "not a count written in digits: '1e308' (exponent form)"),
+        ("99999999999999999999", "count 99999999999999999999 is too large for its column (at most 2,147,483,647)"),
+        ("3000000000", "count 3000000000 is too large for its column (at most 2,147,483,647)"),
+    ],
+)
+def test_counts_beyond_the_column_are_rejected_rows(tmp_path: Path, dead: str, reason: str):
+    """These once ended the read with OverflowError, or failed at commit with DuckDB's conversion error."""
+    path = write_current(tmp_path / "c.csv", [one_row(dead=dead, main_id="A"), one_row(main_id="B")])
+    result = iom.read(path, regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Number Dead", reason)]
+    store.typed_table("incidents", result.tables["incidents"], sha256=None, version_id=1)
+
+
+def test_people_is_the_sum_and_must_fit_too(tmp_path: Path):
+    big = mk.current("A", "Europe", "2024-05-01", "2147483647", "1", "", "Drowning", "x", "50.9, 1.6", "Mainland")
+    path = write_current(tmp_path / "c.csv", [big, one_row(main_id="B")])
+    result = iom.read(path, regions=None)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (
+            2,
+            "Minimum Estimated Number of Missing",
+            "dead + missing + survivors makes 2147483648, too large for people (at most 2,147,483,647)",
+        )
+    ]
+    store.typed_table("incidents", result.tables["incidents"], sha256=None, version_id=1)
+
+
+def test_a_year_with_no_known_count_totals_null_not_zero(tmp_path: Path):
+    unknown = mk.current("A", "Europe", "2023-05-01", "", "", "", "Unknown", "x", "50.9, 1.6", "Mainland")
+    path = write_current(tmp_path / "c.csv", [unknown, one_row(main_id="B")])
+    totals = iom.read(path, regions=None).totals_by_year
+    assert totals["year"].tolist() == [2023, 2024]
+    assert pd.isna(totals["dead_and_missing"][0]) and totals["dead_and_missing"][1] == 1

@@ -79,7 +79,7 @@ def test_rejected_rows_are_listed_and_need_consent(demo_store):
 @pytest.mark.parametrize(
     ("fixture", "fragment"),
     [
-        ("frontex/garbage.csv", "not a format Tideline can import"),
+        ("frontex/garbage.csv", "garbage.csv: binary content (NUL bytes), not a text CSV"),
         ("iom/latin1.csv", "not UTF-8"),
         ("home_office/truncated.ods", "truncated.ods"),
     ],

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +28,11 @@ class StructuralError(Exception):
     """The file as a whole cannot be imported (wrong format, missing columns, unreadable).
 
     The message names the file and, where it can, the sheet and column, and says why."""
+
+
+class TooLarge(StructuralError):
+    """The file would expand beyond an import limit (settings.ImportLimits); the message names the limit
+    and the environment variable that raises it."""
 
 
 @dataclass(frozen=True)
@@ -88,20 +95,128 @@ class Importer(Protocol):
 HEAD_BYTES = 65536  # how much of a file format detection and header checks read
 
 
+# What a file that is not text starts with, and what it then is (checked on the first bytes only).
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 (.xls) or other old Office file"),
+    (b"PAR1", "a Parquet file (give the file the .parquet extension)"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"%PDF-", "a PDF document"),
+)
+BYTE_ORDER_MARKS: tuple[tuple[bytes, str], ...] = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+SAVE_AS_UTF8 = "save the file as UTF-8 CSV and import it again"
+
+
+def _signature(head: bytes) -> str | None:
+    """What the first bytes say the file is, when they are another format's: a workbook, Parquet, …"""
+    if head.startswith(b"PK\x03\x04"):
+        # the entry names near a zip's start tell the workbooks apart (an ODS names its mimetype first)
+        if b"mimetype" in head[:64] and b"opendocument.spreadsheet" in head[:200]:
+            return "an ODS workbook (give the file the .ods extension)"
+        if b"[Content_Types].xml" in head or b"xl/" in head:
+            return "an XLSX workbook (give the file the .xlsx extension)"
+        return "a zip archive"
+    return next((kind for signature, kind in SIGNATURES if head.startswith(signature)), None)
+
+
+def text_problem(head: bytes, what: str = "a text CSV") -> str | None:
+    """Why a file starting with `head` is not UTF-8 text, or None: another format's bytes, UTF-16/32
+    (by byte-order mark, or by the NUL byte beside every ASCII character), or NUL bytes.
+
+    The reason comes without the file name; the caller puts the name first."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return f"not UTF-8 text ({encoding} detected: byte-order mark {mark.hex(' ').upper()}); {SAVE_AS_UTF8}"
+    kind = _signature(head)
+    if kind:
+        return f"binary content, not {what}: the bytes are {kind}"
+    if b"\x00" not in head:
+        return None
+    sample = head[:512]
+    sample = sample[: len(sample) // 2 * 2]
+    even, odd = sample[0::2], sample[1::2]
+    for nuls, other, order in ((odd, even, "little-endian"), (even, odd, "big-endian")):
+        # ASCII text in UTF-16 without a byte-order mark: a NUL beside nearly every character
+        if len(nuls) >= 4 and nuls.count(0) >= 0.9 * len(nuls) and other.count(0) == 0:
+            return f"not UTF-8 text (UTF-16 detected: {order}, no byte-order mark); {SAVE_AS_UTF8}"
+    line = head[: head.index(b"\x00")].count(b"\n") + 1
+    return f"binary content (NUL bytes), not {what} (the first NUL byte is on line {line})"
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
+    line = raw[: exc.start].count(b"\n") + 1
+    return f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} on line {line}); {SAVE_AS_UTF8}"
+
+
 def csv_header(path: Path, *, errors: str = "strict") -> list[str]:
     """A CSV's header: the fields of its first line, read from the file's first 64 KB.
 
-    StructuralError for binary content or (with errors="strict") a header that is not UTF-8;
+    StructuralError for binary content, UTF-16 and (with errors="strict") a header that is not UTF-8;
     errors="replace" reads any bytes, for detectors that leave the encoding to read()."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
-    if b"\x00" in head:
-        raise StructuralError(f"{path.name}: binary content (NUL bytes), not a text CSV")
+    problem = text_problem(head)
+    if problem:
+        raise StructuralError(f"{path.name}: {problem}")
     try:
         first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors)
     except UnicodeDecodeError as exc:
         raise StructuralError(f"{path.name}: the header is not UTF-8 text") from exc
     return next(csv.reader([first]), [])
+
+
+WORKBOOKS = {".ods": "ODS", ".xlsx": "XLSX", ".xlsm": "XLSX"}
+TEXTS = {".csv": "a text CSV", ".geojson": "JSON text", ".json": "JSON text"}
+
+
+def unreadable(path: Path) -> str | None:
+    """Why a file no importer recognised cannot be read as what its extension says, or None (then it is
+    readable but simply not a known format). Cheap: the first 64 KB, a workbook's zip directory, the
+    last bytes of a Parquet file. The reason comes without the file name."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+            f.seek(max(0, f.seek(0, io.SEEK_END) - 4))
+            tail = f.read(4)
+    except OSError as exc:
+        return f"cannot open the file: {exc}"
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOKS:
+        kind = WORKBOOKS[suffix]
+        if not head.startswith(b"PK\x03\x04"):
+            other = _signature(head)
+            return f"not a readable {kind} workbook ({f'the bytes are {other}' if other else 'not a zip archive'})"
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            return f"not a readable {kind} workbook (damaged or truncated?): {exc}"
+        if "content.xml" not in names and "xl/workbook.xml" not in names:
+            return "a zip file but neither an ODS nor an XLSX workbook"
+        return None
+    if suffix in (".parquet", ".pq"):
+        if head.startswith(b"PAR1") and tail != b"PAR1":
+            return "not a readable Parquet file (damaged or truncated?): no Parquet footer at the end"
+        if not head.startswith(b"PAR1"):
+            other = _signature(head)
+            return f"not a readable Parquet file ({f'the bytes are {other}' if other else 'no Parquet header'})"
+        return None
+    if suffix in TEXTS:
+        problem = text_problem(head, TEXTS[suffix])
+        if problem:
+            return problem
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 3:  # not just a character cut in two at the end of the 64 KB read
+                return _not_utf8(head, exc)
+    return None
 
 
 def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
@@ -113,16 +228,13 @@ def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
     raw = path.read_bytes()
     if not raw.strip():
         raise StructuralError(f"{path.name}: the file is empty")
-    if b"\x00" in raw[:HEAD_BYTES]:
-        raise StructuralError(f"{path.name}: binary content (NUL bytes), not a text CSV")
+    problem = text_problem(raw[:HEAD_BYTES])
+    if problem:
+        raise StructuralError(f"{path.name}: {problem}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise StructuralError(
-            f"{path.name}: not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} on line {line}); "
-            "save the file as UTF-8 CSV and import it again"
-        ) from exc
+        raise StructuralError(f"{path.name}: {_not_utf8(raw, exc)}") from exc
     csv.field_size_limit(1 << 20)
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -149,27 +261,75 @@ NOT_AVAILABLE = {"-", "–", "—", "..", "n/a", "N/A", "NA", "x", "[x]", "[z]",
 """Markers publishers use for 'not available': they become NULL, never 0."""
 
 
-def parse_count(value: object) -> int | None:
-    """A non-negative whole count; '' and not-available markers -> None. ValueError says why."""
+COUNT_MAX: dict[str, int] = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
+"""The largest value each integer column type of the store holds (schema.Column.type -> maximum)."""
+COUNT_TEXT = re.compile(r"([+-]?)(\d+)(?:\.(\d*))?")
+EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)e[+-]?\d+", re.IGNORECASE)
+
+
+class _Typed(Protocol):
+    """A column as schema.Column describes it (base sits beside schema, so it does not import it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
+def count_maxima(columns: Iterable[_Typed]) -> dict[str, int]:
+    """Column name -> the largest count it holds, for a table's columns (schema.TABLES[table])."""
+    return {c.name: COUNT_MAX[c.type] for c in columns if c.type in COUNT_MAX}
+
+
+def _digits(n: int) -> str:
+    """A count for a message: in full up to 24 digits, else its first digits and its length."""
+    s = str(n)
+    return s if len(s) <= 24 else f"{s[:12]}… ({len(s)} digits)"
+
+
+def parse_count(value: object, maximum: int = COUNT_MAX["BIGINT"]) -> int | None:
+    """A non-negative whole count no larger than `maximum` (give the column's: COUNT_MAX[column.type]);
+    '' and not-available markers -> None. ValueError says why.
+
+    Text must be digits (thousands commas allowed, a '.0' tail too): an exponent form such as 1e20 is
+    refused, because a spreadsheet writes a large number that way after rounding it."""
     if is_missing(value):
         return None
     if isinstance(value, bool):
         raise ValueError(f"not a count: {value!r}")
     if isinstance(value, int):
         n = value
+    elif isinstance(value, float):  # a spreadsheet cell's number
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(f"not a whole number: {str(value)[:40]!r}")
+        n = int(value)
     else:
         text = str(value).strip().replace(",", "").replace("\u00a0", "")
         if text == "" or text in NOT_AVAILABLE:
             return None
-        try:
-            f = float(text)
-        except ValueError:
-            raise ValueError(f"not a number: {str(value)[:40]!r}") from None
-        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+        m = COUNT_TEXT.fullmatch(text)
+        if m is None:
+            if EXPONENT.fullmatch(text):
+                raise ValueError(f"not a count written in digits: {str(value)[:40]!r} (exponent form)")
+            try:
+                float(text)
+            except ValueError:
+                raise ValueError(f"not a number: {str(value)[:40]!r}") from None
             raise ValueError(f"not a whole number: {str(value)[:40]!r}")
-        n = int(f)
+        sign, digits, fraction = m[1], m[2].lstrip("0") or "0", m[3] or ""
+        if fraction.strip("0"):
+            raise ValueError(f"not a whole number: {str(value)[:40]!r}")
+        if len(digits) > len(str(maximum)):  # out of range whatever the digits: no need to convert them
+            digits = digits[:40] + "…" if len(digits) > 40 else digits
+            if sign == "-":
+                raise ValueError(f"negative count: -{digits}")
+            raise ValueError(f"count {digits} is too large for its column (at most {maximum:,})")
+        n = -int(digits) if sign == "-" else int(digits)
     if n < 0:
-        raise ValueError(f"negative count: {n}")
+        raise ValueError(f"negative count: {_digits(n)}")
+    if n > maximum:
+        raise ValueError(f"count {_digits(n)} is too large for its column (at most {maximum:,})")
     return n
 
 

@@ -7,13 +7,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
 from .. import schema
 from .base import (
+    COUNT_MAX,
     DATE_FORMATS,
     ImportResult,
     Progress,
@@ -52,9 +53,25 @@ ALLOWED = {
 ISO3 = re.compile(r"^[A-Z]{3}$")
 FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-MAX_INT = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
 RANGES = {"lat": (-90, 90), "center_lat": (-90, 90), "lon": (-180, 180), "center_lon": (-180, 180)}
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # dates saved with a midnight time
+
+# Date bounds. No series Tideline holds starts before 1900 (small boats 2018, IOM 2014, Frontex 2009), and
+# an earlier date is a typo or a spreadsheet's zero date (1899-12-30/31): EARLIEST catches both.
+EARLIEST = date(1900, 1, 1)
+# What happened (a crossing, an incident, an operation's start) is not in the future: today plus the slack
+# the Home Office importer allows (a week ends up to six days after the day it is reported).
+OBSERVED_SLACK_DAYS = {
+    ("crossings_daily", "date"): 0,
+    ("preventions_weekly", "week_ending"): 6,
+    ("incidents", "date"): 0,
+    ("route_flows", "month"): 0,
+    ("operations", "start_date"): 0,
+}
+# Plans may look ahead (funding and staffing months, an operation's planned end), but not beyond a spending
+# horizon: ten years is well past any published plan (the demo's run to March 2029) and still catches
+# placeholders such as 9999-12-31.
+PLAN_HORIZON_YEARS = 10
 
 # Table -> (date column, count column) for the import summary; tables without dates have none.
 TOTALS = {
@@ -77,6 +94,14 @@ class _File:
     derived: tuple[str, ...] = ()  # columns a GeoJSON file gives through its geometries (lat, lon, path)
     sheet: str | None = None
     unit: str = "line"  # what a row number counts: line (CSV), row (XLSX sheet), record, feature
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A Parquet value Python cannot hold (a date32 in year 10000): rejected with its row, not a crash."""
+
+    reason: str
+    raw: str
 
 
 class _BadCell(Exception):
@@ -125,19 +150,33 @@ def read(
 
     spec = schema.TABLES[table]
     names = [c.name for c in spec]
+    bounds = _date_bounds(table, date.today())
+    key = schema.KEYS[table]
+    first: dict[tuple, int] = {}  # an accepted row's key -> its row number, to name the first of a duplicate
     rows, rejected = [], []
     total = len(data.records)
+    unit = data.unit if data.unit in ("record", "feature") else None
     for i, (number, record) in enumerate(data.records):
         if i % 5000 == 0:
             progress(f"Checking rows of {path.name}", i / total)
         try:
-            rows.append(_row(table, spec, record))
+            row = _row(table, spec, record, bounds)
+            seen = tuple(row[c] for c in key)
+            if seen in first:
+                # only accepted rows claim a key, so a bad first copy does not block a good second one
+                raise _BadCell(
+                    ", ".join(key),
+                    f"duplicate of {data.unit} {first[seen]} (same {_and(key)})",
+                    ", ".join(str(v) for v in seen),
+                )
         except _BadCell as bad:
             value = None if bad.value is None else str(bad.value)[:80]
-            unit = data.unit if data.unit in ("record", "feature") else None
             rejected.append(
                 Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value, unit=unit)
             )
+            continue
+        first[seen] = number
+        rows.append(row)
 
     out = _frame(spec, rows)
     notes = []
@@ -170,6 +209,26 @@ def read(
         notes=notes,
         totals_by_year=_totals(table, out),
     )
+
+
+def _and(names: tuple[str, ...]) -> str:
+    """'date and route', 'month, route and nationality'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _date_bounds(table: str, today: date) -> dict[str, tuple[date, date, str]]:
+    """Each DATE column's earliest and latest plausible value, and what a later one is called."""
+    out = {}
+    for col in schema.TABLES[table]:
+        if col.type != "DATE":
+            continue
+        slack = OBSERVED_SLACK_DAYS.get((table, col.name))
+        if slack is not None:
+            out[col.name] = (EARLIEST, today + timedelta(days=slack), "is in the future")
+        else:
+            horizon = today.replace(year=today.year + PLAN_HORIZON_YEARS, day=min(today.day, 28))
+            out[col.name] = (EARLIEST, horizon, f"is more than {PLAN_HORIZON_YEARS} years ahead")
+    return out
 
 
 # -- which table ------------------------------------------------------------------------------
@@ -297,8 +356,37 @@ def _load_parquet(path: Path) -> _File:
     except Exception as exc:
         raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
     columns = _names(table.column_names, path)
-    table = table.rename_columns(columns)
-    return _File(columns, [(i + 1, r) for i, r in enumerate(table.to_pylist())], unit="record")
+    values = [_parquet_values(table.column(i)) for i in range(len(columns))]
+    records = [(i + 1, dict(zip(columns, row, strict=True))) for i, row in enumerate(zip(*values, strict=True))]
+    return _File(columns, records, unit="record")
+
+
+def _parquet_values(column) -> list:
+    """A Parquet column as Python values; one Python cannot hold (a date beyond year 9999 or before year 1,
+    a timestamp out of range) becomes an _Unreadable, rejected with its record rather than ending the read."""
+    import pyarrow as pa
+
+    try:
+        return column.to_pylist()
+    except (OverflowError, ValueError, ArithmeticError):
+        pass
+    temporal = pa.types.is_temporal(column.type)
+    try:  # the stored number (days or ticks since 1970-01-01), to show in the report
+        stored = column.cast(pa.int32() if pa.types.is_date32(column.type) else pa.int64()).to_pylist()
+    except Exception:  # a type with no integer form: show nothing
+        stored = [None] * len(column)
+    out: list = []
+    for i in range(len(column)):
+        try:
+            out.append(column[i].as_py())
+        except (OverflowError, ValueError, ArithmeticError) as exc:
+            reason = (
+                f"a {column.type} value outside the dates Python can hold (years 1 to 9999)"
+                if temporal
+                else f"a {column.type} value that cannot be read ({exc})"
+            )
+            out.append(_Unreadable(reason, str(stored[i])))
+    return out
 
 
 def _load_geojson(path: Path) -> _File:
@@ -335,14 +423,22 @@ def _load_geojson(path: Path) -> _File:
 # -- one row ----------------------------------------------------------------------------------
 
 
-def _row(table: str, spec: tuple[schema.Column, ...], record: dict) -> dict:
+def _row(table: str, spec: tuple[schema.Column, ...], record: dict, bounds: dict[str, tuple[date, date, str]]) -> dict:
     """The record as canonical values; _BadCell for the first value that does not fit."""
     record = _with_geometry(table, spec, record)
     out = {}
     for col in spec:
         raw = record.get(col.name)
+        if isinstance(raw, _Unreadable):
+            raise _BadCell(col.name, raw.reason, raw.raw)
         try:
             value = _value(table, col, raw)
+            if col.name in bounds and isinstance(value, date):
+                earliest, latest, later = bounds[col.name]
+                if value < earliest:
+                    raise ValueError(f"{col.name} {value.isoformat()} is before {earliest.isoformat()}")
+                if value > latest:
+                    raise ValueError(f"{col.name} {value.isoformat()} {later}")
         except ValueError as exc:
             raise _BadCell(col.name, str(exc), raw) from None
         if value is None and not col.nullable:
@@ -382,11 +478,9 @@ def _value(table: str, col: schema.Column, raw: object) -> object:
     value: object
     if kind == "DATE":
         value = _date(col.name, raw)
-    elif kind in MAX_INT:
-        count = parse_count(raw)  # None for a not-available marker ('n/a', '-'): stored as NULL, never 0
-        if count is not None and count > MAX_INT[kind]:
-            raise ValueError(f"{count} is too large for {col.name}")
-        value = count
+    elif kind in COUNT_MAX:
+        # None for a not-available marker ('n/a', '-'): stored as NULL, never 0
+        value = parse_count(raw, COUNT_MAX[kind])
     elif kind == "DOUBLE":
         if col.name in RANGES:
             value = parse_coordinate(raw, *RANGES[col.name], col.name)
@@ -484,7 +578,7 @@ def _frame(spec: tuple[schema.Column, ...], rows: list[dict]) -> pd.DataFrame:
     """Rows as a frame in schema column order: nullable Int64/Float64 numbers, None (never NaN) elsewhere."""
     frame = pd.DataFrame({c.name: pd.Series([r[c.name] for r in rows], dtype=object) for c in spec})
     for col in spec:
-        if col.type in MAX_INT:
+        if col.type in COUNT_MAX:
             frame[col.name] = frame[col.name].astype("Int64")
         elif col.type == "DOUBLE":
             frame[col.name] = frame[col.name].astype("Float64")
@@ -510,5 +604,21 @@ def _totals(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
         # headcount is a stock, not a flow: a year's figure is its last month's, not the sum of its months
         keep = frame["month"] == frame["month"].groupby(years).transform("max")
         values, years = values[keep], years[keep]
-    totals = values.groupby(years).sum(min_count=1)
-    return pd.DataFrame({"year": totals.index.astype("int64"), count: totals.astype("Int64").values})
+    # Summed as Python integers: a year of a BIGINT column can pass what int64 holds, where pandas would
+    # wrap round to a negative total. Such a year is shown as a (rounded) float rather than wrong.
+    sums: dict[int, int | None] = {}
+    for year, value in zip(years, values, strict=True):
+        sums.setdefault(int(year), None)
+        if not pd.isna(value):
+            sums[int(year)] = (sums[int(year)] or 0) + int(value)
+    ordered = sorted(sums)
+    column = [sums[y] for y in ordered]
+    fits = all(v is None or v <= COUNT_MAX["BIGINT"] for v in column)
+    return pd.DataFrame(
+        {
+            "year": pd.Series(ordered, dtype="int64"),
+            count: pd.Series(column if fits else [None if v is None else float(v) for v in column]).astype(
+                "Int64" if fits else "Float64"
+            ),
+        }
+    )

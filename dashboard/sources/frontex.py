@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import schema
 from .base import (
     NOT_AVAILABLE,
     ImportResult,
     Progress,
     Rejection,
     StructuralError,
+    count_maxima,
     csv_header,
     no_progress,
     parse_count,
@@ -65,6 +67,7 @@ UNKNOWN_NATIONALITY = {m.lower() for m in NOT_AVAILABLE} | {
 TYPES = {"sea", "land"}
 ISO3 = re.compile(r"^[A-Z]{3}$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+MAXIMUM = count_maxima(schema.TABLES["route_flows"])["detections"]
 
 
 def detect(path: Path) -> bool:
@@ -100,6 +103,7 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
     rejected: list[Rejection] = []
     seen: dict[tuple, int] = {}  # (month, route, nationality, type) -> line, to name the first of a duplicate
     slot: dict[tuple, int] = {}  # (month, route, nationality) -> index in rows, to sum Sea and Land
+    row_line: list[int] = []  # per row, the line it was first read from
     kept_labels: dict[str, int] = {}
     renamed: dict[str, str] = {}  # Frontex label -> the differently named Tideline route it became
     odd_types: dict[str, list[int]] = {}
@@ -128,6 +132,20 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
                 )
             )
             continue
+        row = rows[slot[key]] if key in slot else None
+        if row is not None and n is not None and (row["detections"] or 0) + n > MAXIMUM:
+            # the count fits, but not once added to the other row (Sea and Land, below) of the same key
+            rejected.append(
+                Rejection(
+                    path.name,
+                    line,
+                    cols["n"],
+                    f"added to line {row_line[slot[key]]} (same month, route and nationality) it makes "
+                    f"{(row['detections'] or 0) + n}, too large for detections (at most {MAXIMUM:,})",
+                    value=n_raw,
+                )
+            )
+            continue
         seen[key + (kind,)] = line
         if label.lower() not in ROUTE_MAP:
             kept_labels[label] = kept_labels.get(label, 0) + 1
@@ -136,14 +154,14 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         unknown_nat += nat == "UNK"
         if kind and kind not in TYPES:
             odd_types.setdefault(type_raw, []).append(line)
-        if key in slot:
+        if row is not None:
             # Frontex splits some routes into Sea and Land rows; route_flows has no type, so they add up
-            row = rows[slot[key]]
             if n is not None:
                 row["detections"] = (row["detections"] or 0) + n
             merged += 1
             continue
         slot[key] = len(rows)
+        row_line.append(line)
         rows.append({"month": month, "route": route, "nationality": nat, "detections": n, "source": SOURCE})
 
     out = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -210,7 +228,7 @@ def _parse(
     else:
         raise _Bad("nat", "not an ISO 3166-1 alpha-3 nationality code", nat)
     try:
-        count = parse_count(n)
+        count = parse_count(n, MAXIMUM)
     except ValueError as exc:
         raise _Bad("n", str(exc), n) from None
     return month, _label(route), code, count

@@ -23,6 +23,7 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    count_maxima,
     csv_header,
     no_progress,
     parse_count,
@@ -86,6 +87,7 @@ SB_02 = Table(
     {"route": ROUTE, "source": SOURCE},
 )
 TABLES = (SB_01, SB_02)
+MAXIMA = {t.table: count_maxima(schema.TABLES[t.table]) for t in TABLES}  # table -> count column -> its maximum
 
 
 def _norm(text: object) -> str:
@@ -235,7 +237,7 @@ def _record(
     counts = {}
     for col, canonical in spec.counts.items():
         try:
-            counts[canonical] = parse_count(values[col])
+            counts[canonical] = parse_count(values[col], MAXIMA[spec.table][canonical])
         except ValueError as exc:
             raise _Bad(col, str(exc)) from exc
     return {spec.date_column: day, **counts, **spec.fixed}

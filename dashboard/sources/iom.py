@@ -30,6 +30,7 @@ from dashboard.sources.base import (
     Progress,
     Rejection,
     StructuralError,
+    count_maxima,
     csv_header,
     no_progress,
     parse_coordinate,
@@ -45,6 +46,7 @@ SOURCE = "IOM Missing Migrants Project"
 INCIDENT_TYPE = "dead or missing"
 NOT_STATED = "(not stated)"  # route/region when the file gives no label at all (both are NOT NULL)
 PROGRESS_EVERY = 5_000
+MAXIMA = count_maxima(schema.TABLES["incidents"])  # count column -> the largest value it holds
 
 
 @dataclass(frozen=True)
@@ -434,10 +436,18 @@ def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | 
     counts = {}
     for field in ("dead", "missing", "survivors"):
         try:
-            counts[field] = parse_count(get(field))
+            counts[field] = parse_count(get(field), MAXIMA[field])
         except ValueError as exc:
             raise _Bad(field, str(exc), get(field)) from None
     known = [c for c in counts.values() if c is not None]
+    if sum(known) > MAXIMA["people"]:
+        # each count fits its column, but `people` is their sum; the last of them takes the blame
+        field = next(f for f in ("survivors", "missing", "dead") if counts[f] is not None)
+        raise _Bad(
+            field,
+            f"dead + missing + survivors makes {sum(known)}, too large for people (at most {MAXIMA['people']:,})",
+            get(field),
+        )
     return {
         "incident_id": incident_id,
         "date": when,
@@ -473,7 +483,9 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _totals_by_year(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Dead + missing (NULL as 0) by year of the incident date."""
-    dm = incidents["dead"].fillna(0) + incidents["missing"].fillna(0)
-    totals = dm.groupby(incidents["date"].dt.year).sum()
-    return pd.DataFrame({"year": totals.index.astype("int64"), "dead_and_missing": totals.to_numpy(dtype="int64")})
+    """Dead + missing by year of the incident date: a row's NULL count adds nothing, and a year in which
+    no row gives either count is NULL (unknown, shown '–'), not 0."""
+    dead, missing = incidents["dead"], incidents["missing"]
+    dm = (dead.fillna(0) + missing.fillna(0)).mask(dead.isna() & missing.isna())
+    totals = dm.groupby(incidents["date"].dt.year).sum(min_count=1)
+    return pd.DataFrame({"year": totals.index.astype("int64"), "dead_and_missing": totals.astype("Int64").to_numpy()})

@@ -78,6 +78,15 @@ def sources_caption(state: FilterState, items: dict[str, str]) -> str:
     return session.source_text(state.version, items)
 
 
+def store_problem(exc: Exception) -> None:
+    """The data store cannot be read: say what is damaged and what to do, instead of a traceback."""
+    st.error(f"**The data store cannot be read.** {plain(str(exc))}", icon="⛔")
+    st.caption(
+        "Nothing has been changed. An administrator can run `python -m dashboard check` on the server to "
+        "see which data versions are affected; links pinned to other versions still open."
+    )
+
+
 def empty_state(what: str, hint: str) -> None:
     st.info(f"{what} — {hint}", icon="🔎")
 

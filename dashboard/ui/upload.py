@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from .. import ingest
+from .. import ingest, reader
+from ..clean import text
 from ..sources.base import StructuralError
 from . import session
 from .layout import plain
@@ -17,21 +21,25 @@ PLAN_KEY = "_plan_"
 
 
 def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
-    """Read and validate an uploaded file once per upload: (plan, None) or (None, error)."""
+    """Read and validate an uploaded file once per upload: (plan, None) or (None, error).
+
+    The file is read in a separate process (dashboard/reader.py): other analysts' pages keep running
+    while it parses, and a file that would need more memory than the import limit is stopped. The copy
+    on disk lives only while it is read; messages name the file as the analyst uploaded it."""
     key = f"{PLAN_KEY}{upload.file_id}"
     if key not in st.session_state:
-        folder = session.store().data_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in upload.name)[-120:] or "upload"
-        path = folder / f"{upload.file_id[:12]}-{safe}"
-        path.write_bytes(upload.getvalue())
+        store = session.store()
+        shutil.rmtree(store.data_dir / "uploads", ignore_errors=True)  # where older releases kept every upload
         bar = st.progress(0.0, text="Reading the file…")
 
         def progress(message: str, fraction: float) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
         try:
-            plan = ingest.plan(session.store(), path, progress=progress)
+            with tempfile.TemporaryDirectory(prefix="tideline-upload-") as tmp:
+                path = Path(tmp) / upload_name(upload.name)
+                path.write_bytes(upload.getvalue())
+                plan = reader.plan_in_child(store, path, progress=progress)
             st.session_state[key] = (plan, None)
         except StructuralError as exc:
             st.session_state[key] = (None, str(exc))
@@ -42,6 +50,13 @@ def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
             bar.empty()
     result: tuple[ingest.Plan | None, str | None] = st.session_state[key]
     return result
+
+
+def upload_name(name: str) -> str:
+    """The uploaded file's own name, safe as a file name: no folders, control or bidi characters."""
+    base = text(name).replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(ch if ch.isprintable() and ch not in '<>:"|?*' else "_" for ch in base).strip(" .")
+    return kept[-120:] or "upload"
 
 
 def show_plan(plan: ingest.Plan) -> None:

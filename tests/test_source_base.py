@@ -1,0 +1,181 @@
+"""sources.base: counts that fit their column, and files no importer takes refused with what is wrong with
+them (truncated, UTF-16, binary, a workbook named .csv) instead of "not a format Tideline can import"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboard import ingest, schema
+from dashboard.sources import canonical, frontex, home_office, iom
+from dashboard.sources.base import COUNT_MAX, StructuralError, count_maxima, parse_count, read_text_csv
+
+FIX = Path(__file__).parent / "fixtures"
+INT_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+CROSSINGS = "date,route,people,boats,source,status\n2024-01-01,English Channel,10,1,S,final\n"
+
+
+# -- counts ------------------------------------------------------------------------------------
+
+
+def test_the_maxima_are_the_store_column_types():
+    assert COUNT_MAX == {"INTEGER": INT_MAX, "BIGINT": BIGINT_MAX}
+    assert count_maxima(schema.TABLES["operations"])["seizures_gbp"] == BIGINT_MAX
+    assert count_maxima(schema.TABLES["operations"])["arrests"] == INT_MAX
+    assert "lat" not in count_maxima(schema.TABLES["operations"])
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1e20", "not a count written in digits: '1e20' (exponent form)"),
+        ("1e308", "not a count written in digits: '1e308' (exponent form)"),
+        ("1E+03", "not a count written in digits: '1E+03' (exponent form)"),
+        ("99999999999999999999", "count 99999999999999999999 is too large for its column (at most 2,147,483,647)"),
+        ("2147483648", "count 2147483648 is too large for its column (at most 2,147,483,647)"),
+        ("2,147,483,648", "count 2147483648 is too large for its column (at most 2,147,483,647)"),
+        (2**31, "count 2147483648 is too large for its column (at most 2,147,483,647)"),
+        (1e308, "count 100000000000… (309 digits) is too large for its column (at most 2,147,483,647)"),
+        ("9" * 5000, f"count {'9' * 40}… is too large for its column (at most 2,147,483,647)"),
+        ("-99999999999999999999", "negative count: -99999999999999999999"),
+        (float("inf"), "not a whole number: 'inf'"),
+        ("2.5", "not a whole number: '2.5'"),
+    ],
+)
+def test_counts_beyond_the_column_are_value_errors_not_overflows(value, reason):
+    with pytest.raises(ValueError) as err:
+        parse_count(value, INT_MAX)
+    assert str(err.value) == reason
+
+
+@pytest.mark.parametrize(("value", "count"), [("2147483647", INT_MAX), (2147483647.0, INT_MAX), ("1,234.0", 1234)])
+def test_counts_up_to_the_maximum_are_kept(value, count):
+    assert parse_count(value, INT_MAX) == count
+
+
+def test_the_default_maximum_is_the_widest_column():
+    assert parse_count(str(BIGINT_MAX)) == BIGINT_MAX
+    with pytest.raises(ValueError, match="too large for its column"):
+        parse_count(str(BIGINT_MAX + 1))
+
+
+# -- refusals that say what is wrong -----------------------------------------------------------
+
+
+def half(path: Path) -> bytes:
+    data = path.read_bytes()
+    return data[: len(data) // 2]
+
+
+UTF16_TEXT = CROSSINGS
+REFUSALS = [
+    (
+        "cut.ods",
+        lambda: half(FIX / "home_office/small_boats.ods"),
+        "cut.ods: not a readable ODS workbook (damaged or truncated?)",
+    ),
+    (
+        "cut.xlsx",
+        lambda: half(FIX / "home_office/small_boats.xlsx"),
+        "cut.xlsx: not a readable XLSX workbook (damaged or truncated?)",
+    ),
+    (
+        "cut_ops.xlsx",
+        lambda: half(FIX / "canonical/operations.xlsx"),
+        "cut_ops.xlsx: not a readable XLSX workbook (damaged or truncated?)",
+    ),
+    (
+        "utf16.csv",
+        lambda: UTF16_TEXT.encode("utf-16"),
+        "utf16.csv: not UTF-8 text (UTF-16 detected: byte-order mark FF FE); save the file as UTF-8 CSV",
+    ),
+    (
+        "utf16be.csv",
+        lambda: UTF16_TEXT.encode("utf-16-be"),
+        "utf16be.csv: not UTF-8 text (UTF-16 detected: big-endian, no byte-order mark)",
+    ),
+    (
+        "utf16le.csv",
+        lambda: UTF16_TEXT.encode("utf-16-le"),
+        "utf16le.csv: not UTF-8 text (UTF-16 detected: little-endian, no byte-order mark)",
+    ),
+    (
+        "nul.csv",
+        lambda: CROSSINGS.replace("route", "ro\x00ute", 1).encode(),
+        "nul.csv: binary content (NUL bytes), not a text CSV (the first NUL byte is on line 1)",
+    ),
+    (
+        "workbook.csv",
+        lambda: (FIX / "home_office/small_boats.xlsx").read_bytes(),
+        "workbook.csv: binary content, not a text CSV: the bytes are an XLSX workbook "
+        "(give the file the .xlsx extension)",
+    ),
+    (
+        "ops.csv",
+        lambda: (FIX / "canonical/operations.xlsx").read_bytes(),
+        "ops.csv: binary content, not a text CSV: the bytes are an XLSX workbook",
+    ),
+    (
+        "sheet.csv",
+        lambda: (FIX / "home_office/small_boats.ods").read_bytes(),
+        "sheet.csv: binary content, not a text CSV: the bytes are an ODS workbook (give the file the .ods extension)",
+    ),
+    (
+        "records.csv",
+        lambda: (FIX / "canonical/incidents.parquet").read_bytes(),
+        "records.csv: binary content, not a text CSV: the bytes are a Parquet file",
+    ),
+    (
+        "cut.parquet",
+        lambda: half(FIX / "canonical/incidents.parquet"),
+        "cut.parquet: not a readable Parquet file (damaged or truncated?)",
+    ),
+    ("text.xlsx", lambda: CROSSINGS.encode(), "text.xlsx: not a readable XLSX workbook (not a zip archive)"),
+    (
+        "latin1.csv",
+        lambda: "Année,x\n1,2\n".encode("latin-1"),
+        "latin1.csv: not UTF-8 text (invalid byte 0xe9 on line 1)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_detect_says_what_is_wrong_with_an_unreadable_file(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(StructuralError) as err:
+        ingest.detect(path)
+    assert str(err.value).startswith(message), str(err.value)
+    assert "not a format Tideline can import" not in str(err.value)
+
+
+def test_a_readable_file_of_no_known_format_is_still_named_so(tmp_path):
+    for name, content in [("notes.txt", b"hello"), ("table.csv", b"a,b\n1,2\n")]:
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(StructuralError, match=f"^{name}: not a format Tideline can import"):
+            ingest.detect(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [r for r in REFUSALS if r[0].endswith(".csv") and r[0] != "latin1.csv"],
+    ids=[r[0] for r in REFUSALS if r[0].endswith(".csv") and r[0] != "latin1.csv"],
+)
+@pytest.mark.parametrize("importer", [home_office, iom, frontex, canonical], ids=lambda m: m.NAME)
+def test_each_importer_read_gives_the_same_reason(tmp_path, name, content, message, importer):
+    """With --source the importer's own read() is the one that refuses: the same words."""
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(StructuralError) as err:
+        importer.read(path, regions=None)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_utf16_and_nul_checks_do_not_refuse_utf8_text(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text("\ufeff" + CROSSINGS.replace("S,final", "Café,final"), encoding="utf-8")
+    frame, lines = read_text_csv(path)
+    assert frame["source"].tolist() == ["Café"] and lines == [2]
+    assert ingest.detect(path) is canonical
