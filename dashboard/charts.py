@@ -158,6 +158,7 @@ def make_routes_figure(df: pd.DataFrame, value: str, label: str, source: str, ti
         go.Bar(
             x=d[value],
             y=_esc(d["route"]),
+            customdata=d["route"].astype(str).tolist(),  # the raw name, for a click to filter by (not shown)
             orientation="h",
             marker_color=BLUE,
             text=[f"{v:,.0f}" for v in d[value]],
@@ -289,7 +290,7 @@ def make_staffing_units_figure(df: pd.DataFrame, source: str, as_of: str) -> go.
 
 
 def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
-    """Monthly spend (bars, left axis) next to outcomes (lines, right axis)."""
+    """Monthly spend (bars, left axis: £m) next to outcomes (lines, right axis: whole counts)."""
     fig = figure()
     fig.add_bar(
         x=df["month"],
@@ -318,16 +319,41 @@ def make_spend_outcomes_figure(df: pd.DataFrame, source: str) -> go.Figure:
         marker={"symbol": "square", "size": 7},
         hovertemplate="%{x|%b %Y}<br>%{y:,.1f} hundred people prevented<extra></extra>",
     )
+    fig = layout(fig, "Spend next to outcomes, per month (£ million; counts)", source)
+    # Set after layout(): its yaxis= would title and format every y axis, the right one included.
     fig.update_layout(
+        yaxis=SPEND_AXIS,
         yaxis2={
+            **COUNT_AXIS,
+            "title": {"text": "Outcomes (count;<br>people prevented in hundreds)"},
             "overlaying": "y",
             "side": "right",
-            "title": "Outcomes (count)",
-            "rangemode": "tozero",
             "showgrid": False,
-        }
+            # An overlaying axis syncs its ticks with the left one by default: 9.128… steps. Its own nice
+            # steps instead (no grid of its own, so the two never draw conflicting lines).
+            "tickmode": "auto",
+            **_whole_ticks(df["networks_disrupted"], df["people_prevented"] / 100),
+        },
     )
-    return layout(fig, "Spend next to outcomes, per month (£ million; counts)", source, yaxis="£ million")
+    return fig
+
+
+# Money axes in £ million with one decimal; count axes in whole numbers with thousands separators.
+SPEND_AXIS = {
+    "title": {"text": "Spend (£ million)"},
+    "tickprefix": "£",
+    "ticksuffix": "m",
+    "tickformat": ",.1f",
+    "rangemode": "tozero",
+}
+COUNT_AXIS = {"tickformat": ",d", "rangemode": "tozero"}
+
+
+def _whole_ticks(*series: pd.Series) -> dict[str, float]:
+    """dtick=1 for a count axis whose values stay small: plotly would put ticks at 0.5 steps, written as
+    whole numbers twice ("0, 1, 1, 2")."""
+    top = max((float(s.max()) for s in series if s.notna().any()), default=0.0)
+    return {"dtick": 1} if top <= 5 else {}
 
 
 def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp) -> go.Figure:
@@ -358,11 +384,14 @@ def make_timeline_figure(df: pd.DataFrame, source: str, period_end: pd.Timestamp
     fig.update_xaxes(type="date")
     fig.update_yaxes(categoryorder="array", categoryarray=list(d["name"])[::-1])
     _short_ticks(fig, "y", raw_names)
-    return layout(fig, "Operations timeline (start to end)", source, height=max(HEIGHT, 120 + 22 * len(d)))
+    _every_category(fig, "y")
+    return layout(fig, "Operations timeline (start to end)", source, height=_rows_height(len(d), ROW_PX))
 
 
 def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
-    """Arrests, charges, convictions and networks disrupted per region (grouped, values written)."""
+    """Arrests, charges, convictions and networks disrupted per region (grouped horizontal bars, values
+    written). Regions are named on the y axis, horizontally: as x-axis labels they were rotated into the
+    source line under the chart."""
     measures = [
         ("arrests", "Arrests", BLUE, ""),
         ("charges", "Charges", ORANGE, "/"),
@@ -370,20 +399,62 @@ def make_outcomes_by_region_figure(df: pd.DataFrame, source: str) -> go.Figure:
         ("networks_disrupted", "Networks disrupted", VERMILLION, "."),
     ]
     g = df.groupby("region", as_index=False)[[m[0] for m in measures]].sum()
+    regions = _esc(g["region"])
     fig = figure()
-    for col, label, colour, pattern in measures:
+    # Plotly draws a group's first bar at the bottom: add them last to first, and reverse the legend, so
+    # both read Arrests … Networks disrupted from the top.
+    for col, label, colour, pattern in reversed(measures):
         fig.add_bar(
-            x=_esc(g["region"]),
-            y=g[col],
+            y=regions,
+            x=g[col],
+            customdata=g["region"].astype(str).tolist(),  # the raw name, for a click to filter by (not shown)
+            orientation="h",
             name=label,
             marker_color=colour,
             marker_pattern_shape=pattern,
             text=[f"{v:,.0f}" for v in g[col]],
             textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{x:,} " + label.lower() + "<extra></extra>",
         )
-    fig.update_layout(barmode="group")
-    _short_ticks(fig, "x", g["region"])
-    return layout(fig, "Operation outcomes by region (count)", source, yaxis="Count")
+    top = float(g[[m[0] for m in measures]].max().max()) if len(g) else 0.0
+    fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
+    fig.update_xaxes(range=[0, max(top, 1.0) * 1.15])  # room for the values written outside the bars
+    fig.update_yaxes(categoryorder="array", categoryarray=list(regions)[::-1])  # A–Z from the top
+    _short_ticks(fig, "y", g["region"])
+    _every_category(fig, "y")
+    height = _rows_height(len(g), REGION_PX)
+    fig = layout(fig, "Operation outcomes by region (count)", source, xaxis="Count", height=height)
+    # The region names narrow the plot, so in a half-width column the legend takes two rows: room for them
+    # in the top margin, the legend a fixed 6 px above the plot (layout()'s 2 % of a tall plot is 20 px), and
+    # the title pinned to the top rather than centred in the margin, over the legend.
+    top = 70 + LEGEND_ROW_PX
+    fig.update_layout(
+        margin={"t": top},
+        legend={"y": 1 + 6 / (height - top - fig.layout.margin.b)},
+        title={"y": 1, "yanchor": "top", "pad": {"t": 12}},
+    )
+    return fig.update_xaxes(**COUNT_AXIS)
+
+
+# Pixels per category row: the timeline's bars, and a region's group of four bars each with its value.
+ROW_PX, REGION_PX = 24, 100
+_MARGIN_Y = 70 + 110  # layout()'s top and bottom margins
+LEGEND_ROW_PX = 30
+
+
+def _rows_height(rows: int, per_row: int) -> int:
+    """A figure tall enough that every category row gets `per_row` pixels of plot (tick labels at FONT
+    need ~21 px: below that plotly labels only every other row)."""
+    return max(HEIGHT, _MARGIN_Y + per_row * rows)
+
+
+def _every_category(fig: go.Figure, axis: str) -> None:
+    """A tick label on every category (plotly's auto ticks skip rows when they look crowded). Labels cut
+    by _short_ticks are listed one per category already."""
+    ax = fig.layout.yaxis if axis == "y" else fig.layout.xaxis
+    if ax.tickmode != "array":
+        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(tickmode="linear", tick0=0, dtick=1)
 
 
 def make_empty_figure(title: str, message: str, source: str) -> go.Figure:

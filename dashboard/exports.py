@@ -3,12 +3,20 @@
 Pure: no streamlit. Every text cell that a spreadsheet could read as a formula is neutralised with a
 leading apostrophe (OWASP CSV-injection guidance); numbers stay numbers, so negative numbers are intact.
 Each file carries the classification marking, the filter description, the data version, the source and
-the time it was made, and the classification leads the file name.
+the time it was made, and the classification leads the file name (stamped to the second, in UTC).
+
+CSV: the facts are '#' comment lines above the table, written as they are (never CSV-quoted), so
+``pandas.read_csv(path, comment="#")`` reads the table with its own header; a value holding '#' is quoted,
+so such readers never cut a record there. ``skiprows=CSV_HEADER_LINES`` works too. Dates are ISO text.
+
+XLSX typing rule: numbers stay numbers, text is neutralised text, and dates are real dates: a datetime
+column (whole days as dates), date objects, and a text column named as a date column (``date``, ``month``,
+``week_ending``, ``period`` or ending in ``_date``) whose every value is an ISO date (YYYY-MM-DD) or missing,
+as the incidents' ``date`` arrives from queries.POINT_COLUMNS.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import numbers
@@ -29,8 +37,16 @@ from .clean import is_missing, text
 # them to their ASCII equivalents.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # Lines before the table's header row in a CSV: marking, description and version, source, generated,
-# and one blank line. pd.read_csv(..., skiprows=CSV_HEADER_LINES) reads the table.
+# and one blank line. pd.read_csv(..., comment="#") or pd.read_csv(..., skiprows=CSV_HEADER_LINES) reads the table.
 CSV_HEADER_LINES = 5
+# CSV fields written in quotes: what csv.QUOTE_MINIMAL quotes, and '#' (see the module docstring).
+_CSV_QUOTED = (",", '"', "\r", "\n", "#")
+# Text columns whose ISO-date values are written to XLSX as dates (see the module docstring).
+DATE_COLUMN = re.compile(r"date|month|week_ending|period|.+_date", re.IGNORECASE)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Decimals of a KPI in an export, as fmt.kpi_value writes it on the cards: people per boat to one decimal; the
+# other KPIs are whole counts and pounds already.
+KPI_DECIMALS = {"people_per_boat": 1}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 NEUTRALISED_NOTE = "Text that a spreadsheet could read as a formula starts with an apostrophe (')."
@@ -142,7 +158,8 @@ def _utc(moment: datetime) -> datetime:
 def csv_header_lines(
     *, classification: str, description: str, version: int | None, source: str, generated_at: datetime
 ) -> list[str]:
-    """The comment-like lines written above the table (each value neutralised, then '# ' in front)."""
+    """The '#' comment lines written above the table (each value neutralised, then '# ' in front): written
+    as they are, never CSV-quoted, so readers that skip comment lines skip them whole."""
     m = _meta(description, version, source, generated_at)
     return [
         "# " + str(neutralise(_one_line(classification))),
@@ -155,23 +172,34 @@ def csv_header_lines(
 def to_csv_bytes(
     df: pd.DataFrame, *, classification: str, description: str, version: int | None, source: str, generated_at: datetime
 ) -> bytes:
-    """UTF-8 CSV with a BOM (so Excel reads the encoding): header lines, a blank line, then the table."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL)
-    for line in csv_header_lines(
+    """UTF-8 CSV with a BOM (so Excel reads the encoding): '#' header lines, a blank line, then the table."""
+    lines = csv_header_lines(
         classification=classification,
         description=description,
         version=version,
         source=source,
         generated_at=generated_at,
-    ):
-        writer.writerow([line])
-    writer.writerow([])
+    )
+    lines.append("")
     safe = safe_frame(df)
-    writer.writerow(list(safe.columns))
+    lines.append(_csv_record(list(safe.columns)))
     for row in safe.itertuples(index=False, name=None):
-        writer.writerow(["" if is_missing(v) else _plain(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        lines.append(_csv_record(["" if is_missing(v) else _plain(v) for v in row]))
+    return ("\ufeff" + "".join(line + "\r\n" for line in lines)).encode("utf-8")
+
+
+def _csv_record(values: list[object]) -> str:
+    """One CSV record, quoted as csv.QUOTE_MINIMAL quotes it, and a field holding '#' quoted too."""
+    fields = ["" if v is None else str(v) for v in values]
+    if fields == [""]:
+        return '""'  # a lone empty field, not a blank line (which readers skip)
+    return ",".join(_csv_field(f) for f in fields)
+
+
+def _csv_field(field: str) -> str:
+    if any(c in field for c in _CSV_QUOTED):
+        return '"' + field.replace('"', '""') + '"'
+    return field
 
 
 def _xlsx_text(value: str) -> str:
@@ -208,12 +236,35 @@ def _naive_utc(value: datetime) -> datetime:
     return moment.to_pydatetime()
 
 
-def _xlsx_column(s: pd.Series) -> list[object]:
-    """A column's values for openpyxl; a datetime column of whole days is written as dates."""
+def _xlsx_column(s: pd.Series, name: object = "") -> list[object]:
+    """A column's values for openpyxl; a datetime column of whole days is written as dates, and so is a
+    text column named as a date column holding ISO dates (the module docstring's typing rule)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         days = _all_midnight(s) and s.dt.tz is None
         return [None if pd.isna(v) else (v.date() if days else _naive_utc(v)) for v in s]
+    if DATE_COLUMN.fullmatch(str(name)):
+        dates = _iso_dates(s)
+        if dates is not None:
+            return dates
     return [_xlsx_cell(v) for v in s.astype(object)]
+
+
+def _iso_dates(s: pd.Series) -> list[object] | None:
+    """The values as dates when every one is an ISO date text (YYYY-MM-DD), a date or missing; else None."""
+    out: list[object] = []
+    for v in s.astype(object):
+        if is_missing(v) or v == "":
+            out.append(None)
+        elif isinstance(v, date):
+            out.append(_xlsx_cell(v))
+        elif isinstance(v, str) and _ISO_DATE.fullmatch(v):
+            try:
+                out.append(date.fromisoformat(v))
+            except ValueError:  # '2025-02-30': not a date, so the column stays text
+                return None
+        else:
+            return None
+    return out
 
 
 def _put(ws, row: int, col: int, value: object, bold: bool = False):
@@ -274,8 +325,8 @@ def to_xlsx_bytes(
     for j, name in enumerate(headers, start=1):
         _put(ws, 2, j, _xlsx_text(name), bold=True)
         ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = min(max(len(name) + 2, 10), 50)
-    for j, (_, s) in enumerate(df.items(), start=1):
-        for row, cell in enumerate(_xlsx_column(s), start=3):
+    for j, (column, s) in enumerate(df.items(), start=1):
+        for row, cell in enumerate(_xlsx_column(s, column), start=3):
             _put(ws, row, j, cell)
     ws.freeze_panes = "A3"
     buf = io.BytesIO()
@@ -284,8 +335,22 @@ def to_xlsx_bytes(
 
 
 def export_filename(base: str, classification: str, ext: str, generated_at: datetime) -> str:
-    """'OFFICIAL-tideline-incidents-20261128T1030Z.csv': the marking first, only [A-Za-z0-9_-] in each part."""
+    """'OFFICIAL-tideline-incidents-20261128T103005Z.csv': the marking first, only [A-Za-z0-9_-] in each part,
+    stamped to the second (UTC), so two exports in the same minute do not collide."""
     marking = _UNSAFE_NAME.sub("_", classification).strip("_-")[:60] or "UNMARKED"
     name = _UNSAFE_NAME.sub("_", base).strip("_-")[:80] or "export"
     suffix = re.sub(r"[^A-Za-z0-9]", "", ext).lower() or "dat"
-    return f"{marking}-tideline-{name}-{_utc(generated_at).strftime('%Y%m%dT%H%MZ')}.{suffix}"
+    return f"{marking}-tideline-{name}-{_utc(generated_at).strftime('%Y%m%dT%H%M%SZ')}.{suffix}"
+
+
+def kpi_export(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The KPI frame (queries.kpis) as exported: value, previous and target rounded as the KPI cards write
+    them (KPI_DECIMALS). Rounded here, not in the query: the changes against the baseline are computed
+    from the unrounded values."""
+    out = kpis.copy()
+    for key, decimals in KPI_DECIMALS.items():
+        rows = out["key"] == key
+        for col in ("value", "previous", "target"):
+            if col in out:
+                out.loc[rows, col] = [v if is_missing(v) else round(float(v), decimals) for v in out.loc[rows, col]]
+    return out

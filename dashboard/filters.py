@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 # URL keys, which are also the widget keys and the field names below.
-KEYS = ("period", "region", "route", "type", "version")
+KEYS = ("period", "region", "route", "type", "version", "compare")
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
+# What KPI changes are measured against: crossings are seasonal, so the default is a year earlier.
+COMPARE = {"year": "the same period a year earlier", "previous": "the previous period of the same length"}
+# Periods an analyst asks for by name, relative to the latest date in the pinned data version (so a
+# link naming one opens the same dates for as long as it pins that version).
+QUICK_PERIODS = {
+    "last-12-months": "Last 12 months",
+    "ytd": "Year to date",
+    "last-month": "Last full month",
+    "last-quarter": "Last full quarter",
+    "this-fy": "This financial year",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,36 @@ class FilterOptions:
     current_version: int | None
     data_start: date
     data_end: date
+    route_regions: Mapping[str, str] = field(default_factory=dict)  # route -> its region (routes table)
+
+    def routes_in(self, regions: Sequence[str]) -> tuple[str, ...]:
+        """The routes of these regions (all routes when none is chosen)."""
+        if not regions:
+            return self.routes
+        return tuple(r for r in self.routes if self.route_regions.get(r) in regions)
+
+    def quick_period(self, name: str) -> tuple[date, date]:
+        """A named period (QUICK_PERIODS) ending at the latest date in the data; KeyError for another name."""
+        end = self.data_end
+        if name == "last-12-months":
+            return self.default_period()
+        if name == "ytd":
+            start = date(end.year, 1, 1)
+        elif name == "this-fy":
+            start = date(end.year if end.month >= 4 else end.year - 1, 4, 1)
+        elif name in ("last-month", "last-quarter"):
+            last = end if end == _month_end(end) else date(end.year, end.month, 1) - timedelta(days=1)
+            if name == "last-quarter":
+                while last.month % 3:  # back to the end of a calendar quarter (Mar, Jun, Sep, Dec)
+                    last = date(last.year, last.month, 1) - timedelta(days=1)
+                start = date(last.year, last.month - 2, 1)
+            else:
+                start = date(last.year, last.month, 1)
+            end = last
+        else:
+            raise KeyError(name)
+        start = max(start, self.data_start)
+        return (start, end) if start <= end else (end, end)
 
     def default_period(self) -> tuple[date, date]:
         """The latest 12 full months of data."""
@@ -53,6 +94,7 @@ class FilterState:
     route: tuple[str, ...] = ()
     type: tuple[str, ...] = ()
     version: int | None = None
+    compare: str = "year"  # a key of COMPARE: what changes are measured against
 
     @property
     def start(self) -> date:
@@ -75,6 +117,31 @@ class FilterState:
         prev_end = self.start - timedelta(days=1)
         return replace(self, period=(prev_end - timedelta(days=self.days - 1), prev_end))
 
+    def baseline(self) -> FilterState:
+        """The filters over the period changes are measured against (COMPARE[self.compare])."""
+        return self.shifted_years(-1) if self.compare == "year" else self.previous()
+
+    def baseline_words(self) -> str:
+        """'1 Nov 2024 – 31 Oct 2025, the same period a year earlier'."""
+        base = self.baseline()
+        return f"{format_period(base.start, base.end)}, {COMPARE[self.compare]}"
+
+    def vs_words(self) -> str:
+        """The short form next to a change: 'vs a year earlier' or 'vs previous period'."""
+        return "vs a year earlier" if self.compare == "year" else "vs previous period"
+
+    def conflicts(self, options: FilterOptions) -> list[str]:
+        """Filters that exclude each other (a route outside every chosen region), in words."""
+        if not (self.region and self.route):
+            return []
+        outside = [r for r in self.route if options.route_regions.get(r) not in self.region]
+        if not outside:
+            return []
+        return [
+            f"the route(s) {_join(outside)} are not in the region(s) {_join(self.region)}: "
+            "data must match both, so those routes show nothing; clear one of the two filters"
+        ]
+
     def shifted_years(self, years: int) -> FilterState:
         """The same filters a whole number of years earlier or later (29 Feb → 28 Feb)."""
         return replace(self, period=(_shift_year(self.start, years), _shift_year(self.end, years)))
@@ -88,6 +155,7 @@ class FilterState:
                 params[key] = list(getattr(self, key))
         if self.version is not None:
             params["version"] = [str(self.version)]
+        params["compare"] = [self.compare]
         return params
 
     def query_string(self) -> str:
@@ -95,9 +163,10 @@ class FilterState:
 
     @classmethod
     def from_query_params(
-        cls, params: Mapping[str, str | Sequence[str]], options: FilterOptions
+        cls, params: Mapping[str, str | Sequence[str]], options: FilterOptions, known: Collection[str] = ()
     ) -> tuple[FilterState, list[str]]:
-        """Parse URL parameters; anything unusable is dropped with a notice, never raised."""
+        """Parse URL parameters; anything unusable is dropped with a notice, never raised. `known` are other
+        keys the caller reads (a page's own view parameters), so they are not called unknown here."""
         notices: list[str] = []
         default = cls.default(options)
 
@@ -107,7 +176,9 @@ class FilterState:
 
         period = default.period
         raw_period = [v for v in values("period") if v != ""]  # an empty value clears the picker
-        if raw_period:
+        if len(raw_period) == 1 and raw_period[0] in QUICK_PERIODS:
+            period = options.quick_period(raw_period[0])
+        elif raw_period:
             parsed = _parse_period(raw_period)
             if isinstance(parsed, str):
                 notices.append(f"period {_show(raw_period)} ignored: {parsed}")
@@ -147,10 +218,25 @@ class FilterState:
             if len(set(raw_version)) > 1:
                 notices.append(f"several data versions given ({_show(raw_version)}): used the last one")
 
-        unknown = sorted(k for k in params if k not in KEYS)
+        compare = "year"
+        raw_compare = [v for v in values("compare") if v != ""]
+        if raw_compare:
+            if raw_compare[-1] in COMPARE:
+                compare = raw_compare[-1]
+            else:
+                notices.append(f"compare {_show(raw_compare[-1:])} ignored: use {' or '.join(COMPARE)}")
+
+        unknown = sorted(k for k in params if k not in KEYS and k not in known)
         if unknown:
             notices.append(f"unknown parameter(s) not used for filtering: {_show(unknown)}")
-        state = cls(period=period, region=chosen["region"], route=chosen["route"], type=chosen["type"], version=version)
+        state = cls(
+            period=period,
+            region=chosen["region"],
+            route=chosen["route"],
+            type=chosen["type"],
+            version=version,
+            compare=compare,
+        )
         return state, notices
 
     # -- SQL ------------------------------------------------------------------------------
@@ -203,12 +289,13 @@ class FilterState:
 
     # -- words ----------------------------------------------------------------------------
     def describe(self, with_version: bool = True) -> str:
-        """One line for the page caption, e.g. 'English Channel · 1 Jan – 30 Jun 2025'."""
+        """One line for the page caption naming every active filter, e.g. 'English Channel · 1 Jan – 30 Jun
+        2025', 'Mediterranean · route English Channel · …'."""
         parts = []
-        if self.route:
-            parts.append(_join(self.route))
-        elif self.region:
-            parts.append(_join(self.region))
+        if self.region and self.route:
+            parts += [_join(self.region), f"route{'s' if len(self.route) > 1 else ''} {_join(self.route)}"]
+        elif self.route or self.region:
+            parts.append(_join(self.route or self.region))
         else:
             parts.append("All regions and routes")
         if self.type:

@@ -34,7 +34,7 @@ _pydeck_deck.has_jupyter_extra = lru_cache(maxsize=1)(_pydeck_deck.has_jupyter_e
 
 BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "basemap" / "basemap.geojson"
 
-VIEW_EUROPE = dict(lat=39, lon=6, zoom=3.3)  # Dakar to the Baltic on a 1920 px screen
+VIEW_EUROPE = dict(lat=41.4, lon=4.9, zoom=2.7)  # Dakar to the Baltic and Finland in the Map page's 1460x640 px map
 VIEW_OVERVIEW = dict(lat=41, lon=4, zoom=2.8)  # the whole theatre in a short (420 px) map
 MIN_ZOOM, MAX_ZOOM = 1.5, 11
 # The map page's "Focus" choices: with the zoom buttons, the way round the map without dragging.
@@ -42,11 +42,11 @@ FOCUS_VIEWS = {
     "Europe & Mediterranean": VIEW_EUROPE,
     "English Channel": dict(lat=50.9, lon=1.5, zoom=7.5),
     "Central Mediterranean": dict(lat=35.0, lon=14.0, zoom=5.3),
-    "Eastern Mediterranean": dict(lat=37.5, lon=27.0, zoom=5.6),
+    "Eastern Mediterranean": dict(lat=35.9, lon=25.7, zoom=5.4),
     "Western Mediterranean": dict(lat=36.5, lon=-3.0, zoom=5.6),
-    "Atlantic (Canary Islands)": dict(lat=24.5, lon=-15.5, zoom=4.6),
+    "Atlantic (Canary Islands)": dict(lat=21.9, lon=-15.5, zoom=4.6),  # Dakar to Lanzarote
     "Western Balkans": dict(lat=43.5, lon=19.5, zoom=5.6),
-    "Eastern Borders": dict(lat=53.0, lon=25.0, zoom=5.3),
+    "Eastern Borders": dict(lat=56.6, lon=24.4, zoom=4.6),  # Poland to the Finnish border
 }
 ZOOM_STEP = 1.0  # one step doubles (or halves) the scale
 
@@ -527,15 +527,24 @@ def build_map_deck(
     view: dict = VIEW_EUROPE,
     style: str = "light",
     focus: tuple[float, float, str] | None = None,
+    arrows: bool = True,
+    labels: bool = True,
 ) -> pdk.Deck:
-    """The map page's deck: basemap, routes (cased), then cells and points, and a focus ring on top."""
+    """The map page's deck: basemap, routes (cased), cells, the routes' direction arrows, points, place
+    labels (on decks that open at LABELS_MIN_ZOOM or closer) and a focus ring on top."""
     layers = basemap_layers(style)
     if routes is not None and len(routes):
         layers += [route_casing_layer(routes), route_layer(routes, style)]
     if cells is not None and len(cells):
         layers.append(incident_cell_layer(cells, style))
+    # Arrows over the routes but under the incidents (a decoration never hides a data point); place labels
+    # on top, as basemaps put them, so they stay readable. Labels are not pickable: a click reaches the dot.
+    if arrows and routes is not None and len(routes):
+        layers.append(route_arrow_layer(routes, style, view))
     if points is not None and len(points):
         layers.append(incident_point_layer(points, style))
+    if labels and view["zoom"] >= LABELS_MIN_ZOOM:
+        layers.append(place_label_layer(style, view["zoom"]))
     if focus is not None and not (is_missing(focus[0]) or is_missing(focus[1])):
         layers.append(focus_layer(*focus, style=style))
     return build_deck(layers, view, style)
@@ -585,3 +594,280 @@ def legend_items(kind: str, style: str = "light", max_count: int | None = None) 
 def payload_bytes(deck: pdk.Deck) -> int:
     """Size of the JSON sent to the browser for this deck, in bytes."""
     return len(deck.to_json().encode("utf-8"))
+
+
+# -- fitting a map to what it shows ---------------------------------------------------------------
+Bounds = tuple[float, float, float, float]  # west, south, east, north, in degrees
+TILE_PX = 512  # deck.gl's MapView: the world is 512 * 2**zoom pixels wide
+MERCATOR_MAX_LAT = 85.0511  # Web Mercator's square world: latitudes beyond are cut
+FIT_PADDING_PX = 40  # sea round the data: the largest point (8 px), a route's width and some coast
+FIT_MAX_ZOOM = 8.0  # one beach is shown with its coasts around it, never at street level
+
+
+def data_bounds(points: pd.DataFrame | None = None, routes: pd.DataFrame | None = None) -> Bounds | None:
+    """(west, south, east, north) of what a map shows, or None when it shows nothing.
+
+    `points` are incidents (``lat``/``lon``) or grid cells (``cell_lat``/``cell_lon``, each reaching
+    half its ``cell_size_deg`` either side); `routes` carry their ``path`` of [lon, lat] waypoints.
+    Missing, non-numeric and out-of-range positions are left out. Boxes never cross the antimeridian
+    (the theatre is Europe and Africa)."""
+    lons: list[pd.Series] = []
+    lats: list[pd.Series] = []
+    if points is not None and len(points):
+        cells = "cell_lat" in points.columns
+        lat = pd.to_numeric(points["cell_lat" if cells else "lat"], errors="coerce")
+        lon = pd.to_numeric(points["cell_lon" if cells else "lon"], errors="coerce")
+        half = pd.Series(0.0, index=points.index)
+        if cells:
+            size = points["cell_size_deg"] if "cell_size_deg" in points.columns else DEFAULT_CELL_DEG
+            half = pd.to_numeric(pd.Series(size, index=points.index), errors="coerce").fillna(DEFAULT_CELL_DEG) / 2
+        lons += [lon - half, lon + half]
+        lats += [lat - half, lat + half]
+    if routes is not None and len(routes) and "path" in routes.columns:
+        waypoints = [p for path in routes["path"] for p in _path(path)]
+        lons.append(pd.Series([p[0] for p in waypoints], dtype=float))
+        lats.append(pd.Series([p[1] for p in waypoints], dtype=float))
+    if not lons:
+        return None
+    x, y = pd.concat(lons, ignore_index=True), pd.concat(lats, ignore_index=True)
+    ok = x.between(-180, 180) & y.between(-90, 90)  # NaN is never between: dropped too
+    if not ok.any():
+        return None
+    return float(x[ok].min()), float(y[ok].min()), float(x[ok].max()), float(y[ok].max())
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator (x, y) in [0, 1], x east and y south, as deck.gl's MapView."""
+    phi = math.radians(min(max(lat, -MERCATOR_MAX_LAT), MERCATOR_MAX_LAT))
+    return (lon + 180) / 360, (1 - math.log(math.tan(math.pi / 4 + phi / 2)) / math.pi) / 2
+
+
+def fit_bounds(
+    bounds: Bounds, width_px: float, height_px: float, padding: float = FIT_PADDING_PX, max_zoom: float = FIT_MAX_ZOOM
+) -> dict:
+    """{"lat", "lon", "zoom"}: the Web-Mercator view that shows `bounds` whole in a `width_px` x
+    `height_px` map with `padding` px to spare on every side (centred on the box in Mercator space,
+    zoom rounded down to 0.01 and clamped to MIN_ZOOM..min(max_zoom, MAX_ZOOM))."""
+    west, south, east, north = bounds
+    x0, y0 = _mercator(west, north)
+    x1, y1 = _mercator(east, south)
+    inner_w, inner_h = max(width_px - 2 * padding, 1.0), max(height_px - 2 * padding, 1.0)
+    zoom = min(max_zoom, MAX_ZOOM)
+    if x1 > x0:
+        zoom = min(zoom, math.log2(inner_w / (TILE_PX * (x1 - x0))))
+    if y1 > y0:
+        zoom = min(zoom, math.log2(inner_h / (TILE_PX * (y1 - y0))))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return {
+        "lat": round(math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * cy)))), 4),
+        "lon": round(cx * 360 - 180, 4),
+        "zoom": max(math.floor(zoom * 100) / 100, MIN_ZOOM),
+    }
+
+
+def fit_view(
+    points: pd.DataFrame | None,
+    routes: pd.DataFrame | None,
+    width_px: float,
+    height_px: float,
+    padding: float = FIT_PADDING_PX,
+    max_zoom: float = FIT_MAX_ZOOM,
+) -> dict:
+    """The view that fits a map's incidents (points or cells) and routes in a map of that size
+    (see fit_bounds); VIEW_EUROPE when there is nothing to fit."""
+    bounds = data_bounds(points, routes)
+    return dict(VIEW_EUROPE) if bounds is None else fit_bounds(bounds, width_px, height_px, padding, max_zoom)
+
+
+# -- direction arrows and place labels ------------------------------------------------------------
+PLACES_PATH = BASEMAP_PATH.parent / "places.geojson"
+
+# Direction arrows are a text glyph in a TextLayer: deck.gl draws its font atlas on a canvas from the fonts on
+# the analyst's machine (nothing is fetched), sizes it in pixels and turns each one with getAngle. An
+# IconLayer was the alternative, but loaders.gl fetch()es an icon atlas even from a data: URL, and the
+# deployment's CSP refuses that fetch (connect-src 'self', deploy/README.md). TextLayer's default character
+# set is ASCII: any other character is left out (deck.gl logs "Missing character") unless characterSet
+# names it, as here. An arrow with a shaft, not a bare arrowhead: turned by 30°, a near-equilateral ▶
+# reads as turned by -90°, and the back corners of ➤ read as tips.
+ARROW_GLYPH = "\u2794"  # ➔ (Dingbats): in DejaVu Sans, Segoe UI Symbol and Zapf Dingbats
+ARROW_SPACING_PX = 200  # about one arrow per this many pixels of route, at the zoom the deck opens at
+ARROW_MIN_ROUTE = 1.2  # none on a route drawn shorter than this many arrows: it would hide the route
+ARROW_WINDOW_PX = 3000  # arrows further than this from the view's centre are not sent (far off any screen)
+# SDF glyphs for the dark outline (the arrows' casing, the labels' halo): a wider distance field than
+# deck.gl's default (radius 12, buffer 4) so the outline can be 2-3 px thick at label size.
+SDF_FONT = {"sdf": True, "fontSize": 64, "buffer": 10, "radius": 16, "cutoff": 0.25}
+LABEL_FONT = '"Source Sans", "Source Sans Pro", "Helvetica Neue", Arial, sans-serif'  # Streamlit's own font
+# A place is labelled on decks that open at this zoom or closer, by its rank (1: the main ports, islands
+# and crossings, on every map; 2 and 3 once a region fills the map), and only if its label does not
+# overlap a better-ranked one at that zoom (label_places). Zooming the open map by hand keeps the set.
+RANK_MIN_ZOOM = {1: 2.5, 2: 4.5, 3: 6.0}
+LABELS_MIN_ZOOM = min(RANK_MIN_ZOOM.values())
+LABEL_SIZE_PX = {1: 14, 2: 13, 3: 12}  # by the place's rank
+LABEL_EM = 0.56  # average glyph width / size of the label font at weight 600 (for the overlap test)
+LABEL_GAP_PX = 4  # labels closer than this count as overlapping (the halo is ~2 px)
+LABEL_COLOURS = {  # text and halo: dark on light land and sea, light on dark
+    "light": ([30, 30, 30], [255, 255, 255, 230]),
+    "dark": ([240, 240, 240], [12, 22, 35, 235]),
+}
+# Where a label sits relative to its place ("N": above it, …): text anchor, baseline, pixel offset.
+PLACEMENTS: dict[str, tuple[str, str, list[int]]] = {
+    "C": ("middle", "center", [0, 0]),
+    "N": ("middle", "bottom", [0, -4]),
+    "S": ("middle", "top", [0, 4]),
+    "E": ("start", "center", [6, 0]),
+    "W": ("end", "center", [-6, 0]),
+}
+
+
+def _lon_lat(x: float, y: float) -> tuple[float, float]:
+    """The inverse of _mercator: (lon, lat) of a Web Mercator (x, y) in [0, 1]."""
+    return x * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y))))
+
+
+def arrow_size_px(width_px: float) -> float:
+    """An arrow's glyph size for a route of this width: its head wider than the route and its casing."""
+    return round(min(16 + 1.7 * width_px, 40), 1)
+
+
+def arrow_colour(colour: list[int]) -> list[int]:
+    """An arrow's colour: its route's, except white on a near-black route (the dark outline would vanish)."""
+    return ([255, 255, 255] if sum(colour[:3]) < 150 else colour[:3]) + colour[3:]
+
+
+def arrow_marks(path: list[list[float]], zoom: float, size_px: float) -> list[tuple[float, float, float]]:
+    """(lon, lat, angle) of the arrows along a path of [lon, lat] waypoints in travel order, drawn at
+    `zoom`: spread evenly over its drawn length, each on its segment (straight in Web Mercator, as deck.gl
+    draws paths) and turned to point along it, in degrees counter-clockwise from east (deck.gl's getAngle)."""
+    scale = TILE_PX * 2**zoom  # pixels per Mercator unit
+    xy = [_mercator(lon, lat) for lon, lat in path if math.isfinite(lon) and math.isfinite(lat)]
+    segments = [(a, b, math.dist(a, b) * scale) for a, b in zip(xy, xy[1:], strict=False) if a != b]
+    total = sum(length for _, _, length in segments)
+    if not segments or total < ARROW_MIN_ROUTE * size_px:
+        return []
+    n = max(1, round(total / ARROW_SPACING_PX))
+    marks = []
+    done = 0.0  # drawn length of the segments already passed
+    it = iter(segments)
+    (x0, y0), (x1, y1), length = next(it)
+    for i in range(n):
+        at = (i + 0.5) * total / n
+        while done + length < at:
+            done += length
+            (x0, y0), (x1, y1), length = next(it)
+        f = (at - done) / length
+        lon, lat = _lon_lat(x0 + f * (x1 - x0), y0 + f * (y1 - y0))
+        angle = math.degrees(math.atan2(y0 - y1, x1 - x0))  # Mercator y points south, the angle's north
+        marks.append((round(lon, 4), round(lat, 4), round(angle, 1) + 0.0))  # + 0.0: no "-0.0"
+    return marks
+
+
+def route_arrow_layer(routes: pd.DataFrame, style: str = "light", view: dict = VIEW_EUROPE) -> pdk.Layer:
+    """Arrows along each route pointing the way of travel, in the route's colour with a dark outline;
+    pixel-sized, spaced for the view the deck opens at (and sent only near it), faded like a route with no flow."""
+    scale = TILE_PX * 2 ** view["zoom"]
+    cx, cy = _mercator(view["lon"], view["lat"])
+    rows = []
+    for r in _route_rows(routes, style):
+        size, colour = arrow_size_px(r["width_px"]), arrow_colour(r["colour"])
+        for lon, lat, angle in arrow_marks(r["path"], view["zoom"], size):
+            x, y = _mercator(lon, lat)
+            if max(abs(x - cx), abs(y - cy)) * scale <= ARROW_WINDOW_PX:
+                rows.append(dict(text=ARROW_GLYPH, lon=lon, lat=lat, angle=angle, size=size, colour=colour))
+    return pdk.Layer(
+        "TextLayer",
+        rows,
+        id="routes-arrows",
+        get_text="text",
+        get_position=["lon", "lat"],
+        get_angle="angle",
+        get_size="size",
+        size_units=PIXELS,
+        get_color="colour",
+        character_set=String(ARROW_GLYPH),
+        font_settings=SDF_FONT,
+        outline_width=8,
+        outline_color=CASING_COLOUR + [230],
+        pickable=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_places() -> tuple[dict[str, Any], ...]:
+    """The committed place labels (data/basemap/places.geojson): name, kind, rank, placement, lon, lat."""
+    collection = json.loads(PLACES_PATH.read_text(encoding="utf-8"))
+    return tuple(
+        {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+        for f in collection["features"]
+    )
+
+
+def label_box(place: Mapping[str, Any], zoom: float) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a place's label in world pixels at `zoom` (an estimate from its length)."""
+    size = LABEL_SIZE_PX[place["rank"]]
+    w, h = LABEL_EM * size * len(place["name"]) + 4, 1.25 * size + 4
+    anchor, baseline, (dx, dy) = PLACEMENTS[place["placement"]]
+    x, y = (v * TILE_PX * 2**zoom for v in _mercator(place["lon"], place["lat"]))
+    left = x + dx - {"start": 0, "middle": w / 2, "end": w}[anchor]
+    top = y + dy - {"top": 0, "center": h / 2, "bottom": h}[baseline]
+    return left, top, left + w, top + h
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float], gap: float) -> bool:
+    """Whether two (left, top, right, bottom) boxes come closer than `gap` pixels."""
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def label_places(zoom: float) -> list[dict[str, Any]]:
+    """The places labelled on a deck that opens at `zoom`: those of a rank shown there (RANK_MIN_ZOOM),
+    best rank first, leaving out any whose label would overlap one already placed."""
+    kept: list[dict[str, Any]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for place in sorted(load_places(), key=lambda p: p["rank"]):  # stable: the file's order within a rank
+        if zoom < RANK_MIN_ZOOM[place["rank"]]:
+            continue
+        box = label_box(place, zoom)
+        if any(_overlap(box, other, LABEL_GAP_PX) for other in boxes):
+            continue
+        kept.append(place)
+        boxes.append(box)
+    return kept
+
+
+def place_label_layer(style: str = "light", zoom: float = VIEW_EUROPE["zoom"]) -> pdk.Layer:
+    """Names of the main ports, coasts, islands and crossings for a deck that opens at `zoom` (see
+    label_places), pixel-sized with a halo that reads on both styles. Not pickable: clicks reach the data."""
+    text, halo = LABEL_COLOURS.get(style, LABEL_COLOURS["light"])
+    rows = []
+    for p in label_places(zoom):
+        anchor, baseline, offset = PLACEMENTS[p["placement"]]
+        rows.append(
+            {
+                "name": p["name"],
+                "lon": p["lon"],
+                "lat": p["lat"],
+                "size": LABEL_SIZE_PX[p["rank"]],
+                "anchor": anchor,
+                "baseline": baseline,
+                "offset": offset,
+            }
+        )
+    return pdk.Layer(
+        "TextLayer",
+        rows,
+        id="place-labels",
+        get_text="name",
+        get_position=["lon", "lat"],
+        get_size="size",
+        size_units=PIXELS,
+        get_color=text,
+        get_text_anchor="anchor",
+        get_alignment_baseline="baseline",
+        get_pixel_offset="offset",
+        character_set=String("auto"),
+        font_family=String(LABEL_FONT),
+        font_weight=600,
+        font_settings=SDF_FONT,
+        outline_width=12,
+        outline_color=halo,
+        pickable=False,
+    )

@@ -21,15 +21,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from . import charts, fmt, plotly_map
-from .filters import format_period
+from . import charts, fmt, plotly_map, settings
+from .filters import FilterState
 from .saved_views import SavedView
 from .slides import Slide, build_slide
 from .store import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_HEIGHT = 520  # figure height on screen, px (the map: plotly_map.HEIGHT)
-# On paper (A4 landscape minus margins, at 96 px per inch), below the title, note and KPI row.
+# On paper (A4 landscape minus margins, at 96 px per inch: 1054 x 703 px), below the title, note and KPI row.
+# The print stylesheet holds every figure to this box, so the pages come out the same whether or not the
+# browser lets the pack's script re-lay the figures out first.
 PRINT_WIDTH = 1020
 PRINT_HEIGHT = {"routes_map": 430}  # by SlideSpec.figure; others: DEFAULT_PRINT_HEIGHT
 DEFAULT_PRINT_HEIGHT = 380
@@ -41,9 +43,17 @@ def template(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
-def build_pack(store: Store, views: list[SavedView], classification: str, generated_at: datetime | None = None) -> str:
-    """The briefing pack: one self-contained HTML document (cover, then one section per view)."""
+def build_pack(
+    store: Store,
+    views: list[SavedView],
+    classification: str,
+    generated_at: datetime | None = None,
+    base_url: str | None = None,
+) -> str:
+    """The briefing pack: one self-contained HTML document (cover, then one section per view). Each view's
+    link is absolute on `base_url` (default TIDELINE_PUBLIC_URL; relative when neither is known)."""
     generated = _utc(generated_at or datetime.now(UTC))
+    base = (base_url or settings.public_url() or "").rstrip("/")
     connections: dict[int, duckdb.DuckDBPyConnection] = {}
     try:
         slides = [build_slide(store, v, connections) for v in views]
@@ -52,7 +62,7 @@ def build_pack(store: Store, views: list[SavedView], classification: str, genera
             con.close()
     marking = f'<div class="marking" role="note">{_e(classification)}</div>'
     sections = [_cover(store, slides, generated, marking)]
-    sections += [_section(s, i, len(slides), generated, marking) for i, s in enumerate(slides, start=1)]
+    sections += [_section(s, i, len(slides), generated, marking, base) for i, s in enumerate(slides, start=1)]
     return Template(template("pack.html")).substitute(
         title=_e(f"Tideline briefing pack · {generated}"),
         css=template("pack.css") + page_css(classification),
@@ -111,9 +121,8 @@ def _cover(store: Store, slides: list[Slide], generated: str, marking: str) -> s
     )
 
 
-def _section(slide: Slide, n: int, total: int, generated: str, marking: str) -> str:
+def _section(slide: Slide, n: int, total: int, generated: str, marking: str, base: str) -> str:
     view, state = slide.view, slide.state
-    prev = state.previous()
     notices = "".join(f"<li>{_e(x)}</li>" for x in slide.notices)
     assert slide.page.slide is not None
     figure_key = slide.page.slide.figure
@@ -126,17 +135,24 @@ def _section(slide: Slide, n: int, total: int, generated: str, marking: str) -> 
         title=_e(view.title),
         note=f'<p class="note">{_e(view.note)}</p>' if view.note else "",
         description=_e(slide.description),
-        previous=_e(format_period(prev.start, prev.end)),
+        previous=_e(state.baseline_words()),
         notices=f'<ul class="notices" aria-label="Link parameters ignored">{notices}</ul>' if notices else "",
-        kpis=_kpi_tiles(slide.kpis),
+        kpis=_kpi_tiles(slide.kpis, state),
         plot=_plot(slide, n, figure_key),
         print_width=PRINT_WIDTH,
-        print_height=PRINT_HEIGHT.get(figure_key, DEFAULT_PRINT_HEIGHT),
+        print_height=min(_screen_height(slide, figure_key), PRINT_HEIGHT.get(figure_key, DEFAULT_PRINT_HEIGHT)),
         source=_e(slide.source),
         version=_e(state.version),
         generated=_e(generated),
-        link=_e(view.link()),
+        link=_e(base + view.link()),
     )
+
+
+def _screen_height(slide: Slide, figure_key: str) -> int:
+    """A figure's height on screen, px: the table's is sized to its rows."""
+    if figure_key == "provenance_table":
+        return int(slide.figure.layout.height or DEFAULT_HEIGHT)
+    return plotly_map.HEIGHT if figure_key == "routes_map" else DEFAULT_HEIGHT
 
 
 def _plot(slide: Slide, n: int, figure_key: str) -> str:
@@ -144,9 +160,9 @@ def _plot(slide: Slide, n: int, figure_key: str) -> str:
     # The source is written under the figure in the page, so not a second time inside it.
     wrapped = charts.wrap(slide.source)
     fig.layout.annotations = [a for a in fig.layout.annotations if a.text != wrapped]
-    table = figure_key == "provenance_table"  # sized to its rows
-    height = fig.layout.height if table else plotly_map.HEIGHT if figure_key == "routes_map" else DEFAULT_HEIGHT
-    fig.update_layout(height=height, margin={"b": 10 if table else 60})
+    fig.update_layout(
+        height=_screen_height(slide, figure_key), margin={"b": 10 if figure_key == "provenance_table" else 60}
+    )
     return fig.to_html(
         full_html=False,
         include_plotlyjs=False,
@@ -165,13 +181,17 @@ def _plot(slide: Slide, n: int, figure_key: str) -> str:
     )
 
 
-def _kpi_tiles(kpis: pd.DataFrame) -> str:
+def _kpi_tiles(kpis: pd.DataFrame, state: FilterState) -> str:
+    """KPI tiles with the change against the view's baseline, named in words (as on the pages)."""
     tiles = []
+    vs = f'<span class="vs"> {_e(state.vs_words())}</span>'
+    before = "a year earlier" if state.compare == "year" else "previous period"
     for r in kpis.to_dict("records"):
         delta = fmt.change(r["value"], r["previous"])
+        same = delta is not None and float(r["value"]) == float(r["previous"])
         lines = [
-            f'{_e(delta)}<span class="vs"> vs previous period</span>' if delta else "no comparison",
-            f"previous: {_e(fmt.kpi_value(r['key'], r['previous']))}",
+            f"no change{vs}" if same else f"{_e(delta)}{vs}" if delta else "no comparison",
+            f"{before}: {_e(fmt.kpi_value(r['key'], r['previous']))}",
         ]
         share = fmt.target_share(r["value"], r["target"])
         if r["target_label"] and share != "–":

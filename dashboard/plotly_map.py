@@ -15,11 +15,14 @@ import plotly.graph_objects as go
 
 from . import charts, fmt, maps
 
-# The theatre: Dakar to the Baltic, the Atlantic to the Black Sea (the x range widens to fit the width).
+# The theatre, for a map with nothing on it: Dakar to the Baltic, the Atlantic to the Black Sea (the x range
+# widens to fit the width). A map with data is fitted to it (fitted_ranges).
 MAP_LON, MAP_LAT = (-26.0, 44.0), (11.0, 61.0)
 BASEMAP_CLIP = (-120.0, -20.0, 150.0, 80.0)  # lon/lat box kept from the basemap: wide enough for any screen
 BASEMAP_TOLERANCE = 0.02  # degrees (~2 km): below a pixel at the theatre's scale
 HEIGHT = 640  # px on screen
+FIT_MARGIN = 0.06  # of the data's span, each side
+MIN_SPAN = (4.0, 2.5)  # degrees of longitude and latitude: the least a fitted map shows
 
 
 @lru_cache(maxsize=1)
@@ -131,11 +134,13 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
         source,
         height=HEIGHT,
     )
-    mid = math.radians((MAP_LAT[0] + MAP_LAT[1]) / 2)
-    fig.update_xaxes(range=list(MAP_LON), showgrid=False, zeroline=False, ticksuffix="°", title_text="Longitude")
-    # One degree of latitude is 1/cos(lat) times longer than one of longitude at the theatre's middle.
+    lon_range, lat_range = fitted_ranges(maps.data_bounds(incidents, routes))
+    mid = math.radians((lat_range[0] + lat_range[1]) / 2)
+    fig.update_xaxes(range=list(lon_range), showgrid=False, zeroline=False, ticksuffix="°", title_text="Longitude")
+    # One degree of latitude is 1/cos(lat) times longer than one of longitude at the map's middle; with the
+    # scale anchored, plotly widens one range to the plot's shape, so the fitted box is always shown whole.
     fig.update_yaxes(
-        range=list(MAP_LAT),
+        range=list(lat_range),
         showgrid=False,
         zeroline=False,
         ticksuffix="°",
@@ -159,6 +164,19 @@ def map_figure(routes: pd.DataFrame, kind: str, incidents: pd.DataFrame, source:
         margin={"r": 10},
     )
     return fig
+
+
+def fitted_ranges(bounds: maps.Bounds | None) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(lon range, lat range) around a map's data (maps.data_bounds) with a margin, never smaller than
+    MIN_SPAN (a single beach is shown with its coasts); the theatre (MAP_LON, MAP_LAT) when empty."""
+    if bounds is None:
+        return MAP_LON, MAP_LAT
+    west, south, east, north = bounds
+    ranges = []
+    for lo, hi, least, limit in ((west, east, MIN_SPAN[0], 180.0), (south, north, MIN_SPAN[1], 89.0)):
+        pad = max((hi - lo) * FIT_MARGIN, (least - (hi - lo)) / 2, 0.0)
+        ranges.append((round(max(lo - pad, -limit), 2), round(min(hi + pad, limit), 2)))
+    return ranges[0], ranges[1]
 
 
 def _add_points(fig: go.Figure, points: pd.DataFrame) -> None:

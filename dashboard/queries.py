@@ -55,6 +55,7 @@ def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> 
         sorted(found_types - set(schema.INCIDENT_TYPES))
     )
     lo, hi = data_range(con)
+    route_regions = dict(_df(con, "SELECT route, any_value(region) AS region FROM routes GROUP BY 1").values.tolist())
     return FilterOptions(
         regions=regions,
         routes=all_routes,
@@ -63,22 +64,26 @@ def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> 
         current_version=current,
         data_start=lo,
         data_end=hi,
+        route_regions={str(route): str(region) for route, region in route_regions.items()},
     )
 
 
 def data_range(con: Con) -> tuple[date, date]:
-    """First and last day of event data (crossings, incidents, flows); today if there is none."""
-    lo, hi = _one(
-        con,
-        """
-        SELECT min(d), max(d) FROM (
-          SELECT min(date) AS d FROM crossings_daily UNION ALL SELECT max(date) FROM crossings_daily
-          UNION ALL SELECT min(date) FROM incidents UNION ALL SELECT max(date) FROM incidents
-          UNION ALL SELECT min(month) FROM route_flows
-          UNION ALL SELECT last_day(max(month)) FROM route_flows)""",
-    )
+    """First and last day of the data: of the event tables (crossings, incidents, flows, preventions) when any
+    has rows, else of operations, funding and staffing (an operations-only import); today if all are empty."""
+    for tables in DATA_RANGE_TIERS:
+        lo, hi = _one(
+            con,
+            "SELECT min(lo), max(hi) FROM ("
+            + " UNION ALL ".join(
+                f"SELECT {DATA_RANGE_EXPR[t][0]} AS lo, {DATA_RANGE_EXPR[t][1]} AS hi FROM {t}" for t in tables
+            )
+            + ")",
+        )
+        if lo is not None and hi is not None:
+            return (lo, hi)
     today = date.today()
-    return (lo or today, hi or today)
+    return (today, today)
 
 
 # Per table, the latest date in its data: the as-of of every figure drawn from it.
@@ -92,6 +97,37 @@ AS_OF_EXPR = {
     "staffing": "last_day(max(CASE WHEN in_post_headcount IS NOT NULL THEN month END))",
     "routes": "NULL::DATE",
     "regions": "NULL::DATE",
+}
+
+
+# Per table, the first and last day its rows describe (the last is its as-of). Funding and staffing count
+# only months with figures reported: future months carry the plan, not data.
+DATA_RANGE_EXPR = {
+    "crossings_daily": ("min(date)", AS_OF_EXPR["crossings_daily"]),
+    "incidents": ("min(date)", AS_OF_EXPR["incidents"]),
+    "route_flows": ("min(month)", AS_OF_EXPR["route_flows"]),
+    "preventions_weekly": ("min(week_ending) - 6", AS_OF_EXPR["preventions_weekly"]),
+    "operations": ("min(start_date)", AS_OF_EXPR["operations"]),
+    "funding": ("min(CASE WHEN spent_gbp IS NOT NULL THEN month END)", AS_OF_EXPR["funding"]),
+    "staffing": ("min(CASE WHEN in_post_headcount IS NOT NULL THEN month END)", AS_OF_EXPR["staffing"]),
+}
+# The default period follows the first of these groups with any data: the event tables the pages measure
+# against, then the tables of operations and resources.
+DATA_RANGE_TIERS = (
+    ("crossings_daily", "incidents", "route_flows", "preventions_weekly"),
+    ("operations", "funding", "staffing"),
+)
+# What a source line calls each table's data ('No operations data in data version 3').
+TABLE_WORDS = {
+    "crossings_daily": "arrivals",
+    "preventions_weekly": "preventions",
+    "incidents": "incidents",
+    "route_flows": "route detections",
+    "operations": "operations",
+    "funding": "funding",
+    "staffing": "staffing",
+    "routes": "routes",
+    "regions": "regions",
 }
 
 
@@ -142,20 +178,40 @@ def is_synthetic(con: Con) -> bool:
 
 def source_text(con: Con, synthetic: bool, tables: dict[str, str]) -> str:
     """'Source: X · as of 31 Oct 2026 (what)' for figures from these tables, each source named once;
-    `tables` maps each table to what the figure draws from it (may be '')."""
-    as_of = table_as_of(con).set_index("table")["as_of"]
+    `tables` maps each table to what the figure draws from it (may be ''). When one source has several
+    as-of dates, every date is labelled (by what, else by the table's words, TABLE_WORDS). Tables without
+    rows are said in words: 'No operations data in data version 3'."""
+    info = table_as_of(con).set_index("table")
     names = sources(con)
-    groups: dict[str, dict[str, list[str]]] = {}
+    groups: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    empty: list[str] = []
     for table, what in tables.items():
-        src = SYNTHETIC_SOURCE if synthetic else "; ".join(names.loc[names["table"] == table, "source"]) or "no data"
-        groups.setdefault(src, {}).setdefault(fmt.as_of(as_of.get(table)), []).append(what)
+        if not info["rows"].get(table, 0):
+            empty.append(TABLE_WORDS.get(table, table))
+            continue
+        src = SYNTHETIC_SOURCE if synthetic else "; ".join(names.loc[names["table"] == table, "source"])
+        groups.setdefault(src, {}).setdefault(fmt.as_of(info["as_of"].get(table)), []).append((table, what))
     parts = []
     for src, by_day in groups.items():
-        days = "; ".join(
-            day + (f" ({', '.join(w for w in whats if w)})" if any(whats) else "") for day, whats in by_day.items()
-        )
-        parts.append(f"Source: {src} · as of {days}")
+        days = []
+        for day, items in by_day.items():
+            # Several dates: each names every table it is the as-of of, by what or by the table's words
+            # ('as of 31 Oct 2026 (arrivals); 19 Oct 2026 (operations)'); one date needs no label.
+            several = len(by_day) > 1
+            labels = [w or (TABLE_WORDS.get(t, t) if several else "") for t, w in items]
+            labels = [label for label in labels if label]
+            days.append(day + (f" ({', '.join(dict.fromkeys(labels))})" if labels else ""))
+        parts.append(f"Source: {src} · as of {'; '.join(days)}")
+    if empty:
+        (version,) = _one(con, "SELECT max(snapshot_id) FROM snapshots")
+        where = "this data version" if version is None else f"data version {version}"
+        parts.append(f"No {_words(list(dict.fromkeys(empty)))} data in {where}")
     return " · ".join(parts)
+
+
+def _words(items: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 # -- KPIs -----------------------------------------------------------------------------------
@@ -230,8 +286,9 @@ KPI_DIRECTION: dict[str, Direction] = {
 
 
 def kpis(con: Con, state: FilterState) -> pd.DataFrame:
-    """One row per KPI: value this period, value in the previous equal-length period, target."""
-    now, before = _period_kpis(con, state), _period_kpis(con, state.previous())
+    """One row per KPI: value this period, value in the baseline period (state.baseline(): a year earlier,
+    or the previous period of the same length), target."""
+    now, before = _period_kpis(con, state), _period_kpis(con, state.baseline())
     targets = {"spent_gbp": ("allocated_gbp", "allocation"), "in_post": ("planned", "plan")}
     rows = []
     for key, (label, unit) in KPI_LABELS.items():

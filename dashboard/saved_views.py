@@ -17,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeAlias
+from urllib.parse import urlencode
 
 from . import registry
 from .clean import text
@@ -117,8 +118,11 @@ class ViewStore:
         return views[self._index(views, view_id)]
 
     # -- changing -------------------------------------------------------------------------
-    def add(self, title: str, note: str, page: str, state: FilterState) -> SavedView:
-        """Save `state` on `page` at the end of the sequence."""
+    def add(
+        self, title: str, note: str, page: str, state: FilterState, page_view: Mapping[str, Sequence[str]] | None = None
+    ) -> SavedView:
+        """Save `state` on `page` at the end of the sequence, with the page's own view state (`page_view`: URL
+        parameters such as map.focus, see dashboard/viewstate.py)."""
         title, note, page = clean_title(title), clean_note(note), check_page(page)
         if state.version is None:
             raise ViewError("the filters have no data version to pin: a saved view must keep its numbers")
@@ -133,7 +137,7 @@ class ViewStore:
                 title=title,
                 note=note,
                 page=page,
-                query=state.query_string(),
+                query=urlencode({**state.to_query_params(), **(page_view or {})}, doseq=True),
                 created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
             self._write([*views, view])

@@ -8,6 +8,7 @@ import logging
 import os
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 DEFAULT_CLASSIFICATION = "OFFICIAL"
 DEFAULT_LOG_LEVEL = "INFO"
@@ -17,6 +18,16 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def classification() -> str:
     """The protective marking on every page, export and pack: $TIDELINE_CLASSIFICATION or OFFICIAL."""
     return os.environ.get("TIDELINE_CLASSIFICATION", "").strip() or DEFAULT_CLASSIFICATION
+
+
+def public_url() -> str | None:
+    """$TIDELINE_PUBLIC_URL: the address analysts use (e.g. https://tideline.example.org), for absolute
+    share links; None when unset or not an http(s) address without a query."""
+    value = os.environ.get("TIDELINE_PUBLIC_URL", "").strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        return value
+    return None
 
 
 def log_level(default: str = DEFAULT_LOG_LEVEL) -> int:

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, fmt, plotly_map, queries, registry
+from . import charts, fmt, plotly_map, queries, registry, viewstate
 from .filters import FilterState, small_int
 from .saved_views import SavedView, default_sequence
 from .store import Store
@@ -76,7 +76,7 @@ def build_slide(
     con = connections[version]
     try:
         options = queries.filter_options(con, ids, current)
-        state, notices = FilterState.from_query_params(params, options)
+        state, notices = FilterState.from_query_params(params, options, known=viewstate.keys(view.page))
         synthetic = queries.is_synthetic(con)
         page = registry.SAVEABLE.get(view.page)
         if page is None:

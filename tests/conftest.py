@@ -52,13 +52,21 @@ def script(page: str) -> str:
     return registry.page("" if page == "overview" else page).script
 
 
+_HASHES: dict[str, str] = {}
+
+
+def page_hash(page: str) -> str:
+    """The script hash a real session uses for a page (st.Page hashes its url path), for deep links."""
+    if page not in _HASHES:
+        _HASHES[page] = AppTest.from_file(APP, default_timeout=60).run().switch_page(script(page))._page_hash
+    return _HASHES[page]
+
+
 def open_page(page: str, params: dict | None = None) -> AppTest:
-    """Run the entry script with these query parameters, then switch to the page (AppTest)."""
+    """Like opening /<page>?<params> in a new tab: the session's first run is on that page (AppTest)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if page != "overview":
+        at._page_hash = page_hash(page)  # what switch_page sets; AppTest has no public deep-link API
     for k, v in (params or {}).items():
         at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(script(page))
-        at.run()
-    return at
+    return at.run()

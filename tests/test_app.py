@@ -58,7 +58,9 @@ def test_junk_parameters_give_a_visible_notice_and_no_crash(store):
 def test_share_link_pins_every_filter_and_the_version(store):
     at = open_page("operations", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"]})
     links = [c.value for c in at.sidebar.code]
-    assert links == ["/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1"]
+    assert links == [
+        "/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1&compare=year&view=1"
+    ]
     # after a new import the link still opens version 1's numbers
     store.commit({"crossings_daily": tiny.frames()["crossings_daily"].assign(people=1)}, source_name="rev")
     at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"], "version": "1"})
@@ -81,7 +83,9 @@ def test_empty_period_shows_empty_states_not_errors(store):
     assert not at.exception and any("No operations" in i.value for i in at.info)
     # The empty page still ends like every page (it once st.stop()ped): bottom marking and share link.
     assert sum("OFFICIAL" in m for m in markdown_text(at)) == 2
-    assert [c.value for c in at.sidebar.code] == ["/operations?period=2019-01-01&period=2019-01-31&version=1"]
+    assert [c.value for c in at.sidebar.code] == [
+        "/operations?period=2019-01-01&period=2019-01-31&version=1&compare=year&view=1"
+    ]
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -115,14 +119,18 @@ def test_map_focus_and_zoom_buttons_move_the_map_without_dragging(store):
     at = open_page("map", {"period": ["2025-01-01", "2025-01-31"]})
     assert not at.exception
     start = _deck_view(at)
-    assert (start["latitude"], start["longitude"], start["zoom"]) == (39, 6, 3.3)
+    europe = maps.VIEW_EUROPE
+    assert (start["latitude"], start["longitude"], start["zoom"]) == (europe["lat"], europe["lon"], europe["zoom"])
     at.button(key="map_zoom_in").click().run()
     at.button(key="map_zoom_in").click().run()
     view = _deck_view(at)
-    assert view["zoom"] == 5.3 and (view["latitude"], view["longitude"]) == (39, 6)
-    assert any("Zoom level 5.3" in c.value for c in at.caption)
+    assert view["zoom"] == europe["zoom"] + 2 and (view["latitude"], view["longitude"]) == (
+        europe["lat"],
+        europe["lon"],
+    )
+    assert any(f"Zoom level {europe['zoom'] + 2:g}" in c.value for c in at.caption)
     at.button(key="map_zoom_out").click().run()
-    assert _deck_view(at)["zoom"] == 4.3
+    assert _deck_view(at)["zoom"] == europe["zoom"] + 1
     at.selectbox(key="map_focus").set_value("English Channel").run()
     view = _deck_view(at)
     assert (view["latitude"], view["longitude"], view["zoom"]) == (50.9, 1.5, 7.5)  # a new focus resets the zoom
@@ -131,3 +139,70 @@ def test_map_focus_and_zoom_buttons_move_the_map_without_dragging(store):
     assert _deck_view(at)["zoom"] == maps.MAX_ZOOM and at.button(key="map_zoom_in").disabled
     assert not at.button(key="map_zoom_out").disabled
     assert not at.exception
+
+
+# -- partly filled stores, empty states and tables (issue items 13 and 15) --------------------------
+@pytest.fixture
+def operations_only(tmp_path, monkeypatch) -> Store:
+    """An operations-only import: no crossings, incidents, flows, preventions, funding or staffing."""
+    store = Store(tmp_path / "ops_only")
+    store.commit({"operations": tiny.frames()["operations"]}, source_name="ops-only")
+    monkeypatch.setenv("TIDELINE_DATA_DIR", str(store.data_dir))
+    return store
+
+
+def test_operations_only_store_opens_on_its_operations_and_says_what_is_missing(operations_only):
+    from datetime import date
+
+    at = open_page("overview")
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    assert at.sidebar.date_input(key="period").value == (date(2024, 6, 1), date(2024, 12, 31))
+    captions = [c.value for c in at.caption]
+    assert not [c for c in captions if "no data" in c or "as of –" in c], captions
+    assert any("No arrivals" in c and "data in data version 1" in c for c in captions), captions
+    at = open_page("operations")
+    assert not at.exception and "Operation" in at.dataframe[0].proto.columns  # the default period holds them
+    assert any("as of 20 Jan 2025" in c.value for c in at.caption)
+
+
+def test_empty_states_use_a_material_icon_not_an_emoji(store):
+    at = open_page("overview", {"period": ["2019-01-01", "2019-01-31"]})
+    empty = [i for i in at.info if "No Channel arrivals" in i.value]
+    assert empty and all(i.icon == ":material/search_off:" for i in empty)
+
+
+DATE_COLUMNS = ("date", "start_date", "end_date", "as_of", "created", "imported_at")
+
+
+def _shown_columns(df) -> dict[str, dict]:
+    """The columns a st.dataframe shows, with their column config (label, width, type)."""
+    import json
+
+    config = json.loads(df.proto.columns or "{}")
+    shown = list(df.proto.column_order) or [str(c) for c in df.value.columns]
+    return {c: config.get(c, {}) for c in shown if not config.get(c, {}).get("hidden")}
+
+
+@pytest.mark.parametrize("page", ["data", "funding", "operations", "map"])
+def test_tables_show_friendly_labels_and_whole_dates(store, page):
+    at = open_page(page, {"period": ["2025-01-01", "2025-01-31"]})
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    assert len(at.dataframe)
+    for df in at.dataframe:
+        for name, config in _shown_columns(df).items():
+            label = config.get("label") or name
+            assert "_" not in label and label[:1].isupper(), (page, name, label)  # not 'lead_agency'
+            if name in DATE_COLUMNS:
+                assert config["type_config"]["type"] in ("date", "datetime"), (page, name)
+                assert config["type_config"]["format"].startswith("D MMM YYYY"), (page, name)
+                assert config.get("width", 0) >= 105, (page, name)  # '19 Oct 2026' whole, not '19 Oct 2'
+
+
+def test_data_and_sources_tables_fit_the_page_at_1920_px(store):
+    at = open_page("data")
+    assert len(at.dataframe) == 4
+    for df in at.dataframe:
+        widths = [config.get("width") for config in _shown_columns(df).values()]
+        assert all(isinstance(w, int) for w in widths), widths  # sized, not sized to their text
+        # The main column at 1920 px with the sidebar open is ~1,460 px wide (measured in Chromium).
+        assert sum(widths) <= 1450, widths

@@ -155,6 +155,35 @@ def test_map_figure_is_offline_and_escaped(tiny_store):
     assert len(text) < 1_000_000
 
 
+@pytest.mark.parametrize(
+    ("compare", "words", "short"),
+    [
+        ("year", "the same period a year earlier", "vs a year earlier"),
+        ("previous", "the previous period of the same length", "vs previous period"),
+    ],
+)
+def test_pack_states_each_views_baseline_in_words(tiny_store, compare, words, short):
+    state = replace(default_state(tiny_store), compare=compare)
+    view = ViewStore(tiny_store.data_dir).add("Baseline", "", "", state)
+    pack = build_pack(tiny_store, [view], MARK, generated_at=WHEN)
+    section = sections(pack)[1]
+    assert f"compared with\n{html.escape(state.baseline_words())}" in section and words in section
+    assert short in section
+    other = "vs previous period" if compare == "year" else "vs a year earlier"
+    assert other not in section
+
+
+def test_pack_links_are_absolute_on_the_public_address(tiny_store, monkeypatch):
+    view = ViewStore(tiny_store.data_dir).add("Linked", "", "map", default_state(tiny_store))
+    monkeypatch.delenv("TIDELINE_PUBLIC_URL", raising=False)
+    assert f'<span class="link">{html.escape(view.link())}</span>' in build_pack(tiny_store, [view], MARK)
+    given = build_pack(tiny_store, [view], MARK, base_url="http://10.1.2.3:8501")
+    assert f'<span class="link">http://10.1.2.3:8501{html.escape(view.link())}</span>' in given
+    monkeypatch.setenv("TIDELINE_PUBLIC_URL", "https://tideline.example.org/")
+    configured = build_pack(tiny_store, [view], MARK)
+    assert f'<span class="link">https://tideline.example.org{html.escape(view.link())}</span>' in configured
+
+
 def test_kpi_text_formats_like_the_app():
     assert fmt.kpi_value("spent_gbp", 1_250_000) == "£1.25m"
     assert fmt.kpi_value("people_per_boat", 64.56) == "64.6"

@@ -22,7 +22,9 @@ def test_save_a_view_and_it_round_trips_with_filters_and_version(store):
     assert not at.exception
     (view,) = ViewStore(store.data_dir).list()  # a fresh store object: it was written to disk
     assert view.title == "Channel operations in January" and view.page == "operations"
-    assert view.link() == "/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1"
+    assert view.link() == (
+        "/operations?period=2025-01-01&period=2025-01-31&route=English+Channel&version=1&compare=year&view=1"
+    )
     # reload the app from the view's link: same filters and version
     at = open_page("operations", {"period": ["2025-01-01", "2025-01-31"], "route": ["English Channel"], "version": "1"})
     assert at.sidebar.multiselect(key="route").value == ["English Channel"]

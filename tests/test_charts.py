@@ -148,3 +148,102 @@ def test_cut_labels_never_read_alike():
     assert labels[0].endswith("…" + "x" * 17 + "a") and labels[1].endswith("b")
     assert labels[2] == labels[0] + " (2)"  # the same start and the same end: numbered
     assert len(set(labels)) == 3
+
+
+# -- axes, labels and the source line (issue items 10 and 11) -------------------------------------------
+def _ops(n: int, regions: int = 4) -> pd.DataFrame:
+    """n operations over `regions` regions, newest last, with outcomes."""
+    return pd.DataFrame(
+        {
+            "operation_id": [f"OP{i}" for i in range(n)],
+            "name": [f"Operation {i}" for i in range(n)],
+            "lead_agency": "NCA",
+            "status": ["active", "concluded", "suspended"] * (n // 3) + ["active"] * (n % 3),
+            "start_date": pd.date_range("2024-01-01", periods=n, freq="5D"),
+            "end_date": [None] * n,
+            "region": [f"Region {i % regions}" for i in range(n)],
+            "arrests": range(n),
+            "charges": 1,
+            "convictions": 1,
+            "networks_disrupted": 2,
+        }
+    )
+
+
+def _plot_px_per_row(fig, rows: int) -> float:
+    m = fig.layout.margin
+    return (fig.layout.height - m.t - m.b) / rows
+
+
+def _labels_every_category(axis, rows: int) -> bool:
+    if axis.tickmode == "array":
+        return len(axis.tickvals) == rows
+    return axis.tickmode == "linear" and axis.dtick == 1 and axis.tick0 == 0
+
+
+def test_spend_outcomes_left_axis_is_money_and_right_axis_whole_counts(con):
+    fig = charts.make_spend_outcomes_figure(q.spend_and_outcomes(con, JAN), SOURCE)
+    bar, *lines = fig.data
+    assert bar.type == "bar" and bar.yaxis in (None, "y") and {t.yaxis for t in lines} == {"y2"}
+    left, right = fig.layout.yaxis, fig.layout.yaxis2
+    assert left.title.text == "Spend (£ million)"
+    assert (left.tickprefix, left.ticksuffix, left.tickformat) == ("£", "m", ",.1f")  # £1.5m
+    assert right.side == "right" and right.overlaying == "y"
+    assert "count" in right.title.text and "£" not in right.title.text
+    assert right.tickformat == ",d"  # whole numbers with separators, never '45.4841222165'
+    assert right.tickmode == "auto"  # its own steps, not synced to the £ axis (9.128… steps)
+    assert right.dtick == 1  # tiny counts (1 network, 0.4 hundred people): no '0, 1, 1, 2'
+
+
+def test_spend_outcomes_large_counts_keep_plotly_steps():
+    df = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+            "spent_gbp": [5.2e6, 6.1e6],
+            "networks_disrupted": [3, 46],
+            "people_prevented": [1200, 3300],
+        }
+    )
+    fig = charts.make_spend_outcomes_figure(df, SOURCE)
+    assert fig.layout.yaxis2.dtick is None and fig.layout.yaxis2.tickformat == ",d"
+
+
+@pytest.mark.parametrize("rows", [1, 5, 15, 30, 60])
+def test_timeline_labels_every_bar(rows):
+    fig = charts.make_timeline_figure(_ops(rows), SOURCE, pd.Timestamp("2025-01-31"))
+    assert len({v for t in fig.data for v in t.y}) == rows
+    assert _labels_every_category(fig.layout.yaxis, rows)
+    # A tick label at FONT px needs ~1.2 × FONT: below that plotly drew every other one (at ~15 rows).
+    assert _plot_px_per_row(fig, rows) >= 1.25 * charts.FONT
+    assert fig.layout.yaxis.automargin is not False  # the names push the margin, never get cut
+
+
+def test_timeline_cut_labels_still_label_every_bar():
+    ops = _ops(15).assign(name=[f"Operation {'X' * 40} {i}" for i in range(15)])
+    axis = charts.make_timeline_figure(ops, SOURCE, pd.Timestamp("2025-01-31")).layout.yaxis
+    assert axis.tickmode == "array" and len(axis.tickvals) == 15 and len(set(axis.ticktext)) == 15
+
+
+@pytest.mark.parametrize("regions", [1, 4, 10])
+def test_outcomes_by_region_names_regions_across_not_under_the_plot(regions):
+    fig = charts.make_outcomes_by_region_figure(_ops(40, regions), SOURCE)
+    assert {t.orientation for t in fig.data} == {"h"}  # region names on the y axis, written horizontally
+    assert {v for t in fig.data for v in t.y} == {f"Region {i}" for i in range(regions)}
+    assert _labels_every_category(fig.layout.yaxis, regions)
+    assert _plot_px_per_row(fig, regions) >= 4 * 1.1 * charts.FONT  # four bars a region, each with its value
+    # Under the plot only numbers and 'Count' (one line each), above the source line in the bottom margin.
+    assert fig.layout.xaxis.title.text == "Count" and fig.layout.xaxis.tickformat == ",d"
+    assert fig.layout.xaxis.tickangle is None and fig.layout.xaxis.tickmode is None
+    (source,) = [a for a in fig.layout.annotations if a.text == SOURCE]
+    assert source.yref == "paper" and source.y == 0 and source.yshift <= -58 and fig.layout.margin.b >= 110
+    assert fig.layout.xaxis.range[1] > max(t.x.max() for t in fig.data)  # room for the values
+    legend = [t.name for t in fig.data]
+    assert legend[::-1] == ["Arrests", "Charges", "Convictions", "Networks disrupted"]
+    assert fig.layout.legend.traceorder == "reversed"  # the legend reads Arrests first, as the bars do
+
+
+def test_outcomes_by_region_cuts_long_region_names_on_the_axis():
+    ops = _ops(8, 2).assign(region=lambda d: d["region"] + " " + "y" * 50)
+    axis = charts.make_outcomes_by_region_figure(ops, SOURCE).layout.yaxis
+    assert axis.tickmode == "array" and len(axis.tickvals) == 2
+    assert all(len(t) <= fmt.LABEL_MAX for t in axis.ticktext)

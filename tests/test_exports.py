@@ -118,7 +118,7 @@ def test_csv_header_lines_carry_marking_description_version_source_and_time():
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == "# OFFICIAL-SENSITIVE"
     assert csv_rows(data)[1] == ["# English Channel · 1 – 31 Jan 2025 · data version 7"]
-    assert csv_rows(data)[2] == ["# Source: Home Office, small boats · as of 31 Jan 2025"]  # comma quoted
+    assert lines[2] == "# Source: Home Office, small boats · as of 31 Jan 2025"  # a comment line: never quoted
     assert lines[3] == "# Generated 2026-11-28T10:30:00Z by Tideline"
     assert lines[4] == ""
 
@@ -195,14 +195,14 @@ def test_xlsx_control_characters_cannot_hide_a_formula():
 
 # -- file names -----------------------------------------------------------------------------------
 def test_file_name_starts_with_the_marking_and_is_safe():
-    assert export_filename("incidents", "OFFICIAL", "csv", WHEN) == "OFFICIAL-tideline-incidents-20261128T1030Z.csv"
+    assert export_filename("incidents", "OFFICIAL", "csv", WHEN) == "OFFICIAL-tideline-incidents-20261128T103000Z.csv"
     assert export_filename("map-incidents", "OFFICIAL-SENSITIVE", "xlsx", WHEN).startswith(
         "OFFICIAL-SENSITIVE-tideline-map-incidents-"
     )
     name = export_filename("../x y", "OFFICIAL SENSITIVE [LE]/..", ".csv", WHEN)
-    assert name == "OFFICIAL_SENSITIVE_LE-tideline-x_y-20261128T1030Z.csv"
+    assert name == "OFFICIAL_SENSITIVE_LE-tideline-x_y-20261128T103000Z.csv"
     naive = export_filename("a", "OFFICIAL", "csv", datetime(2026, 11, 28, 10, 30))
-    assert naive.endswith("20261128T1030Z.csv")
+    assert naive.endswith("20261128T103000Z.csv")
 
 
 # -- the pages ------------------------------------------------------------------------------------
@@ -295,3 +295,137 @@ def test_neutralise_drops_bidi_controls_then_checks_the_start():
     assert neutralise("\u202egnp.exe\u202c") == "gnp.exe"
     assert neutralise("\u2066=1+1\u2069") == "'=1+1"  # the control no longer hides the formula's start
     assert neutralise("لندن\u200d") == "لندن\u200d"  # right-to-left text and joiners untouched
+
+
+# -- reading exports back (issue item 14) ---------------------------------------------------------
+def test_csv_reads_back_with_comment_lines_skipped():
+    df = pd.DataFrame({"name": ["Op #3, north", "#hashtag", 'say "hi"'], "count": [1, -2, 3]})
+    meta = {**META, "source": "Source: Home Office, small boats · as of 31 Jan 2025 (arrivals, boats)"}
+    data = to_csv_bytes(df, **meta)
+    back = pd.read_csv(io.BytesIO(data), comment="#")
+    assert list(back.columns) == ["name", "count"]  # not one column named '# Source: Home Office'
+    assert back["name"].tolist() == ["Op #3, north", "#hashtag", 'say "hi"']  # a '#' in a value is quoted
+    assert back["count"].tolist() == [1, -2, 3]
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[2] == "# Source: Home Office, small boats · as of 31 Jan 2025 (arrivals, boats)"
+    assert all(line.startswith("# ") for line in lines[: CSV_HEADER_LINES - 1])  # never quoted
+    back = pd.read_csv(io.BytesIO(data), skiprows=CSV_HEADER_LINES)  # the documented other way still works
+    assert back["name"].tolist() == ["Op #3, north", "#hashtag", 'say "hi"']
+
+
+def test_csv_header_lines_stay_formula_neutralised_comments():
+    data = to_csv_bytes(frame(), **{**META, "classification": "=X", "source": "+1, @SUM(A1)"})
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "# '=X" and lines[2] == "# '+1, @SUM(A1)"
+    assert list(pd.read_csv(io.BytesIO(data), comment="#").columns) == ["'=header", "count", "amount", "day", "note"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["a,b", 'q"uote', "line\nbreak", "cr\rhere", "#x", "", "plain", -3.25, 7]],
+)
+def test_csv_records_read_back_as_the_csv_module_reads_them(values):
+    df = pd.DataFrame([values], columns=[f"c{i}" for i in range(len(values))])
+    rows = csv_rows(to_csv_bytes(df, **META))
+    assert rows[CSV_HEADER_LINES + 1] == ["a,b", 'q"uote', "line\nbreak", "cr\rhere", "#x", "", "plain", "-3.25", "7"]
+
+
+def test_csv_single_empty_cell_is_a_record_not_a_blank_line():
+    rows = csv_rows(to_csv_bytes(pd.DataFrame({"note": [None, "x"]}), **META))
+    assert rows[CSV_HEADER_LINES:] == [["note"], [""], ["x"]]
+
+
+def test_xlsx_writes_iso_date_text_in_date_columns_as_dates():
+    df = pd.DataFrame(
+        {
+            "date": ["2025-01-10", None],  # as queries.POINT_COLUMNS hands incidents over
+            "start_date": ["2024-11-01", "2024-12-31"],
+            "week_ending": ["2025-01-05", ""],
+            "date_text": ["2025-01-10", "x"],  # not a date column by name
+            "month": ["2025-01-10", "soon"],  # a date column holding other text: stays text
+            "note": ["2025-01-10", "y"],
+        }
+    )
+    ws = xlsx(to_xlsx_bytes(df, **META))["Data"]
+    cells = {ws.cell(row=2, column=j).value: (ws.cell(row=3, column=j), ws.cell(row=4, column=j)) for j in range(1, 7)}
+    first, missing = cells["date"]
+    assert first.is_date and first.value.date() == date(2025, 1, 10) and first.number_format == "yyyy-mm-dd"
+    assert missing.value is None
+    assert all(c.is_date for c in cells["start_date"]) and cells["week_ending"][0].is_date
+    assert cells["week_ending"][1].value is None
+    for name in ("date_text", "month", "note"):
+        assert cells[name][0].value == "2025-01-10" and cells[name][0].data_type == "s", name
+
+
+def test_xlsx_dates_are_dates_whatever_the_dtype():
+    df = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2025-01-10"]),
+            "as_date": [date(2025, 1, 11)],
+            "date": ["2025-01-12"],
+        }
+    )
+    ws = xlsx(to_xlsx_bytes(df, **META))["Data"]
+    assert [ws.cell(row=3, column=j).value.date() for j in (1, 2, 3)] == [
+        date(2025, 1, 10),
+        date(2025, 1, 11),
+        date(2025, 1, 12),
+    ]
+
+
+def test_kpi_export_rounds_people_per_boat_as_the_cards_do():
+    from dashboard import fmt
+    from dashboard.exports import kpi_export
+
+    kpis = pd.DataFrame(
+        {
+            "key": ["people", "people_per_boat"],
+            "value": [150, 64.63651050080776],
+            "previous": [30, None],
+            "target": [None, None],
+        },
+        dtype=object,
+    )
+    out = kpi_export(kpis)
+    assert out["value"].tolist() == [150, 64.6] and pd.isna(out["previous"].iloc[1])
+    assert fmt.kpi_value("people_per_boat", 64.63651050080776) == "64.6"  # the card says the same
+    assert kpis["value"].iloc[1] == 64.63651050080776  # the query's frame is left alone
+
+
+def test_file_names_are_stamped_to_the_second():
+    a = export_filename("incidents", "OFFICIAL", "csv", datetime(2026, 11, 28, 10, 30, 5, tzinfo=UTC))
+    b = export_filename("incidents", "OFFICIAL", "csv", datetime(2026, 11, 28, 10, 30, 6, tzinfo=UTC))
+    assert a == "OFFICIAL-tideline-incidents-20261128T103005Z.csv" and a != b
+
+
+@pytest.fixture
+def fractional_store(tmp_path, monkeypatch) -> Store:
+    """The tiny dataset with 7 boats in January: 150 people / 7 boats = 21.43 people per boat."""
+    frames = tiny.frames()
+    frames["crossings_daily"] = frames["crossings_daily"].assign(boats=[1, 1, 3, 0, 4, None])
+    store = Store(tmp_path / "store")
+    store.commit(frames, source_name="tiny")
+    monkeypatch.setenv("TIDELINE_DATA_DIR", str(store.data_dir))
+    return store
+
+
+def test_overview_kpi_export_reads_back_with_rounded_people_per_boat(fractional_store, served):
+    at = open_page("overview", {"period": ["2025-01-01", "2025-01-31"]})
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    data, _ = _download(at, served, "Download CSV")
+    back = pd.read_csv(io.BytesIO(data), comment="#")
+    assert list(back.columns) == ["key", "label", "unit", "value", "previous", "target", "target_label"]
+    assert back.set_index("key").loc["people_per_boat", "value"] == 21.4
+    ws = xlsx(_download(at, served, "Download XLSX")[0])["Data"]
+    row = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] == "people_per_boat")
+    assert row[3] == 21.4
+
+
+def test_map_xlsx_export_has_incident_dates_as_dates(hostile_store, served):
+    at = open_page("map", {"period": ["2025-01-01", "2025-01-31"]})
+    ws = xlsx(_download(at, served, "Download XLSX")[0])["Data"]
+    headers = [c.value for c in ws[2]]
+    column = headers.index("date") + 1
+    days = [ws.cell(row=r, column=column) for r in range(3, ws.max_row + 1)]
+    assert days and all(c.is_date for c in days)
+    assert sorted(c.value.date() for c in days) == [date(2025, 1, 1), date(2025, 1, 10), date(2025, 1, 20)]

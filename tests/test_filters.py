@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -166,3 +167,71 @@ def test_describe():
     )
     assert format_period(date(2025, 3, 4), date(2025, 3, 4)) == "4 Mar 2025"
     assert format_period(date(2025, 1, 1), date(2025, 1, 31)) == "1 – 31 Jan 2025"
+
+
+# -- comparison baseline, quick periods, conflicting filters (issue 12) --------------------------
+OPTS_R = FilterOptions(
+    regions=("Mediterranean", "UK & Channel"),
+    routes=("Central Mediterranean", "English Channel"),
+    types=("arrival",),
+    versions=(1,),
+    current_version=1,
+    data_start=date(2018, 1, 1),
+    data_end=date(2026, 10, 19),
+    route_regions={"Central Mediterranean": "Mediterranean", "English Channel": "UK & Channel"},
+)
+
+
+def test_changes_are_measured_against_the_same_period_a_year_earlier_by_default():
+    state = FilterState(period=(date(2026, 6, 1), date(2026, 10, 31)))
+    assert state.compare == "year" and state.baseline().period == (date(2025, 6, 1), date(2025, 10, 31))
+    assert state.baseline_words() == "1 Jun – 31 Oct 2025, the same period a year earlier"
+    prev = replace(state, compare="previous")
+    assert prev.baseline().period == (date(2025, 12, 30), date(2026, 5, 31))
+    assert prev.baseline_words().endswith("the previous period of the same length")
+
+
+def test_compare_in_the_url():
+    state, notices = FilterState.from_query_params({"compare": ["previous"]}, OPTS_R)
+    assert state.compare == "previous" and notices == []
+    assert state.to_query_params()["compare"] == ["previous"]
+    state, notices = FilterState.from_query_params({"compare": ["lastweek"]}, OPTS_R)
+    assert state.compare == "year" and "compare 'lastweek' ignored" in notices[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "period"),
+    [
+        ("last-12-months", (date(2025, 10, 1), date(2026, 9, 30))),
+        ("ytd", (date(2026, 1, 1), date(2026, 10, 19))),
+        ("last-month", (date(2026, 9, 1), date(2026, 9, 30))),
+        ("last-quarter", (date(2026, 7, 1), date(2026, 9, 30))),
+        ("this-fy", (date(2026, 4, 1), date(2026, 10, 19))),
+    ],
+)
+def test_quick_periods_end_at_the_latest_data(name, period):
+    assert OPTS_R.quick_period(name) == period
+    state, notices = FilterState.from_query_params({"period": [name]}, OPTS_R)  # as a link
+    assert state.period == period and notices == []
+
+
+def test_quick_periods_at_the_turn_of_a_year_and_a_quarter():
+    opts = replace(OPTS_R, data_end=date(2026, 3, 31))
+    assert opts.quick_period("last-quarter") == (date(2026, 1, 1), date(2026, 3, 31))
+    assert opts.quick_period("this-fy") == (date(2025, 4, 1), date(2026, 3, 31))
+    assert replace(OPTS_R, data_end=date(2026, 1, 10)).quick_period("last-month") == (
+        date(2025, 12, 1),
+        date(2025, 12, 31),
+    )
+
+
+def test_every_active_filter_is_described_and_conflicts_are_named():
+    both = FilterState(
+        period=(date(2025, 1, 1), date(2025, 6, 30)), region=("Mediterranean",), route=("English Channel",)
+    )
+    assert both.describe(with_version=False) == "Mediterranean · route English Channel · 1 Jan – 30 Jun 2025"
+    (conflict,) = both.conflicts(OPTS_R)
+    assert "English Channel are not in the region(s) Mediterranean" in conflict
+    fits = replace(both, route=("Central Mediterranean",))
+    assert fits.conflicts(OPTS_R) == []
+    assert OPTS_R.routes_in(["Mediterranean"]) == ("Central Mediterranean",) and OPTS_R.routes_in([]) == OPTS_R.routes

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ),
     ("formatting", {"fmt"}),
     ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog", "analyst_sql"}),
-    ("import pipeline, pack map", {"ingest", "plotly_map"}),
+    ("import pipeline, pack map, page view state", {"ingest", "plotly_map", "viewstate"}),
     ("slides, the isolated reader", {"slides", "reader"}),
     ("pack", {"pack"}),
     ("command line", {"__main__"}),
@@ -108,6 +108,7 @@ def test_the_parser_sees_imports():
         "fmt",
         "plotly_map",
         "saved_views",
+        "settings",
         "slides",
         "store",
     }

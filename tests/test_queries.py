@@ -15,7 +15,7 @@ def kpi(df: pd.DataFrame, key: str, col: str = "value"):
 
 
 def test_kpis_january_against_december(con):
-    df = q.kpis(con, JAN)
+    df = q.kpis(con, replace(JAN, compare="previous"))  # the previous period of the same length
     expected = {  # key: (Jan 2025, Dec 2024)
         "people": (150, 30),
         "boats": (3, 1),
@@ -179,3 +179,73 @@ def test_provenance_lists_each_source_with_its_as_of_and_import(con):
     assert p.loc["staffing", "as_of"] == pd.Timestamp("2025-01-31")  # last month with staff in post
     assert set(p["loaded_version"]) == {1} and set(p["file_name"]) == {"tiny.py"}
     assert p["imported_at"].notna().all() and set(p["sha256"]) == {"0" * 64}
+
+
+# -- the default period and source lines when tables are empty (issue items 13 and 14) -------------------
+def _store_with(tmp_path, **tables: pd.DataFrame):
+    import tiny
+
+    from dashboard.store import Store
+
+    store = Store(tmp_path / "partial")
+    store.commit({name: tiny.frames()[name] for name in tables} | tables, source_name="partial")
+    return store.connect()
+
+
+def test_default_period_comes_from_operations_when_there_are_no_crossings(tmp_path):
+    import tiny
+
+    con = _store_with(tmp_path, operations=tiny.frames()["operations"])
+    assert q.data_range(con) == (date(2024, 6, 1), date(2025, 1, 20))  # first start, last end
+    opts = q.filter_options(con, (1,), 1)
+    assert opts.default_period() == (date(2024, 6, 1), date(2024, 12, 31))  # not one day (today)
+
+
+def test_default_period_from_funding_and_staffing_months_with_figures(tmp_path):
+    import tiny
+
+    f = tiny.frames()
+    con = _store_with(tmp_path, funding=f["funding"], staffing=f["staffing"])
+    # Feb 2025 carries a planned allocation and headcount but nothing reported: not data yet.
+    assert q.data_range(con) == (date(2024, 12, 1), date(2025, 1, 31))
+
+
+def test_default_period_from_preventions_alone(tmp_path):
+    import tiny
+
+    con = _store_with(tmp_path, preventions_weekly=tiny.frames()["preventions_weekly"])
+    assert q.data_range(con) == (date(2024, 12, 23), date(2025, 1, 5))  # the first week's Monday
+
+
+def test_event_tables_set_the_period_when_they_have_data(con):
+    # Operations, funding and staffing end earlier or later: the event tables decide, as before.
+    assert q.data_range(con) == (date(2024, 1, 3), date(2025, 2, 1))
+
+
+def test_source_line_says_in_words_that_a_table_has_no_data(tmp_path):
+    import tiny
+
+    con = _store_with(tmp_path, operations=tiny.frames()["operations"])
+    assert q.source_text(con, False, {"crossings_daily": ""}) == "No arrivals data in data version 1"
+    assert q.source_text(con, True, {"funding": "national"}) == "No funding data in data version 1"
+    line = q.source_text(
+        con, False, {"crossings_daily": "arrivals", "operations": "", "incidents": "x", "funding": "", "staffing": ""}
+    )
+    assert line == (
+        "Source: Test fixture · as of 20 Jan 2025 · No arrivals, incidents, funding or staffing data in data version 1"
+    )
+    assert "no data" not in line and "as of –" not in line
+
+
+def test_source_line_labels_every_as_of_date(con):
+    line = q.source_text(con, False, {"crossings_daily": "arrivals", "operations": ""})
+    assert line == "Source: Test fixture · as of 1 Feb 2025 (arrivals); 20 Jan 2025 (operations)"
+    line = q.source_text(con, False, {"crossings_daily": "", "preventions_weekly": "", "staffing": "national"})
+    assert (
+        line == "Source: Test fixture · as of 1 Feb 2025 (arrivals); 5 Jan 2025 (preventions); 31 Jan 2025 (national)"
+    )
+    # One date: nothing to tell apart, so no label (as every single-table figure's source line).
+    assert q.source_text(con, False, {"operations": ""}) == "Source: Test fixture · as of 20 Jan 2025"
+    assert q.source_text(con, False, {"operations": "60 most recent"}) == (
+        "Source: Test fixture · as of 20 Jan 2025 (60 most recent)"
+    )

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from .. import exports, fmt, queries, registry, settings
-from ..filters import FilterState
+from ..filters import COMPARE, FilterState, format_period
 from ..saved_views import ViewError, ViewStore
 from . import session
 
@@ -56,8 +58,7 @@ def plain(value: object) -> str:
 def page_header(title: str, state: FilterState) -> None:
     """Title, the one-line filter description and, for demo data, the synthetic label."""
     st.title(title)
-    prev = state.previous()
-    st.caption(f"{state.describe()} · compared with {fmt.as_of(prev.start)} – {fmt.as_of(prev.end)}")
+    st.caption(f"{state.describe()} · compared with {state.baseline_words()}")
     if state.version is not None and session.is_synthetic(state.version):
         st.info(
             "**Synthetic demo data** — not real figures. Shapes follow public releases; "
@@ -88,7 +89,8 @@ def store_problem(exc: Exception) -> None:
 
 
 def empty_state(what: str, hint: str) -> None:
-    st.info(f"{what} — {hint}", icon="🔎")
+    """Nothing to show, and what to change. A Material icon: the 🔎 emoji drew as a box without an emoji font."""
+    st.info(f"{what} — {hint}", icon=":material/search_off:")
 
 
 def flash() -> None:
@@ -98,19 +100,29 @@ def flash() -> None:
         st.success(plain(message), icon="✅")
 
 
-def kpi_cards(df: pd.DataFrame, per_row: int = 4) -> None:
-    """KPI cards with the change against the previous equal-length period (and targets)."""
+def kpi_cards(df: pd.DataFrame, state: FilterState, per_row: int = 4) -> None:
+    """KPI cards with the change against the baseline (state.baseline(): a year earlier by default), named in
+    words on every card, and targets. No change is neutral: no coloured arrow for "+0%"."""
     rows = df.to_dict("records")
+    base = state.baseline()
+    vs = state.vs_words()
     for i in range(0, len(rows), per_row):
         for col, r in zip(st.columns(per_row), rows[i : i + per_row], strict=False):
             with col.container(border=True):
                 delta = fmt.change(r["value"], r["previous"])
+                same = (
+                    not fmt.is_missing(r["value"])
+                    and not fmt.is_missing(r["previous"])
+                    and float(r["value"]) == float(r["previous"])
+                )
                 st.metric(
                     r["label"],
                     fmt.kpi_value(r["key"], r["value"]),
-                    delta=f"{delta} vs previous period" if delta else None,
-                    delta_color=queries.KPI_DIRECTION.get(r["key"], "off"),
-                    help=f"Previous period: {fmt.kpi_value(r['key'], r['previous'])} ({r['unit']})",
+                    delta=("no change " + vs) if same else f"{delta} {vs}" if delta else None,
+                    delta_color="off" if same else queries.KPI_DIRECTION.get(r["key"], "off"),
+                    delta_arrow="off" if same else "auto",
+                    help=f"{format_period(base.start, base.end)} ({COMPARE[state.compare]}): "
+                    f"{fmt.kpi_value(r['key'], r['previous'])} ({r['unit']})",
                 )
                 if r["target_label"]:
                     st.caption(
@@ -119,17 +131,23 @@ def kpi_cards(df: pd.DataFrame, per_row: int = 4) -> None:
                     )
 
 
-def chart(fig: go.Figure, key: str) -> None:
-    """A plotly figure as built (our fonts and colours, not Streamlit's theme); PNG export offline."""
+def chart(fig: go.Figure, key: str, filter_by: str | None = None) -> None:
+    """A plotly figure as built (our fonts and colours, not Streamlit's theme); PNG export offline. With
+    `filter_by` ("route" or "region"), clicking a bar sets that shared filter to the bar's name (its
+    customdata), as in Grafana or Superset: the URL and every page follow."""
     st.plotly_chart(
         fig,
         key=key,
         theme=None,
+        on_select=(lambda: session.filter_from_chart(key, filter_by)) if filter_by else "ignore",
+        selection_mode="points",
         config={
             "displaylogo": False,
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"tideline-{key}"},
         },
     )
+    if filter_by:
+        st.caption(f"Click a bar to show only that {filter_by} on every page; clear it in the sidebar.")
 
 
 def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: str, key: str, detail: str = "") -> None:
@@ -169,19 +187,20 @@ def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: st
 
 
 # -- the sidebar's controls under every page ----------------------------------------------------
-def share_link(state: FilterState, page_path: str) -> str:
-    """A relative link with every filter explicit and the version pinned."""
-    return f"{page_path}?{state.query_string()}"
+def share_link(state: FilterState, url_path: str) -> str:
+    """The whole view as a link: absolute (TIDELINE_PUBLIC_URL, or the browser's origin) when known."""
+    query = urlencode(session.view_params(state, url_path), doseq=True)
+    return f"{session.base_url() or ''}{registry.page(url_path).link}?{query}"
 
 
 def share_control(state: FilterState, url_path: str) -> None:
-    """'Share this view': a link with every filter explicit and the data version pinned."""
+    """'Share this view': a link to this page as it is now, on this data version."""
     with st.sidebar.popover("Share this view", icon=":material/link:", use_container_width=True):
         st.caption(
-            "This link opens this page with these filters on data version "
-            f"{state.version}, so the numbers stay the same after new imports."
+            f"This link opens this page as you see it, on data version {state.version}, so the numbers stay the "
+            "same after new imports. Copy it with the button at the right of the box."
         )
-        st.code(share_link(state, registry.page(url_path).link), language=None, wrap_lines=True)
+        st.code(share_link(state, url_path), language=None, wrap_lines=True)
 
 
 def view_store() -> ViewStore:
@@ -196,8 +215,33 @@ def save_view_control(state: FilterState, url_path: str) -> None:
             note = st.text_area("Why this matters (optional)", max_chars=2000, key="save_view_note")
             if st.form_submit_button("Save view", type="primary"):
                 try:
-                    view = view_store().add(title, note, url_path, state)
+                    view = view_store().add(title, note, url_path, state, session.page_params(url_path))
                 except ViewError as exc:
                     st.error(plain(str(exc)))
                 else:
                     st.success(f"Saved “{plain(view.title)}” as slide {len(view_store().list())} of the briefing.")
+
+
+def incident_columns() -> dict[str, Any]:
+    """Friendly labels and formats for incident points (queries.POINT_COLUMNS) and grid cells
+    (queries.map_cells), wherever they are tabled."""
+    return {
+        "incident_id": st.column_config.TextColumn("Incident", width=110),
+        "date": st.column_config.DateColumn("Date", format="D MMM YYYY", width=110),
+        "lat": st.column_config.NumberColumn("Latitude", format="%.3f"),
+        "lon": st.column_config.NumberColumn("Longitude", format="%.3f"),
+        "region": st.column_config.TextColumn("Region"),
+        "route": st.column_config.TextColumn("Route"),
+        "incident_type": st.column_config.TextColumn("Type"),
+        "people": st.column_config.NumberColumn("People", format="%,d"),
+        "dead": st.column_config.NumberColumn("Dead", format="%,d"),
+        "missing": st.column_config.NumberColumn("Missing", format="%,d"),
+        "survivors": st.column_config.NumberColumn("Survivors", format="%,d"),
+        "cause": st.column_config.TextColumn("Cause"),
+        "location": st.column_config.TextColumn("Location"),
+        "cell_lat": st.column_config.NumberColumn("Cell centre latitude", format="%.3f"),
+        "cell_lon": st.column_config.NumberColumn("Cell centre longitude", format="%.3f"),
+        "cell_size_deg": st.column_config.NumberColumn("Cell size (°)", format="%g"),
+        "incidents": st.column_config.NumberColumn("Incidents", format="%,d"),
+        "dead_missing": st.column_config.NumberColumn("Dead and missing", format="%,d"),
+    }

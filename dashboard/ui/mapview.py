@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import maps
-from .layout import empty_state, plain
+from .. import fmt, maps
+from .layout import empty_state, incident_columns, plain
 
 FOCUS_KEY, ZOOM_KEY = "map_focus", "map_zoom_steps"
 
@@ -54,36 +54,73 @@ def view_controls() -> dict[str, float]:
 
 
 def legend(kind: str, incidents: pd.DataFrame, style: str, show_routes: bool, show_incidents: bool) -> None:
-    """Colour keys for the layers shown, with a line on what widths, sizes and shades mean."""
-    routes = maps.legend_items("routes", style) if show_routes else []
-    marks: list[tuple[str, list[int]]] = []
-    notes = ["Route lines: width follows the flow in the period."] if show_routes else []
+    """The key to the layers shown, as a small box over the map's top-left corner (call it inside
+    map_frame(), after the deck): colours, what widths, sizes and shades mean, as text in lists."""
+    groups: list[tuple[str, str, str, list[tuple[str, list[int]]]]] = []  # title, note, swatch, items
+    if show_routes:
+        note = f"width = flow in the period, {maps.ARROW_GLYPH} = direction"
+        groups.append(("Routes", note, "line", maps.legend_items("routes", style)))
     if show_incidents and kind == "points":
-        marks = maps.legend_items("incident_types", style)
-        notes.append("Incident dots: size follows the number of people; dead or missing have a thicker ring.")
-    elif show_incidents:
-        marks = maps.legend_items("cells", style, int(incidents["incidents"].max()) if len(incidents) else 1)
-        if len(incidents):
-            notes.append(
-                f"Cells: {incidents['cell_size_deg'].iloc[0]:g}° grid squares shaded by the number of "
-                "incidents (log scale)."
-            )
-    if not routes and not marks:
+        note = "size = people, thick ring = dead or missing"
+        groups.append(("Incidents", note, "dot", maps.legend_items("incident_types", style)))
+    elif show_incidents and len(incidents):
+        top = int(incidents["incidents"].max())
+        note = f"{incidents['cell_size_deg'].iloc[0]:g}° squares, shade = count (log)"
+        groups.append(("Incident cells", note, "cell", maps.legend_items("cells", style, top)))
+    if not groups:
         return
-    with st.expander("Legend", expanded=True):
-        st.caption(" ".join(notes))
-        groups = [("Routes", routes), ("Incidents", marks)]
-        for col, (title, group) in zip(st.columns(len(groups)), groups, strict=True):
-            if group:
-                # A filled swatch, not a coloured "●": a small yellow or light-grey glyph is lost on white.
-                key = pd.DataFrame({"Key": [""] * len(group), title: [label for label, _ in group]})
-                swatches = [f"background-color: {maps.to_hex(rgb)}" for _, rgb in group]
-                col.dataframe(
-                    key.style.apply(lambda _, c=swatches: c, subset=["Key"]),
-                    hide_index=True,
-                    width="content",
-                    height=38 + 35 * len(group),
-                )
+    with st.expander("Legend", expanded=True, key=LEGEND_KEY):
+        st.html(LEGEND_CSS + _legend_html(groups, style))
+
+
+MAP_FRAME_KEY, LEGEND_KEY = "map_frame", "map_legend"
+# The legend box over the deck's top-left corner: the frame (map_frame) is the box it is placed in. A
+# constant: the legend's text is route and incident-type names from dashboard/schema.py and numbers.
+LEGEND_CSS = """<style>
+.st-key-map_frame {position: relative;}
+.st-key-map_legend {position: absolute; top: 10px; left: 10px; z-index: 3; width: 232px;
+  max-width: calc(100% - 20px); background: rgba(255, 255, 255, 0.95); border-radius: 8px;
+  box-shadow: 0 1px 5px rgba(0, 0, 0, 0.35);}
+.st-key-map_legend [data-testid="stExpanderDetails"] {padding: 2px 12px 6px;}
+.st-key-map_legend:has(.tl-dark) {background: rgba(27, 36, 48, 0.95);}
+.st-key-map_legend:has(.tl-dark) :is(details, summary) {background: transparent; border-color: #5b6b7c;}
+.st-key-map_legend:has(.tl-dark) summary, .st-key-map_legend:has(.tl-dark) summary * {color: #f2f2f2;}
+.tl-legend {font-size: 13px; line-height: 1.3; color: #1a1a1a;}
+.tl-legend.tl-dark {color: #f2f2f2;}
+.tl-legend p {margin: 0 0 2px 0; font-size: 13px;}
+.tl-legend p + p {margin-bottom: 3px;}
+.tl-legend .tl-note {color: #4a4a4a; font-size: 12px;}
+.tl-legend.tl-dark .tl-note {color: #c8d0d8;}
+.tl-legend ul {list-style: none; margin: 0 0 6px 0; padding: 0;}
+.tl-legend li {margin: 0; padding: 0; font-size: 13px; display: flex; align-items: center; gap: 7px;}
+.tl-key {flex: none; display: inline-block; box-sizing: border-box; border: 1px solid #191919;}
+.tl-dark .tl-key {border-color: #f0f0f0;}
+.tl-line {width: 24px; height: 7px; border: 1.5px solid #1e1e1e; border-radius: 4px;}
+.tl-dot {width: 11px; height: 11px; margin: 0 6.5px; border-radius: 50%;}
+.tl-dot.tl-ring {border-width: 2.5px;}
+.tl-cell {width: 13px; height: 13px; margin: 0 5.5px;}
+</style>"""
+
+
+def map_frame() -> Any:
+    """The container to draw the deck and then legend() in: the legend box is placed over its corner."""
+    return st.container(key=MAP_FRAME_KEY)
+
+
+def _legend_html(groups: list[tuple[str, str, str, list[tuple[str, list[int]]]]], style: str) -> str:
+    """The legend's lists: for each group a title, a note and (swatch, label) items; swatches are hidden
+    from screen readers, which read the labels (colour is never the only key)."""
+    parts = [f'<div class="tl-legend{" tl-dark" if style == "dark" else ""}">']
+    for title, note, swatch, items in groups:
+        parts.append(f'<p><strong>{fmt.esc(title)}</strong></p><p class="tl-note">{fmt.esc(note)}</p><ul>')
+        for label, rgb in items:
+            ring = " tl-ring" if swatch == "dot" and label.lower() == "dead or missing" else ""
+            parts.append(
+                f'<li><span class="tl-key tl-{swatch}{ring}" style="background: {maps.to_hex(rgb)}" '
+                f'aria-hidden="true"></span>{fmt.esc(label)}</li>'
+            )
+        parts.append("</ul>")
+    return "".join(parts) + "</div>"
 
 
 def details(event: Any, points: pd.DataFrame | None, max_points: int) -> None:
@@ -112,14 +149,51 @@ def details(event: Any, points: pd.DataFrame | None, max_points: int) -> None:
         )
 
 
-def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame) -> None:
-    """Everything the map shows, as tables: the accessible way to the same data."""
+def picked_incident(event: Any) -> str | None:
+    """The id of the incident dot clicked on the map, if any."""
+    objects = (getattr(event, "selection", None) or {}).get("objects", {}) if event else {}
+    picked = objects.get("incidents") or []
+    return str(picked[0].get("incident_id")) if picked else None
+
+
+def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame, picked: str | None = None) -> None:
+    """Everything the map shows, as tables: the accessible way to the same data. The incident clicked on the
+    map (`picked`) is the selected row of the incidents table."""
+    ids: list[object] = incidents["incident_id"].tolist() if picked and kind == "points" else []
+    rows = [i for i, v in enumerate(ids) if str(v) == picked]
     st.subheader("What the map shows")
     tab_i, tab_r = st.tabs(["Incidents" if kind == "points" else "Incident grid cells", "Routes"])
     with tab_i:
         if incidents.empty:
             empty_state("No incidents for these filters", "widen the period or clear the region, route or type")
         else:
-            st.dataframe(incidents, hide_index=True, placeholder="–", width="stretch", height=360)
+            st.dataframe(
+                incidents,
+                key=f"map_table_{picked or ''}",  # a new table when the pick changes: its selection follows
+                on_select="rerun",
+                selection_mode="single-row",
+                selection_default={"selection": {"rows": rows[:1], "columns": []}} if rows else None,
+                hide_index=True,
+                placeholder="–",
+                width="stretch",
+                height=360,
+                column_config=incident_columns(),
+            )
     with tab_r:
-        st.dataframe(routes.drop(columns=["path"]), hide_index=True, placeholder="–", width="stretch")
+        st.dataframe(
+            routes.drop(columns=["path"]),
+            hide_index=True,
+            placeholder="–",
+            width="stretch",
+            column_config={
+                "route": st.column_config.TextColumn("Route"),
+                "region": st.column_config.TextColumn("Region"),
+                "mode": st.column_config.TextColumn("Mode"),
+                "description": st.column_config.TextColumn("Description", width="large"),
+                "detections": st.column_config.NumberColumn("Detections", format="%,d"),
+                "people_arrived": st.column_config.NumberColumn("People arrived", format="%,d"),
+                "people_or_flow": st.column_config.NumberColumn(
+                    "Flow on the map", format="%,d", help="People arrived on the Channel, detections elsewhere"
+                ),
+            },
+        )

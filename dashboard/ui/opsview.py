@@ -11,7 +11,7 @@ import streamlit as st
 from .. import fmt, maps, queries
 from ..filters import FilterState, format_date
 from . import session
-from .layout import plain, source_line
+from .layout import incident_columns, plain, source_line
 
 OUTCOMES = {
     "arrests": "Arrests",
@@ -21,6 +21,7 @@ OUTCOMES = {
     "boats_engines_seized": "Boats and engines seized",
     "seizures_gbp": "Seized (£)",
 }
+SELECTED_KEY = "operations_selected"
 COLUMNS = [
     "operation_id",
     "name",
@@ -42,10 +43,11 @@ COLUMNS = [
 def table_filters(ops: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Status, lead agency and free-text search over the operations: (the rows kept, what was chosen)."""
     f1, f2, f3 = st.columns([1, 1, 2])
-    status = f1.multiselect("Status", sorted(ops["status"].unique()), key="operations_status", placeholder="Any status")
-    agency = f2.multiselect(
-        "Lead agency", sorted(ops["lead_agency"].unique()), key="operations_agency", placeholder="Any agency"
-    )
+    statuses, agencies = sorted(ops["status"].unique()), sorted(ops["lead_agency"].unique())
+    _only_offered("operations_status", statuses, "status")
+    _only_offered("operations_agency", agencies, "lead agency")
+    status = f1.multiselect("Status", statuses, key="operations_status", placeholder="Any status")
+    agency = f2.multiselect("Lead agency", agencies, key="operations_agency", placeholder="Any agency")
     text = f3.text_input(
         "Search name, description, partners",
         key="operations_search",
@@ -63,25 +65,60 @@ def table_filters(ops: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]
     return shown, {"status": status, "lead agency": agency, "search": [f"'{text}'"] if text else []}
 
 
+def _only_offered(key: str, offered: list[str], label: str) -> None:
+    """Values from a link that this table does not offer (for these filters) are dropped, with a notice."""
+    chosen = st.session_state.get(key) or []
+    kept = [v for v in chosen if v in offered]
+    if len(kept) != len(chosen):
+        st.session_state[key] = kept
+        dropped = ", ".join(repr(v[:40]) for v in chosen if v not in offered)
+        st.caption(f"Not among the operations in these filters, so not applied: {label} {plain(dropped)}")
+
+
+def selected(shown: pd.DataFrame, event: Any) -> pd.Series | None:
+    """The operation selected in the table, remembered by id (SELECTED_KEY, in the URL as ops.op), or None."""
+    rows = [r for r in (event.selection.rows if event else []) if 0 <= r < len(shown)]
+    if rows:
+        st.session_state[SELECTED_KEY] = str(shown.iloc[rows[0]]["operation_id"])
+        return shown.iloc[rows[0]]
+    st.session_state.pop(SELECTED_KEY, None)  # deselected, or not in the table for these filters
+    return None
+
+
 def table(shown: pd.DataFrame, state: FilterState, chosen: dict[str, list[str]]) -> Any:
-    """The operations as a table with one selectable row; returns the selection event."""
-    # A selection is a row position in the table as it was drawn: once a filter changes the rows, it would
-    # point at another operation (or past the end). A new key per filter combination starts with none.
+    """The operations as a table with one selectable row; returns the selection event. The selection is kept
+    by operation id, so it survives a change of filters (and opens from a link)."""
+    # A selection is a row position in the table as it was drawn: a new key per filter combination starts
+    # from the remembered operation's position in the new rows.
     key = "operations_table_" + str(abs(hash((state, repr(sorted(chosen.items())).lower()))))
+    wanted = st.session_state.get(SELECTED_KEY)
+    rows = [i for i, op in enumerate(shown["operation_id"]) if wanted is not None and str(op) == wanted]
     return st.dataframe(
         shown,
         key=key,
         on_select="rerun",
         selection_mode="single-row",
+        selection_default={"selection": {"rows": rows[:1], "columns": []}} if rows else None,
         hide_index=True,
         placeholder="–",
         width="stretch",
         height=380,
         column_order=COLUMNS,
         column_config={
+            "operation_id": st.column_config.TextColumn("ID", width=90),
+            "name": st.column_config.TextColumn("Operation", width=220),
+            "status": st.column_config.TextColumn("Status", width=100),
+            "lead_agency": st.column_config.TextColumn("Lead agency", width=170),
+            "region": st.column_config.TextColumn("Region", width=160),
+            "route": st.column_config.TextColumn("Route", width=160),
+            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY", width=110),
+            "end_date": st.column_config.DateColumn("End", format="D MMM YYYY", width=110),
+            "arrests": st.column_config.NumberColumn("Arrests", format="%,d"),
+            "charges": st.column_config.NumberColumn("Charges", format="%,d"),
+            "convictions": st.column_config.NumberColumn("Convictions", format="%,d"),
+            "networks_disrupted": st.column_config.NumberColumn("Networks disrupted", format="%,d"),
+            "boats_engines_seized": st.column_config.NumberColumn("Boats and engines seized", format="%,d"),
             "seizures_gbp": st.column_config.NumberColumn("Seized (£)", format="£%,d"),
-            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
-            "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
         },
     )
 
@@ -129,4 +166,11 @@ def details(op: pd.Series, state: FilterState) -> None:
                 )
             )
         if len(nearby):
-            st.dataframe(nearby, hide_index=True, placeholder="–", width="stretch", height=240)
+            st.dataframe(
+                nearby,
+                hide_index=True,
+                placeholder="–",
+                width="stretch",
+                height=240,
+                column_config=incident_columns(),
+            )

@@ -7,15 +7,16 @@ input an argument and bounded sizes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TypeVar, cast
+from urllib.parse import urlsplit
 
 import duckdb
 import streamlit as st
 
-from .. import fmt, queries
-from ..filters import FilterOptions, FilterState, small_int
+from .. import fmt, queries, settings, viewstate
+from ..filters import COMPARE, QUICK_PERIODS, FilterOptions, FilterState, small_int
 from ..store import Store, Version, data_dir_from_env
 
 STATE_KEY = "_tideline_state"
@@ -108,56 +109,177 @@ def _raw_query_params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
-def sidebar_filters() -> FilterState:
-    """Draw the shared filters (bound to the URL) and return the FilterState they describe.
+def sidebar_filters(url_path: str) -> FilterState:
+    """Draw the shared filters and return the FilterState they describe.
 
-    On the first run of a session the raw URL is parsed first, because bound widgets silently
-    drop values they cannot accept: this is how the analyst learns what was ignored.
+    The URL is read once, on the session's first run, into the widgets' state (and the page's own view
+    state, dashboard/viewstate.py), with a notice for anything that could not be used; write_url then
+    puts the whole view back into the address bar after every run, period and pinned version included,
+    so the address bar is always as safe to copy as the share box.
     """
-    all_versions = versions()
-    ids = tuple(v.id for v in all_versions)
+    ids = tuple(v.id for v in versions())
     current = ids[-1]
     if NOTICES_KEY not in st.session_state:
         raw = _raw_query_params()
         pinned = small_int(raw.get("version", [""])[-1])
         opts = filter_options(pinned if pinned in ids else current, ids, current)
-        _, notices = FilterState.from_query_params(raw, opts)
-        st.session_state[NOTICES_KEY] = notices
+        parsed, notices = FilterState.from_query_params(raw, opts, known=viewstate.keys(url_path) | RESERVED)
+        page_values, page_notices = viewstate.parse(url_path, raw)
+        st.session_state.update(
+            version=parsed.version,
+            period=parsed.period,
+            region=list(parsed.region),
+            route=list(parsed.route),
+            type=list(parsed.type),
+            compare=parsed.compare,
+            **page_values,
+        )
+        st.session_state[NOTICES_KEY] = notices + page_notices
+    if st.session_state.get("version") not in ids:  # after an import (show the new current one)
+        st.session_state["version"] = current
     with st.sidebar:
         st.header("Filters")
         version_id = st.selectbox(
             "Data version",
             options=list(reversed(ids)),
-            index=0,
             key="version",
-            bind="query-params",
             format_func=lambda i: f"{i} (current)" if i == current else f"{i}",
-            help="Share links pin the version, so the numbers do not move under the reader.",
+            help="Links pin the version, so the numbers do not move under the reader.",
         )
         opts = filter_options(version_id, ids, current)
         start, end = opts.default_period()
+        st.session_state.setdefault("period", (start, end))
         period = _period(
             st.date_input(
                 "Period",
-                value=(start, end),
                 min_value=date(2000, 1, 1),
                 max_value=date(2100, 12, 31),
                 key="period",
-                bind="query-params",
                 format="DD/MM/YYYY",
                 help=f"Default: the latest 12 full months of data ({fmt.as_of(start)} – {fmt.as_of(end)}).",
             ),
             (start, end),
         )
-        region = st.multiselect("Region", opts.regions, key="region", bind="query-params", placeholder="All regions")
-        route = st.multiselect("Route", opts.routes, key="route", bind="query-params", placeholder="All routes")
-        # No format_func: a bound widget writes its labels to the URL, and the URL must hold values.
-        types = st.multiselect(
-            "Incident type", opts.types, key="type", bind="query-params", placeholder="All incident types"
+        st.pills(
+            "Quick periods",
+            list(QUICK_PERIODS),
+            format_func=QUICK_PERIODS.__getitem__,
+            key="quick_period",
+            on_change=_quick_period,
+            args=(opts,),
+            label_visibility="collapsed",
+            help=f"Periods ending at the latest date in data version {version_id} ({fmt.as_of(opts.data_end)}).",
         )
-    state = FilterState(period=period, region=tuple(region), route=tuple(route), type=tuple(types), version=version_id)
+        _keep_valid("region", opts.regions)
+        region = st.multiselect("Region", opts.regions, key="region", placeholder="All regions")
+        chosen_routes = [r for r in st.session_state.get("route", []) if r in opts.routes]
+        # The routes of the chosen regions, plus any route already chosen (its conflict is then explained).
+        routes = list(dict.fromkeys([*opts.routes_in(region), *chosen_routes]))
+        _keep_valid("route", routes)
+        route = st.multiselect(
+            "Route",
+            routes,
+            key="route",
+            placeholder="All routes"
+            if not region
+            else f"All routes of {len(region)} region{'s' if len(region) > 1 else ''}",
+        )
+        _keep_valid("type", opts.types)
+        types = st.multiselect("Incident type", opts.types, key="type", placeholder="All incident types")
+        st.session_state.setdefault("compare", "year")
+        compare = st.segmented_control(
+            "Compare with",
+            list(COMPARE),
+            key="compare",
+            required=True,
+            format_func=lambda c: "Same period a year earlier" if c == "year" else "Previous period",
+            help="What every change (KPI cards, slides, the pack) is measured against. Crossings are "
+            "seasonal: a year earlier is the fair comparison.",
+        )
+    state = FilterState(
+        period=period,
+        region=tuple(region),
+        route=tuple(route),
+        type=tuple(types),
+        version=version_id,
+        compare=str(compare or "year"),
+    )
+    for conflict in state.conflicts(opts):
+        st.sidebar.warning(f"Filters exclude each other — {conflict}.", icon=":material/filter_alt_off:")
     st.session_state[STATE_KEY] = state
     return state
+
+
+RESERVED = {"embed", "embed_options"}  # Streamlit's own URL keys
+
+
+def _quick_period(opts: FilterOptions) -> None:
+    name = st.session_state.get("quick_period")
+    if name:
+        st.session_state["period"] = opts.quick_period(name)
+        st.session_state["quick_period"] = None  # a one-off action, not a state to keep
+
+
+def _keep_valid(key: str, options: Sequence[str]) -> None:
+    """Drop chosen values the widget no longer offers (another version, another region)."""
+    if key in st.session_state:
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+
+
+def page_params(url_path: str) -> dict[str, list[str]]:
+    """The page's own view state (viewstate.PARAMS) as its widgets hold it now, as URL parameters."""
+    return viewstate.to_query(
+        url_path, {p.widget: st.session_state.get(p.widget) for p in viewstate.PARAMS.get(url_path, ())}
+    )
+
+
+def view_params(state: FilterState, url_path: str) -> dict[str, list[str]]:
+    """The whole view as URL parameters: every shared filter explicit, the version pinned, the page's state."""
+    return {**state.to_query_params(), **page_params(url_path)}
+
+
+def filter_from_chart(chart_key: str, filter_key: str) -> None:
+    """A chart's on_select callback: the clicked bars' names (their customdata) become the shared filter
+    `filter_key` ("route" or "region"). A route outside the chosen regions clears the regions."""
+    event = st.session_state.get(chart_key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    names = list(dict.fromkeys(p.get("customdata") for p in points if isinstance(p.get("customdata"), str)))
+    if not names:
+        return
+    st.session_state[filter_key] = names
+    if filter_key == "route" and st.session_state.get("region"):
+        opts: FilterOptions | None = None
+        state = st.session_state.get(STATE_KEY)
+        if isinstance(state, FilterState) and state.version is not None:
+            ids = tuple(v.id for v in versions())
+            opts = filter_options(state.version, ids, ids[-1])
+        if opts is not None and any(opts.route_regions.get(n) not in st.session_state["region"] for n in names):
+            st.session_state["region"] = []
+
+
+def write_url(state: FilterState, url_path: str) -> None:
+    """Put the whole view (view_params) into the address bar."""
+    wanted = view_params(state, url_path)
+    if _raw_query_params() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def base_url() -> str | None:
+    """Where analysts reach the app: TIDELINE_PUBLIC_URL, else the origin the browser used; None if unknown."""
+    configured = settings.public_url()
+    if configured:
+        return configured
+    url = st.context.url or ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def page_defaults(url_path: str) -> None:
+    """The page's view-state widgets start at their defaults unless the URL set them (no `value=` on those
+    widgets: Streamlit warns when both a default and session state set one)."""
+    for p in viewstate.PARAMS.get(url_path, ()):
+        if p.default is not None:
+            st.session_state.setdefault(p.widget, p.default)
 
 
 def _period(value: object, default: tuple[date, date]) -> tuple[date, date]:

@@ -3,12 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import catalog, fmt, queries, schema
+from dashboard import catalog, queries, schema
 from dashboard.ui import layout, session, upload
 
 state = session.current_state()
 layout.page_header("Data & sources", state)
 layout.flash()
+
+# Column widths (px) chosen so each table fits the page at 1920 px with the sidebar open (~1,450 px): the
+# long text (caveats, notes, meanings) takes what is left, cut with an ellipsis (click a cell to read it all).
+DATE_PX = 110  # "19 Oct 2026" whole
 
 st.subheader("Sources")
 st.dataframe(
@@ -16,9 +20,15 @@ st.dataframe(
     hide_index=True,
     placeholder="–",
     width="stretch",
+    # Not the `source` value the rows carry: the next table shows it per table.
+    column_order=["name", "publisher", "tables", "licence", "status", "caveats"],
     column_config={
-        "tables": st.column_config.ListColumn("Tables"),
-        "caveats": st.column_config.TextColumn("Caveats", width="large"),
+        "name": st.column_config.TextColumn("Source", width=180),
+        "publisher": st.column_config.TextColumn("Publisher", width=260),
+        "tables": st.column_config.ListColumn("Tables", width=260),
+        "licence": st.column_config.TextColumn("Licence", width=200),
+        "status": st.column_config.TextColumn("Status", width=150),
+        "caveats": st.column_config.TextColumn("Caveats", width=380),
     },
 )
 
@@ -31,23 +41,25 @@ prov = session.cached_version(queries.provenance, state.version)
 info = [catalog.info_for(src) for src in prov["source"]]
 prov["status"] = [i.status if i else "" for i in info]
 prov["caveats"] = [i.caveats if i else "" for i in info]
-prov["as_of"] = prov["as_of"].map(fmt.as_of)
-prov["imported_at"] = prov["imported_at"].map(lambda t: "–" if fmt.is_missing(t) else f"{t:%d %b %Y %H:%M} UTC")
 st.dataframe(
     prov.drop(columns=["sha256"]),
     hide_index=True,
     placeholder="–",
     width="stretch",
     column_config={
-        "table_name": "Table",
-        "source": "Source",
-        "rows": st.column_config.NumberColumn("Rows", format="%,d"),
-        "as_of": "As of (latest date)",
-        "loaded_version": "Loaded in version",
-        "imported_at": "Imported",
-        "file_name": "File",
-        "status": "Status",
-        "caveats": st.column_config.TextColumn("Caveats", width="large"),
+        "table_name": st.column_config.TextColumn("Table", width=150),
+        "source": st.column_config.TextColumn("Source", width=250),
+        "rows": st.column_config.NumberColumn("Rows", format="%,d", width=90),
+        "as_of": st.column_config.DateColumn(
+            "As of", format="D MMM YYYY", width=DATE_PX, help="The latest date in the data"
+        ),
+        "loaded_version": st.column_config.NumberColumn(
+            "Version", format="%d", width=80, help="The data version that loaded these rows"
+        ),
+        "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm", width=160),
+        "file_name": st.column_config.TextColumn("File", width=180),
+        "status": st.column_config.TextColumn("Status", width=150),
+        "caveats": st.column_config.TextColumn("Caveats", width=250),
     },
 )
 
@@ -57,7 +69,7 @@ versions = pd.DataFrame(
     [
         {
             "version": v.id,
-            "created (UTC)": v.created_at[:19].replace("T", " "),
+            "created": pd.to_datetime(v.created_at[:19], errors="coerce"),  # "–" if unreadable
             "source": v.source_name,
             "file": v.file_name,
             "rows": v.rows,
@@ -73,7 +85,16 @@ st.dataframe(
     hide_index=True,
     placeholder="–",
     width="stretch",
-    column_config={"rows": st.column_config.NumberColumn(format="%,d")},
+    column_config={
+        "version": st.column_config.NumberColumn("Version", format="%d", width=80),
+        "created": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM YYYY, HH:mm", width=160),
+        "source": st.column_config.TextColumn("Source", width=260),
+        "file": st.column_config.TextColumn("File", width=220),
+        "rows": st.column_config.NumberColumn("Rows", format="%,d", width=100),
+        "synthetic": st.column_config.TextColumn("Synthetic", width=90),
+        "sha256": st.column_config.TextColumn("SHA-256 (first 16)", width=160),
+        "note": st.column_config.TextColumn("Note", width=360),
+    },
 )
 
 st.subheader("Data dictionary")
@@ -89,6 +110,12 @@ st.dataframe(
     hide_index=True,
     placeholder="–",
     width="stretch",
+    column_config={
+        "column": st.column_config.TextColumn("Column", width=220),
+        "type": st.column_config.TextColumn("Type", width=140),
+        "required": st.column_config.TextColumn("Required", width=100),
+        "meaning": st.column_config.TextColumn("Meaning", width=960),
+    },
 )
 st.caption(
     "Query these tables read-only from the command line: "

@@ -38,9 +38,24 @@ else:
             hide_index=True,
             placeholder="–",
             width="stretch",
+            # The programme is the one chosen above: not repeated on every row.
+            column_order=[
+                "funding_line",
+                "category",
+                "financial_year",
+                "allocated_gbp",
+                "spent_gbp",
+                "months_reported",
+            ],
             column_config={
-                "allocated_gbp": st.column_config.NumberColumn("Allocated (£)", format="£%,d"),
-                "spent_gbp": st.column_config.NumberColumn("Spent (£)", format="£%,d"),
+                "funding_line": st.column_config.TextColumn("Funding line", width=360),
+                "category": st.column_config.TextColumn("Category", width=140),
+                "financial_year": st.column_config.TextColumn("Financial year", width=130),
+                "allocated_gbp": st.column_config.NumberColumn("Allocated (£)", format="£%,d", width=160),
+                "spent_gbp": st.column_config.NumberColumn("Spent to date (£)", format="£%,d", width=160),
+                "months_reported": st.column_config.NumberColumn(
+                    "Months reported", format="%d", width=140, help="Months with spend reported in the year"
+                ),
             },
         )
 

@@ -28,18 +28,17 @@ state = session.current_state()
 layout.page_header("Map", state)
 
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1.4, 1.3, 1.3])
-show_routes = c1.toggle("Routes", value=True, key="map_routes")
-show_incidents = c2.toggle("Incidents", value=True, key="map_incidents")
-style = c3.segmented_control(
-    "Map style", ["light", "dark"], default="light", key="map_style", required=True, format_func=str.capitalize
-)
-by_month = c4.toggle(
-    "Month by month", value=False, key="map_by_month", help="Step through the period one month at a time."
-)
+# These widgets start from the link (dashboard/viewstate.py) or their defaults, set before the page runs.
+show_routes = c1.toggle("Routes", key="map_routes")
+show_incidents = c2.toggle("Incidents", key="map_incidents")
+style = c3.segmented_control("Map style", ["light", "dark"], key="map_style", required=True, format_func=str.capitalize)
+by_month = c4.toggle("Month by month", key="map_by_month", help="Step through the period one month at a time.")
 playing = by_month and c5.toggle(
     "▶ Play", value=False, key="map_play", on_change=_play_started, help=f"Advance one month every {STEP_S} seconds."
 )
 months = pd.date_range(state.start.replace(day=1), state.end, freq="MS").date.tolist() or [state.start]
+if st.session_state.get("map_month") not in months:  # a month from a link outside this period, or none
+    st.session_state.pop("map_month", None)
 
 
 @st.fragment(run_every=STEP_S if playing else None)
@@ -66,7 +65,8 @@ def map_view() -> None:
         view=view,
         style=style,
     )
-    event = st.pydeck_chart(
+    frame = mapview.map_frame()  # the deck, with the legend box over its corner
+    event = frame.pydeck_chart(
         deck,
         height=640,
         key="map_deck",
@@ -74,6 +74,8 @@ def map_view() -> None:
         selection_mode="single-object",
         alt="Map of smuggling routes and incidents; the same data is in the table below.",
     )
+    with frame:
+        mapview.legend(kind, incidents, style, show_routes, show_incidents)
     source = layout.source_line(view_state, "incidents", INCIDENT_NOTE)
     shown = (
         f"{_n(len(incidents), 'incident')} shown as points"
@@ -82,13 +84,13 @@ def map_view() -> None:
         f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°"
     )
     st.caption(layout.plain(f"{source} · {shown}"))
-    # Details right under the map, where the click was; the legend follows.
+    # Details right under the map, where the click was.
     mapview.details(event, incidents if kind == "points" else None, MAX_POINTS)
-    mapview.legend(kind, incidents, style, show_routes, show_incidents)
-    mapview.table(kind, incidents, routes)
+    mapview.table(kind, incidents, routes, picked=mapview.picked_incident(event))
     layout.download_buttons(
         incidents, "map-incidents" if kind == "points" else "map-incident-cells", view_state, source, key="map_export"
     )
+    session.write_url(state, "map")  # a focus, zoom or month change reruns only this fragment: keep the URL whole
 
 
 map_view()

@@ -11,14 +11,14 @@ layout.page_header("Operations", state)
 ops = session.cached(queries.operations, state)
 if ops.empty:  # no st.stop(): the share control and the bottom marking still follow the page
     layout.empty_state(
-        "No operations active in this period for these filters",
+        "No operations running in this period for these filters",
         "widen the period or clear the region and route filters",
     )
 else:
     shown, chosen = opsview.table_filters(ops)
     st.caption(
         layout.plain(
-            f"{len(shown):,} of {len(ops):,} operations active in the period · "
+            f"{len(shown):,} of {len(ops):,} operations running at any time in the period · "
             + layout.source_line(state, "operations", "select a row for details")
         )
     )
@@ -32,9 +32,9 @@ else:
         detail="; ".join(f"{label}: {', '.join(v)}" for label, v in chosen.items() if v),
     )
 
-    rows = [r for r in (event.selection.rows if event else []) if 0 <= r < len(shown)]
-    if rows:
-        opsview.details(shown.iloc[rows[0]], state)
+    op = opsview.selected(shown, event)
+    if op is not None:
+        opsview.details(op, state)
     else:
         st.caption("Select an operation in the table to see its details, map and nearby incidents.")
 
@@ -50,4 +50,5 @@ else:
         layout.chart(
             charts.make_outcomes_by_region_figure(shown, layout.source_line(state, "operations")),
             key="operations_outcomes",
+            filter_by="region",  # click a region's bars to filter every page to it
         )

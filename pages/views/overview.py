@@ -2,27 +2,28 @@
 
 import streamlit as st
 
-from dashboard import charts, maps, queries
+from dashboard import charts, exports, maps, queries
 from dashboard.ui import layout, session
 
 state = session.current_state()
 layout.page_header("Overview", state)
 
 kpis = session.cached(queries.kpis, state)
-layout.kpi_cards(kpis)
+layout.kpi_cards(kpis, state)
 kpi_sources = layout.sources_caption(
     state,
     {
         "crossings_daily": "arrivals and boats: English Channel",
         "preventions_weekly": "preventions: French-reported",
         "incidents": "dead and missing: minimum estimates",
-        "operations": "",
-        "funding": "BSC spend and staffing are national, not filtered by region",
-        "staffing": "",
+        "operations": "active operations",
+        "funding": "BSC spend: national, not by region",
+        "staffing": "staff in post: national",
     },
 )
 st.caption(layout.plain(kpi_sources))
-layout.download_buttons(kpis, "overview-kpis", state, kpi_sources, key="overview_export")
+# Rounded as the cards write them (people per boat to one decimal); the cards' changes use the raw values.
+layout.download_buttons(exports.kpi_export(kpis), "overview-kpis", state, kpi_sources, key="overview_export")
 
 trend_col, routes_col = st.columns([3, 2], gap="large")
 with trend_col:
@@ -47,6 +48,7 @@ with routes_col:
                 "Routes ranked by detections in the period (detections)",
             ),
             key="overview_routes",
+            filter_by="route",  # click a route's bar to filter every page to it
         )
     else:
         layout.empty_state("No route detections for these filters", "widen the period or clear the route filter")

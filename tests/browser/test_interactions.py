@@ -31,6 +31,7 @@ DEMO = REPO_ROOT / "data" / "demo"
 # An explicit year (the demo data's latest 12 full months), so no test depends on today's date.
 PERIOD = (date(2025, 11, 1), date(2026, 10, 31))
 MAP_WIDTH, MAP_HEIGHT = 1460, 640  # the Map page's deck canvas in a 1920x1080 window (to pick data)
+LEGEND_CORNER = (270, 400)  # the legend box covers at most this much of the canvas's top-left corner
 TYPE_TOL = 30  # points are drawn at alpha 230 over land or sea, so their colour shifts a little
 
 
@@ -51,11 +52,22 @@ def points_caption(n: int) -> str:
     return f"{n:,} incident{'' if n == 1 else 's'} shown as points"
 
 
+def under_label(lat: float, lon: float, zoom: float, margin: float = 10) -> bool:
+    """Whether a point lies under (or within margin px of) a place name, which the map draws on top."""
+    x, y = (v * maps.TILE_PX * 2**zoom for v in maps._mercator(lon, lat))
+    return any(
+        left - margin <= x <= right + margin and top - margin <= y <= bottom + margin
+        for left, top, right, bottom in (maps.label_box(p, zoom) for p in maps.label_places(zoom))
+    )
+
+
 def quiet_window(margin: int = 80, min_apart: int = 80) -> tuple[date, date, pd.DataFrame]:
-    """The latest two-day period with one or two incidents (any type), each well inside the map
-    and far enough from the other to be clicked on its own. Two days, not one: a period of one
+    """The latest two-day period with one or two incidents (any type), each well inside the map, clear of
+    the legend box and the place names (drawn over the dots), big enough for its fill to show, and far
+    enough from the other to be clicked on its own. Two days, not one: a period of one
     day does not survive the URL (see test_single_day_period_from_a_link_is_kept)."""
     df = incidents()
+    zoom = maps.VIEW_EUROPE["zoom"]
     for end in sorted(df["date"].unique(), reverse=True):
         end = pd.Timestamp(end).date()
         start = end - timedelta(days=1)
@@ -63,7 +75,20 @@ def quiet_window(margin: int = 80, min_apart: int = 80) -> tuple[date, date, pd.
         if not 1 <= len(window) <= 2:
             continue
         px = [project(r.lat, r.lon, maps.VIEW_EUROPE, MAP_WIDTH, MAP_HEIGHT) for r in window.itertuples()]
-        inside = all(margin <= x <= MAP_WIDTH - margin and margin <= y <= MAP_HEIGHT - margin for x, y in px)
+        big = all(  # a dot whose fill shows inside its ring at the centre pixels the test reads
+            maps.incident_radius_px(r.people) - (2.5 if r.incident_type == "dead or missing" else 1.0) >= 3.5
+            for r in window.itertuples()
+        )
+        inside = (
+            big
+            and all(
+                margin <= x <= MAP_WIDTH - margin
+                and margin <= y <= MAP_HEIGHT - margin
+                and not (x < LEGEND_CORNER[0] + 10 and y < LEGEND_CORNER[1] + 10)  # not under the legend
+                for x, y in px
+            )
+            and not any(under_label(r.lat, r.lon, zoom) for r in window.itertuples())
+        )
         if inside and (len(px) == 1 or math.dist(px[0], px[1]) >= min_apart):
             return start, end, window.sort_values("incident_id")
     raise AssertionError("no quiet two-day window in the demo incidents")
@@ -184,6 +209,9 @@ def test_click_on_an_incident_dot_opens_its_details(page, base_url, browser_log)
     scroll_to_centre(canvas)
     box = canvas.bounding_box()
     width, height = round(box["width"]), round(box["height"])
+    legend = page.locator(".st-key-map_legend").bounding_box()
+    assert legend["x"] + legend["width"] - box["x"] <= LEGEND_CORNER[0], (legend, box)
+    assert legend["y"] + legend["height"] - box["y"] <= LEGEND_CORNER[1], (legend, box)
     dots = [(r, project(r.lat, r.lon, maps.VIEW_EUROPE, width, height)) for r in window.itertuples()]
     assert all(10 < x < width - 10 and 10 < y < height - 10 for _, (x, y) in dots), (box, dots)
 
@@ -279,28 +307,29 @@ def test_month_by_month_playback_advances_and_pauses(page, base_url, browser_log
 def test_layer_toggles_change_the_map_and_the_legend(page, base_url, browser_log):
     goto_app(page, base_url, "/map", period_query(*PERIOD))
     canvas = map_canvas(page)
-    legend = page.locator('[data-testid="stExpander"]').filter(has_text="Legend")
     routes = [label for label, _ in maps.legend_items("routes")]
     types = [label for label, _ in maps.legend_items("incident_types")]
 
     def legend_shows(expected: list[str]) -> None:
         if not expected:
-            expect(legend).to_have_count(0)
+            expect(page.locator(".st-key-map_legend")).to_have_count(0)
             return
-        cells = legend.locator('[role="gridcell"]')
-        expect(cells.filter(has_text=expected[-1]).first).to_be_attached()
-        expect(cells).to_have_count(2 * len(expected))  # key and label per item
-        labels = [t for t in grid_texts(legend) if t not in ("", "●")]  # the key cells are swatches
-        assert labels == expected, labels
+        items = page.locator(".st-key-map_legend").get_by_role("listitem")
+        expect(items).to_have_count(len(expected))
+        assert items.all_inner_texts() == expected, items.all_inner_texts()
 
     legend_shows(routes + types)
-    orange = maps.ROUTE_COLOURS["Atlantic (Canary Islands)"]  # a route colour no incident type uses
-    wait_for_pixels(canvas, lambda p: type_share(p) > 0.002 and share(p, orange, 6) > 0.0003, "routes and incidents")
+    # A route colour no incident type uses. At the Europe view the Atlantic route is short and the year's
+    # incidents and place names sit on it: about 0.028% of the canvas is this orange (under 0.005% without it).
+    orange = maps.ROUTE_COLOURS["Atlantic (Canary Islands)"]
+    wait_for_pixels(canvas, lambda p: type_share(p) > 0.002 and share(p, orange, 6) > 0.0002, "routes and incidents")
 
     flip(page, "Routes")
     legend_shows(types)
     with_incidents = wait_for_pixels(canvas, lambda p: share(p, orange, 6) < 0.00005, "the map without routes")
-    assert type_share(with_incidents) > 0.002, "no incident colours with incidents on"
+    # At the Europe view (zoom 2.7, wide enough for the Atlantic route) the dots are small and their
+    # outlines take a good part of them: about 0.18% of the canvas is in a type colour here.
+    assert type_share(with_incidents) > 0.001, "no incident colours with incidents on"
 
     flip(page, "Incidents")
     legend_shows([])
@@ -311,7 +340,7 @@ def test_layer_toggles_change_the_map_and_the_legend(page, base_url, browser_log
 
     flip(page, "Routes")
     legend_shows(routes)
-    wait_for_pixels(canvas, lambda p: share(p, orange, 6) > 0.0003, "the routes again")
+    wait_for_pixels(canvas, lambda p: share(p, orange, 6) > 0.0002, "the routes again")
     assert_clean(page, browser_log)
 
 
@@ -321,7 +350,7 @@ def test_operation_selection_shows_details_and_search_narrows_the_table(page, ba
     assert len(ops) > 7, "the demo year should have more than 7 active operations"
     goto_app(page, base_url, "/operations", period_query(*PERIOD))
     main = page.locator('[data-testid="stMain"]')
-    count = main.get_by_text(re.compile(r"^\d[\d,]* of \d[\d,]* operations active in the period"))
+    count = main.get_by_text(re.compile(r"^\d[\d,]* of \d[\d,]* operations running at any time in the period"))
     expect(count).to_contain_text(f"{len(ops)} of {len(ops)} operations")
     table = page.locator('[data-testid="stDataFrame"]').first
     first_id = table.locator('[role="gridcell"]').filter(has_text=re.compile(r"^OP-\d+$")).first
