@@ -198,6 +198,13 @@ def test_tables_show_friendly_labels_and_whole_dates(store, page):
                 assert config.get("width", 0) >= 105, (page, name)  # '19 Oct 2026' whole, not '19 Oct 2'
 
 
+def test_operations_table_fits_the_page_at_1920_px(store):
+    at = open_page("operations")
+    widths = [config.get("width") for config in _shown_columns(at.dataframe[0]).values()]
+    assert len(widths) == 14 and all(isinstance(w, int) for w in widths), widths
+    assert sum(widths) <= 1415, widths  # ~1,460 px less the row-selection markers
+
+
 def test_data_and_sources_tables_fit_the_page_at_1920_px(store):
     at = open_page("data")
     assert len(at.dataframe) == 4

@@ -104,21 +104,29 @@ def table(shown: pd.DataFrame, state: FilterState, chosen: dict[str, list[str]])
         width="stretch",
         height=380,
         column_order=COLUMNS,
+        # Sized to fit the main column at 1920 px with the sidebar open (~1,460 px with the row markers): no
+        # sideways scrolling on the big screen; long names are cut with an ellipsis (the details show them).
         column_config={
-            "operation_id": st.column_config.TextColumn("ID", width=90),
-            "name": st.column_config.TextColumn("Operation", width=220),
-            "status": st.column_config.TextColumn("Status", width=100),
-            "lead_agency": st.column_config.TextColumn("Lead agency", width=170),
-            "region": st.column_config.TextColumn("Region", width=160),
-            "route": st.column_config.TextColumn("Route", width=160),
-            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY", width=110),
-            "end_date": st.column_config.DateColumn("End", format="D MMM YYYY", width=110),
-            "arrests": st.column_config.NumberColumn("Arrests", format="%,d"),
-            "charges": st.column_config.NumberColumn("Charges", format="%,d"),
-            "convictions": st.column_config.NumberColumn("Convictions", format="%,d"),
-            "networks_disrupted": st.column_config.NumberColumn("Networks disrupted", format="%,d"),
-            "boats_engines_seized": st.column_config.NumberColumn("Boats and engines seized", format="%,d"),
-            "seizures_gbp": st.column_config.NumberColumn("Seized (£)", format="£%,d"),
+            "operation_id": st.column_config.TextColumn("ID", width=75),
+            "name": st.column_config.TextColumn("Operation", width=185),
+            "status": st.column_config.TextColumn("Status", width=80),
+            "lead_agency": st.column_config.TextColumn("Lead agency", width=135),
+            "region": st.column_config.TextColumn("Region", width=115),
+            "route": st.column_config.TextColumn("Route", width=140),
+            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY", width=105),
+            "end_date": st.column_config.DateColumn("End", format="D MMM YYYY", width=105),
+            "arrests": st.column_config.NumberColumn("Arrests", format="%,d", width=62),
+            "charges": st.column_config.NumberColumn("Charges", format="%,d", width=66),
+            "convictions": st.column_config.NumberColumn("Convictions", format="%,d", width=86),
+            "networks_disrupted": st.column_config.NumberColumn(
+                "Networks", format="%,d", width=76, help="Organised crime networks disrupted"
+            ),
+            "boats_engines_seized": st.column_config.NumberColumn(
+                "Boats/engines", format="%,d", width=100, help="Boats and engines seized"
+            ),
+            "seizures_gbp": st.column_config.NumberColumn(
+                "Seized £", format="£%,d", width=80, help="Cash and assets seized (£)"
+            ),
         },
     )
 
