@@ -382,7 +382,9 @@ def test_bad_rows_exact_rejections():
             f, 4, "Coordinates", "latitude 95.0 is outside -90..90 (latitude and longitude swapped?)", value="95, 12.5"
         ),
         Rejection(f, 5, "Number Dead", "negative count: -2", value="-2"),
-        Rejection(f, 6, "Main ID", "duplicate incident id 'IOM-2024.MMP0101' (first on line 2)", value="2024.MMP0101"),
+        Rejection(
+            f, 6, "Incident ID", "duplicate incident id 'IOM-2024.MMP0101' (first on line 2)", value="2024.MMP0101"
+        ),
         Rejection(f, 7, "Coordinates", "no coordinates: an incident needs a location"),
         Rejection(f, 9, "Incident Date", "date 2099-01-01 is in the future", value="2099-01-01"),
         Rejection(
@@ -413,7 +415,7 @@ def test_missing_id_rejected(tmp_path: Path):
     row = one_row(main_id="")
     row[1] = ""  # Incident ID too
     result = iom.read(write_current(tmp_path / "c.csv", [row]), regions=None)
-    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Main ID", "incident id is missing")]
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [(2, "Incident ID", "incident id is missing")]
 
 
 # --- structural errors -------------------------------------------------------------------------
@@ -433,18 +435,18 @@ def test_unreadable_files(name: str, message: str):
     assert str(err.value).startswith(message)
 
 
-def test_wrong_header_names_expected_and_found():
+def test_wrong_header_names_each_layout_and_what_it_lacked():
     with pytest.raises(StructuralError) as err:
         read("wrong_header.csv")
     message = str(err.value)
-    assert message.startswith("wrong_header.csv: the header matches no IOM Missing Migrants layout")
+    assert message.startswith("wrong_header.csv: the header matches no IOM Missing Migrants layout in full")
     for expected in (
-        "current: Main ID, Incident Date",
-        "older: Web ID, Reported Date",
-        "split: Latitude, Longitude, No. dead",
-        "found: date, route, people, boats",
+        "current layout lacks Incident ID, Incident Date, Number Dead",
+        "older layout lacks Web ID, Reported Date",
+        "split layout lacks Incident date, No. dead, No. missing, Latitude, Longitude",
+        "Found: date, route, people, boats",
     ):
-        assert expected in message
+        assert expected in message, message
 
 
 def test_required_column_missing_named(tmp_path: Path):
@@ -452,12 +454,66 @@ def test_required_column_missing_named(tmp_path: Path):
     path = tmp_path / "nocoords.csv"
     path.write_text(",".join(header) + "\n", encoding="utf-8")
     assert iom.detect(path) is True
-    with pytest.raises(
-        StructuralError,
-        match=r"^nocoords\.csv: IOM current layout, but required column\(s\) "
-        r"missing: Coordinates, Migration route$",
-    ):
+    with pytest.raises(StructuralError) as err:
         iom.read(path, regions=None)
+    message = str(err.value)
+    assert message.startswith("nocoords.csv: the header matches no IOM Missing Migrants layout in full")
+    assert "current layout lacks Coordinates, Migration route;" in message, message
+    assert "split layout lacks No. dead, No. missing, Latitude, Longitude, Route" in message, message
+
+
+def test_grouped_main_ids_are_one_incident_each_keyed_on_incident_id(tmp_path: Path):
+    """IOM's Main ID groups related records (bodies found on two beaches): each record is its own
+    incident under its Incident ID; only a repeated Incident ID is a duplicate."""
+    rows = [
+        mk.current("2026.MMP0100", "Europe", "2026-01-10", "3", "0", "", "Drowning", "Beach A", "50.9, 1.6",
+                   "English Channel to the UK", incident_id="2026.MMP0100-1"),
+        mk.current("2026.MMP0100", "Europe", "2026-01-11", "2", "1", "", "Drowning", "Beach B", "51.0, 1.8",
+                   "English Channel to the UK", incident_id="2026.MMP0100-2"),
+        mk.current("2026.MMP0101", "Europe", "2026-01-12", "1", "NA", "", "Drowning", "Off Calais", "50.95, 1.7",
+                   "English Channel to the UK", incident_id="2026.MMP0101"),
+        mk.current("2026.MMP0101", "Europe", "2026-01-12", "1", "0", "", "Drowning", "Off Calais", "50.95, 1.7",
+                   "English Channel to the UK", incident_id="2026.MMP0101"),
+    ]  # fmt: skip
+    result = iom.read(write_current(tmp_path / "grouped.csv", rows), regions=None)
+    ids = result.tables["incidents"]["incident_id"].tolist()
+    assert ids == ["IOM-2026.MMP0100-1", "IOM-2026.MMP0100-2", "IOM-2026.MMP0101"]
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (5, "Incident ID", "duplicate incident id 'IOM-2026.MMP0101' (first on line 4)")
+    ]
+    incidents = result.tables["incidents"]
+    assert incidents["dead"].sum() == 6 and incidents["missing"].sum() == 1  # 'NA' missing is NULL, not 0
+    assert incidents["missing"].isna().tolist() == [False, False, True]
+
+
+REPUBLISHED_HEADER = [
+    "Main ID", "Incident ID", "Incident Type", "Region of Incident", "Incident date", "Year", "Month",
+    "No. dead", "No. missing", "No. dead/missing", "No. survivors", "Latitude", "Longitude", "Route",
+    "Country of Incident", "Location", "Cause of Death", "URL",
+]  # fmt: skip
+
+
+def test_a_republished_file_with_ids_and_the_split_columns_is_read_as_the_split_layout(tmp_path: Path):
+    """Main ID and Incident ID (the current layout's keys) over the split layout's columns, with the text
+    NA for not available: read by the layout the whole header fits, NA as NULL in counts and labels."""
+    rows = [
+        ["2025.MMP0001", "2025.MMP0001", "Incident", "Mediterranean", "2025-03-01", "2025", "Mar",
+         "4", "NA", "4", "NA", "35.5", "12.6", "Central Mediterranean", "Italy", "Off Lampedusa", "Drowning", ""],
+        ["2025.MMP0001", "2025.MMP0001-b", "Incident", "Mediterranean", "2025-03-02", "2025", "Mar",
+         "NA", "7", "7", "10", "35.6", "12.5", "NA", "Italy", "N/A", "-", ""],
+    ]  # fmt: skip
+    path = tmp_path / "republished.csv"
+    path.write_text(mk.csv_text(REPUBLISHED_HEADER, rows), encoding="utf-8", newline="")
+    assert iom.detect(path)
+    result = iom.read(path, regions=None)
+    assert result.rejected == [] and result.notes[0] == "IOM split layout."
+    df = result.tables["incidents"]
+    assert df["incident_id"].tolist() == ["IOM-2025.MMP0001", "IOM-2025.MMP0001-b"]
+    assert df["dead"].tolist()[0] == 4 and pd.isna(df["dead"].tolist()[1])
+    assert pd.isna(df["missing"].tolist()[0]) and df["missing"].tolist()[1] == 7
+    assert df["route"].tolist() == ["Central Mediterranean", iom.NOT_STATED]  # route 'NA': not stated
+    assert pd.isna(df["location"].tolist()[1]) and pd.isna(df["cause"].tolist()[1])
+    assert result.totals_by_year["dead_and_missing"].tolist() == [11]
 
 
 def test_header_only_file_gives_empty_canonical_frame(tmp_path: Path):

@@ -1,7 +1,10 @@
 """IOM Missing Migrants Project CSV downloads (three header layouts) -> `incidents` rows.
 
-Layouts are told apart by their key columns and then read by column name, so column order and
-extra columns do not matter. Date rules, per layout (slash dates are the only ambiguous form):
+A file is taken as IOM's when every key column of a layout is in its header; it is then read with the
+layout that suits the whole header best (every required field found, most fields found), by column name,
+so column order and extra columns do not matter. Incidents are keyed on `Incident ID` (IOM's unique key);
+`Main ID`, which groups related records, is the key only in files without `Incident ID`. Blank, `NA`,
+`N/A` and `-` are not available (NULL), never 0. Date rules, per layout (slash dates are the only ambiguous form):
 - weekday form "Fri, 01/05/2018 - 12:00" (IOM's own export, any layout): month/day/year; the
   weekday must agree with the date, which also confirms the order;
 - older layout: plain slash dates are month/day/year (IOM's US-style export of those years);
@@ -26,6 +29,7 @@ import pandas as pd
 
 from dashboard import schema
 from dashboard.sources.base import (
+    NOT_AVAILABLE,
     ImportResult,
     Progress,
     Rejection,
@@ -74,7 +78,9 @@ LAYOUTS: tuple[Layout, ...] = (
         "current",
         ("Main ID", "Incident Date"),
         {
-            "id": ("Main ID", "Incident ID"),
+            # IOM's unique key is Incident ID; Main ID groups related records (one event at several
+            # places) and is the key only in files that have no Incident ID.
+            "id": ("Incident ID", "Main ID"),
             "date": ("Incident Date",),
             "dead": ("Number Dead",),
             "missing": ("Minimum Estimated Number of Missing",),
@@ -102,7 +108,7 @@ LAYOUTS: tuple[Layout, ...] = (
         "split",
         ("Latitude", "Longitude", "No. dead"),
         {
-            "id": ("Main ID", "Web ID", "Incident ID"),
+            "id": ("Incident ID", "Main ID", "Web ID"),
             "date": ("Incident date",),
             "dead": ("No. dead",),
             "missing": ("No. missing",),
@@ -147,13 +153,33 @@ def _norm(name: object) -> str:
     return " ".join(str(name).replace("\ufeff", "").split()).lower()
 
 
+def _columns_of(layout: Layout, present: set[str]) -> dict[str, bool]:
+    """For each of a layout's fields, whether the header has one of its column names."""
+    return {field: any(_norm(n) in present for n in names) for field, names in layout.fields.items()}
+
+
 def _layout_of(header: list[str]) -> Layout | None:
-    """The first layout whose key columns are all in the header."""
+    """A layout whose key columns are all in the header (detection: cheap, from the header only)."""
     present = {_norm(h) for h in header}
+    return next((lay for lay in LAYOUTS if all(_norm(k) in present for k in lay.key)), None)
+
+
+def _best_layout(header: list[str]) -> tuple[Layout | None, list[str]]:
+    """The layout to read a header with, judged on the whole header: of the layouts that find a column for
+    every required field, the one that finds the most fields (ties: LAYOUTS order). Else (None, what each
+    layout lacked), for the refusal."""
+    present = {_norm(h) for h in header}
+    usable, lacking = [], []
     for layout in LAYOUTS:
-        if all(_norm(k) in present for k in layout.key):
-            return layout
-    return None
+        found = _columns_of(layout, present)
+        missing = [layout.fields[f][0] for f in layout.required if not found[f]]
+        if missing:
+            lacking.append(f"{layout.name} layout lacks {', '.join(missing)}")
+        else:
+            usable.append((sum(found.values()), -LAYOUTS.index(layout), layout))
+    if usable:
+        return max(usable, key=lambda u: u[:2])[2], []
+    return None, lacking
 
 
 def detect(path: Path) -> bool:
@@ -165,6 +191,14 @@ def detect(path: Path) -> bool:
 
 
 # --- values ------------------------------------------------------------------------------------
+
+
+def _not_available(value: object) -> bool:
+    """None, blank, or a publisher's not-available marker (NA, N/A, n/a, -, …): NULL, never 0."""
+    if value is None:
+        return True
+    text = str(value).strip()
+    return text == "" or text in NOT_AVAILABLE or text.upper() in NOT_AVAILABLE
 
 
 def _slash_order(values: list[str | None]) -> str | None:
@@ -276,12 +310,12 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
     """Read an IOM Missing Migrants CSV into `incidents` rows, rejecting bad rows with reasons."""
     frame, lines = read_text_csv(path)
     header = list(frame.columns)
-    layout = _layout_of(header)
+    layout, lacking = _best_layout(header)
     if layout is None:
-        expected = "; ".join(f"{lay.name}: {', '.join(lay.key)}" for lay in LAYOUTS)
         raise StructuralError(
-            f"{path.name}: the header matches no IOM Missing Migrants layout (expected key "
-            f"columns — {expected}); found: {', '.join(header) or 'no columns'}"
+            f"{path.name}: the header matches no IOM Missing Migrants layout in full. Layouts considered: "
+            + "; ".join(lacking)
+            + f". Found: {', '.join(header) or 'no columns'}"
         )
     position: dict[str, int] = {}  # normalised header -> first column position (a repeated name: first wins)
     for i, h in enumerate(header):
@@ -290,11 +324,6 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         field: [position[_norm(n)] for n in names if _norm(n) in position]
         for field, names in {**COMMON, **layout.fields}.items()
     }
-    missing_cols = [layout.fields[f][0] for f in layout.required if not cols[f]]
-    if missing_cols:
-        raise StructuralError(
-            f"{path.name}: IOM {layout.name} layout, but required column(s) missing: {', '.join(missing_cols)}"
-        )
 
     values = frame.to_numpy(dtype=object, na_value=None)  # type: ignore[arg-type]  # None is valid; the stubs omit it
     name = {f: header[p[0]] for f, p in cols.items() if p}  # field -> header text, for rejections
@@ -315,7 +344,10 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
             progress(f"{path.name}: {i:,} of {n:,} rows read", i / n)
 
         def get(field: str, row=row) -> str | None:
-            return next((row[p] for p in cols[field] if row[p] is not None), None) if field in cols else None
+            """The field's first given value; blank and not-available markers (NA, N/A, -) are not given."""
+            if field not in cols:
+                return None
+            return next((row[p] for p in cols[field] if not _not_available(row[p])), None)
 
         try:
             record = _parse_row(get, layout, bool(cols["id"]), line, slash_order, today)
