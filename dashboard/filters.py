@@ -14,6 +14,7 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 # What KPI changes are measured against: crossings are seasonal, so the default is a year earlier.
 COMPARE = {"year": "the same period a year earlier", "previous": "the previous period of the same length"}
+COMPARE_SHORT = {"year": "a year earlier", "previous": "previous period"}  # next to a change: "+4% vs …"
 # Periods an analyst asks for by name, relative to the latest date in the pinned data version (so a
 # link naming one opens the same dates for as long as it pins that version).
 QUICK_PERIODS = {
@@ -128,7 +129,7 @@ class FilterState:
 
     def vs_words(self) -> str:
         """The short form next to a change: 'vs a year earlier' or 'vs previous period'."""
-        return "vs a year earlier" if self.compare == "year" else "vs previous period"
+        return f"vs {COMPARE_SHORT[self.compare]}"
 
     def conflicts(self, options: FilterOptions) -> list[str]:
         """Filters that exclude each other (a route outside every chosen region), in words."""

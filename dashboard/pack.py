@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from . import charts, fmt, plotly_map, settings
-from .filters import FilterState
+from .filters import COMPARE_SHORT, FilterState
 from .saved_views import SavedView
 from .slides import Slide, build_slide
 from .store import Store
@@ -185,7 +185,7 @@ def _kpi_tiles(kpis: pd.DataFrame, state: FilterState) -> str:
     """KPI tiles with the change against the view's baseline, named in words (as on the pages)."""
     tiles = []
     vs = f'<span class="vs"> {_e(state.vs_words())}</span>'
-    before = "a year earlier" if state.compare == "year" else "previous period"
+    before = COMPARE_SHORT[state.compare]
     for r in kpis.to_dict("records"):
         delta = fmt.change(r["value"], r["previous"])
         same = delta is not None and float(r["value"]) == float(r["previous"])

@@ -11,7 +11,6 @@ import base64
 import fcntl
 import hashlib
 import http.client
-import importlib.util
 import ipaddress
 import os
 import re
@@ -29,23 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from nginx_render import render
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / ".streamlit" / "config.toml"
-RENDER = REPO / "deploy" / "nginx" / "render.py"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def load_render():
-    spec = importlib.util.spec_from_file_location("tideline_nginx_render", RENDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render = load_render()
 
 
 # -- the shipped configuration ---------------------------------------------------------------------------------

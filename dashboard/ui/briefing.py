@@ -231,10 +231,8 @@ def _slide_chart(s: slides.Slide, view: SavedView) -> None:
 
 def _slide_map(s: slides.Slide, view: SavedView) -> None:
     """Routes and incidents, fitted to the view's data, with a compact legend beside the map."""
-    assert s.state.version is not None
-    con = session.connection(s.state.version)
-    kind, incidents = queries.map_incidents(con, s.state)
-    routes = queries.routes_with_flows(con, s.state)
+    kind, incidents = session.cached(queries.map_incidents, s.state)  # cached: auto-advance redraws it
+    routes = session.cached(queries.routes_with_flows, s.state)
     deck = maps.build_map_deck(
         routes=routes,
         points=incidents if kind == "points" else None,

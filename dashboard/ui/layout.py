@@ -245,3 +245,22 @@ def incident_columns() -> dict[str, Any]:
         "incidents": st.column_config.NumberColumn("Incidents", format="%,d"),
         "dead_missing": st.column_config.NumberColumn("Dead and missing", format="%,d"),
     }
+
+
+def row_picker(df: pd.DataFrame, key: str, id_column: str, selected: str | None, **options: Any) -> Any:
+    """A table with one selectable row, drawn with the row whose `id_column` is `selected` already selected
+    (Streamlit keeps a selection by row position, so give a new `key` whenever the rows may have moved).
+    Returns the selection event; `options` go to st.dataframe (height, column_config, …)."""
+    ids = df[id_column].astype(str).tolist() if selected is not None and id_column in df else []
+    rows = [i for i, v in enumerate(ids) if v == selected][:1]
+    return st.dataframe(
+        df,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": rows, "columns": []}} if rows else None,
+        hide_index=True,
+        placeholder="–",
+        width="stretch",
+        **options,
+    )

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import fmt, maps
-from .layout import empty_state, incident_columns, plain
+from .layout import empty_state, incident_columns, plain, row_picker
 
 FOCUS_KEY, ZOOM_KEY = "map_focus", "map_zoom_steps"
 
@@ -159,23 +159,17 @@ def picked_incident(event: Any) -> str | None:
 def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame, picked: str | None = None) -> None:
     """Everything the map shows, as tables: the accessible way to the same data. The incident clicked on the
     map (`picked`) is the selected row of the incidents table."""
-    ids: list[object] = incidents["incident_id"].tolist() if picked and kind == "points" else []
-    rows = [i for i, v in enumerate(ids) if str(v) == picked]
     st.subheader("What the map shows")
     tab_i, tab_r = st.tabs(["Incidents" if kind == "points" else "Incident grid cells", "Routes"])
     with tab_i:
         if incidents.empty:
             empty_state("No incidents for these filters", "widen the period or clear the region, route or type")
         else:
-            st.dataframe(
+            row_picker(
                 incidents,
-                key=f"map_table_{picked or ''}",  # a new table when the pick changes: its selection follows
-                on_select="rerun",
-                selection_mode="single-row",
-                selection_default={"selection": {"rows": rows[:1], "columns": []}} if rows else None,
-                hide_index=True,
-                placeholder="–",
-                width="stretch",
+                f"map_table_{picked or ''}",  # a new table when the pick changes: its selection follows
+                "incident_id",
+                picked if kind == "points" else None,
                 height=360,
                 column_config=incident_columns(),
             )

@@ -11,7 +11,7 @@ import streamlit as st
 from .. import fmt, maps, queries
 from ..filters import FilterState, format_date
 from . import session
-from .layout import incident_columns, plain, source_line
+from .layout import incident_columns, plain, row_picker, source_line
 
 OUTCOMES = {
     "arrests": "Arrests",
@@ -91,17 +91,11 @@ def table(shown: pd.DataFrame, state: FilterState, chosen: dict[str, list[str]])
     # A selection is a row position in the table as it was drawn: a new key per filter combination starts
     # from the remembered operation's position in the new rows.
     key = "operations_table_" + str(abs(hash((state, repr(sorted(chosen.items())).lower()))))
-    wanted = st.session_state.get(SELECTED_KEY)
-    rows = [i for i, op in enumerate(shown["operation_id"]) if wanted is not None and str(op) == wanted]
-    return st.dataframe(
+    return row_picker(
         shown,
-        key=key,
-        on_select="rerun",
-        selection_mode="single-row",
-        selection_default={"selection": {"rows": rows[:1], "columns": []}} if rows else None,
-        hide_index=True,
-        placeholder="–",
-        width="stretch",
+        key,
+        "operation_id",
+        st.session_state.get(SELECTED_KEY),
         height=380,
         column_order=COLUMNS,
         # Sized to fit the main column at 1920 px with the sidebar open (~1,460 px with the row markers): no

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import http.client
-import importlib.util
 import os
 import re
 import shutil
@@ -29,12 +28,12 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from nginx_render import render
 from PIL import Image
 
 from . import harness
 from .harness import REPO_ROOT, BrowserLog, app_url, assert_no_exception, wait_for_app_idle
 
-RENDER = REPO_ROOT / "deploy" / "nginx" / "render.py"
 DEFAULT_NGINX = "/usr/sbin/nginx"
 HEADERS = {
     "X-Frame-Options": "DENY",
@@ -50,17 +49,6 @@ document.addEventListener('securitypolicyviolation', (e) => window.tidelineCspVi
   `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`
   + ` on ${location.href}`));
 """
-
-
-def load_render():
-    spec = importlib.util.spec_from_file_location("tideline_nginx_render", RENDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render = load_render()
 
 
 def nginx_path() -> str | None:
