@@ -58,10 +58,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _k("source", "VARCHAR", "Publisher and series"),
     ),
     "incidents": (
-        _k("incident_id", "VARCHAR", "Unique id within the source"),
+        _k("incident_id", "VARCHAR", "Unique id within the source (IOM: Incident ID)"),
+        _c("group_id", "VARCHAR", "Id shared by related records of one event (IOM: Main ID); NULL if none"),
         _k("date", "DATE", "Date of the incident"),
-        _k("lat", "DOUBLE", "Latitude, WGS84 degrees"),
-        _k("lon", "DOUBLE", "Longitude, WGS84 degrees"),
+        _c("lat", "DOUBLE", "Latitude, WGS84 degrees; NULL = no position (counted, not mapped)"),
+        _c("lon", "DOUBLE", "Longitude, WGS84 degrees; NULL = no position (counted, not mapped)"),
         _k("region", "VARCHAR", "Tideline region"),
         _k("route", "VARCHAR", "Route name"),
         _k("incident_type", "VARCHAR", "launch, arrival, interception, rescue, dead or missing"),
@@ -141,6 +142,28 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("in_post_headcount", "INTEGER", "In post at month end (NULL for future months)"),
         _k("source", "VARCHAR", "Publisher and series"),
     ),
+    "irregular_arrivals": (
+        _k("quarter_start", "DATE", "First day of the quarter"),
+        _k("method", "VARCHAR", "Method of entry, e.g. 'Small boat arrivals'"),
+        _k("nationality", "VARCHAR", "Nationality as Tideline names it (see dashboard/nationality.py)"),
+        _c("nationality_region", "VARCHAR", "The publisher's world region of the nationality"),
+        _c("sex", "VARCHAR", "Male, Female, or the publisher's not-known label"),
+        _c("age_group", "VARCHAR", "The publisher's age band, e.g. '18 to 24'"),
+        _c("detections", "INTEGER", "Detected irregular arrivals (people); NULL = not available"),
+        _k("source", "VARCHAR", "Publisher and series"),
+    ),
+    "small_boat_asylum": (
+        _k("quarter_start", "DATE", "First day of the quarter"),
+        _k("application", "VARCHAR", "Asylum application, e.g. 'Asylum application raised'"),
+        _k("nationality", "VARCHAR", "Nationality as Tideline names it (see dashboard/nationality.py)"),
+        _c("nationality_region", "VARCHAR", "The publisher's world region of the nationality"),
+        _c("applicant_type", "VARCHAR", "Main applicant or dependant"),
+        _c("uasc", "VARCHAR", "Unaccompanied asylum-seeking child: the publisher's label"),
+        _c("sex", "VARCHAR", "Male, Female, or the publisher's not-known label"),
+        _c("age_group", "VARCHAR", "The publisher's age band"),
+        _c("applications", "INTEGER", "Asylum applications from small-boat arrivals; NULL = not available"),
+        _k("source", "VARCHAR", "Publisher and series"),
+    ),
 }
 
 # Rows are stored sorted by these columns so DuckDB's min/max indexes skip whole row groups
@@ -155,6 +178,8 @@ CLUSTER_BY: dict[str, str] = {
     "operations": "start_date",
     "funding": "month",
     "staffing": "month",
+    "irregular_arrivals": "quarter_start",
+    "small_boat_asylum": "quarter_start",
 }
 
 # Each table's natural key: no two rows of one import may share it (the pages would add them up).
@@ -169,7 +194,22 @@ KEYS: dict[str, tuple[str, ...]] = {
     "operations": ("operation_id",),
     "funding": ("programme", "funding_line", "month"),
     "staffing": ("organisation", "unit", "role", "month"),
+    "irregular_arrivals": ("quarter_start", "method", "nationality", "nationality_region", "sex", "age_group"),
+    "small_boat_asylum": (
+        "quarter_start",
+        "application",
+        "nationality",
+        "nationality_region",
+        "applicant_type",
+        "uasc",
+        "sex",
+        "age_group",
+    ),
 }
+
+# Tables added after the first stores were written: a version written before one existed lists no file for
+# it and reads it as empty (`Store.check` notes this rather than calling the version damaged).
+ADDED_LATER: frozenset[str] = frozenset({"irregular_arrivals", "small_boat_asylum"})
 
 SNAPSHOT_COLUMNS: tuple[Column, ...] = (
     _k("snapshot_id", "INTEGER", "Data version id"),

@@ -470,8 +470,11 @@ class Store:
         for v in manifest["versions"]:
             problems, notes, rows = [], [], 0
             missing = [t for t in schema.DATA_TABLES if t not in v["tables"]]
-            if missing:
-                problems.append(f"no file listed for {', '.join(missing)}")
+            later = [t for t in missing if t in schema.ADDED_LATER]
+            if later:
+                notes.append(f"no file for {', '.join(later)} (written before the table existed; read as empty)")
+            if len(missing) > len(later):
+                problems.append(f"no file listed for {', '.join(t for t in missing if t not in later)}")
             for table, info in sorted(v["tables"].items()):
                 try:
                     path = self.table_file(v["id"], table, info)

@@ -15,7 +15,7 @@ PACKAGE = REPO / "dashboard"
 
 # Bottom first. A module may import only from layers below its own.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("primitives", {"clean", "files", "settings"}),
+    ("primitives", {"clean", "files", "settings", "nationality"}),
     ("foundation", {"schema", "registry", "filters", "sources.base"}),
     (
         "storage and importers",
