@@ -1,16 +1,17 @@
-"""Command line: python -m dashboard {demo,versions,sql} …"""
+"""Command line: python -m dashboard {demo,versions,sql,ingest,check,init,brief,diff} …"""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import analyst_sql, fmt, schema, settings
+from . import analyst_sql, diff, fmt, schema, settings
 from .analyst_sql import check_read_only as check_read_only  # moved there; still importable from here
 from .files import write_text_atomic
 from .store import DEMO_DIR, Store, StoreError, UnknownVersionError
@@ -38,9 +39,13 @@ def cmd_versions(args: argparse.Namespace) -> int:
     store = Store()
     store.ensure_initialised()
     current = store.current_id()
+    versions = store.versions()
+    revised = diff.revises(versions)
     w = csv.writer(sys.stdout, lineterminator="\n")
-    w.writerow(["id", "current", "created_at", "source_name", "file_name", "sha256", "rows", "synthetic", "note"])
-    for v in store.versions():
+    w.writerow(
+        ["id", "current", "created_at", "source_name", "file_name", "sha256", "rows", "synthetic", "note", "revises"]
+    )
+    for v in versions:
         w.writerow(
             [
                 v.id,
@@ -52,9 +57,67 @@ def cmd_versions(args: argparse.Namespace) -> int:
                 v.rows,
                 "yes" if v.synthetic else "no",
                 v.note or "",
+                revised.get(v.id, ""),
             ]
         )
     return 0
+
+
+DIFF_HELP = """Compare two data versions, OLD and NEW, and print one CSV table (a header row, then the rows).
+
+Rows are matched on each table's key plus `source`; a row is changed when any other column differs (NULL
+equals NULL; the provenance columns source_sha256 and loaded_version never count).
+
+Default: one row per table and source present in either version:
+  table, source, rows_before, rows_after, added, removed, changed, as_of_before, as_of_after
+  (as_of: the latest date of the table's main count, empty for tables without one)
+--totals: the main count of each table that has one, before and after, by year and, for the last year
+  present, by month:
+  table, source, measure, period_type (year | month), period (2024 | 2024-03), before, after, difference
+  (difference = after - before, a missing side counted as 0; empty when both are)
+--revisions: the changed rows with the largest change of the main count, at most --top per table and source:
+  table, source, date, key, measure, before, after, change, columns_changed
+
+Text cells that a spreadsheet could read as a formula start with an apostrophe. Exit 2 for an unknown version."""
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .clean import is_missing
+    from .exports import safe_frame
+
+    store = Store()
+    try:
+        result = diff.compare(store, args.old, args.new, top=args.top)
+    except UnknownVersionError as exc:
+        raise Refused(str(exc)) from exc
+    frame = result.totals if args.totals else result.revisions if args.revisions else result.changes
+    safe = safe_frame(frame)  # text neutralised, numbers kept, dates as ISO text
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(list(safe.columns))
+    for row in safe.itertuples(index=False, name=None):
+        w.writerow(["" if is_missing(v) else v for v in row])
+    if args.out:
+        path = Path(args.out)
+        try:
+            write_text_atomic(path, out.getvalue())
+        except OSError as exc:
+            raise Refused(f"cannot write {path}: {exc.strerror or exc}") from exc
+        print(
+            f"Data version {result.old.id} against {result.new.id}: {result.summary()}. "
+            f"{len(frame):,} rows written to {path}",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(out.getvalue())
+    return 0
+
+
+def _top(value: str) -> int:
+    n = int(value) if value.strip().isdigit() else 0
+    if not 1 <= n <= 10_000:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 10000, not {value!r}")
+    return n
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -219,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="Tideline command line.")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="regenerate the synthetic demo data in data/demo (deterministic)")
-    sub.add_parser("versions", help="list data versions as CSV")
+    sub.add_parser("versions", help="list data versions as CSV (with the release each import revises)")
     q = sub.add_parser(
         "sql",
         help="run a read-only SELECT; prints CSV with a header row",
@@ -257,6 +320,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated view ids in order (default: the saved views, or the "
         "default sequence when none are saved)",
     )
+    d = sub.add_parser(
+        "diff",
+        help="what changed between two data versions, as CSV (rows added, removed, changed; totals; revisions)",
+        description=DIFF_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument("old", type=int, metavar="OLD", help="the earlier data version id")
+    d.add_argument("new", type=int, metavar="NEW", help="the later data version id")
+    part = d.add_mutually_exclusive_group()
+    part.add_argument("--totals", action="store_true", help="print the totals by year and month, before and after")
+    part.add_argument("--revisions", action="store_true", help="print the largest revisions")
+    d.add_argument(
+        "--top",
+        type=_top,
+        default=diff.TOP,
+        metavar="N",
+        help=f"revisions listed per table and source (default: {diff.TOP})",
+    )
+    d.add_argument("--out", metavar="FILE", help="write the CSV to FILE instead of printing it")
     return p
 
 
@@ -268,6 +350,7 @@ COMMANDS = {
     "init": cmd_init,
     "check": cmd_check,
     "brief": cmd_brief,
+    "diff": cmd_diff,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .schema import DEMO_SOURCE
-from .sources import frontex, home_office, iom
+from .sources import frontex, home_office, home_office_irregular, iom
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,17 @@ SOURCES: tuple[SourceInfo, ...] = (
         "provisional",
         "Provisional and revised in later releases. '-' means not available (never zero). Preventions are "
         "French-reported figures the UK has not verified; they start in the week ending 5 May 2024.",
+    ),
+    SourceInfo(
+        "Home Office irregular migration (detailed)",
+        home_office_irregular.SOURCE,
+        "Home Office: Irregular migration to the UK, detailed dataset (quarterly, XLSX; tables Irr_D01 and Irr_D02)",
+        ("irregular_arrivals", "small_boat_asylum"),
+        "Open Government Licence v3.0 (Crown copyright)",
+        "provisional",
+        "Small-boat arrivals here differ slightly from the daily SB_01 series (different extraction dates); both "
+        "are shown with their sources. Figures are revised each quarter: each release replaces the previous "
+        "one. '-', 'NA' and '[x]' mean not available (never zero).",
     ),
     SourceInfo(
         "IOM Missing Migrants",

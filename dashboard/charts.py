@@ -502,3 +502,136 @@ def make_provenance_figure(prov: pd.DataFrame, title: str, source: str) -> go.Fi
     )
     fig = layout(fig, title, source, legend=False, height=150 + 26 * len(prov))
     return fig.update_layout(margin={"t": 60})
+
+
+# -- who arrives, and how ---------------------------------------------------------------------------
+METHOD_STYLE = {  # colour and bar pattern: methods differ by pattern as well as colour
+    "Small boat arrivals": (BLUE, ""),
+    "Inadequately documented air arrivals": (ORANGE, "/"),
+    "Recorded detections at UK ports": (GREEN, "x"),
+    "Recorded detections in the UK": (PURPLE, "."),
+}
+
+
+def quarter_label(d: object) -> str:
+    """'2025 Q3' for the first day of a quarter."""
+    ts = pd.Timestamp(d)  # type: ignore[arg-type]
+    return f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
+
+
+def make_arrivals_by_method_figure(df: pd.DataFrame, source: str, small_boat_share: str) -> go.Figure:
+    """Detected arrivals per quarter, stacked by method of entry; the small-boat share in the title."""
+    fig = figure()
+    quarters = sorted(df["quarter_start"].unique())
+    labels = [quarter_label(q) for q in quarters]
+    for i, (method, part) in enumerate(df.groupby("method", sort=False)):
+        colour, pattern = METHOD_STYLE.get(str(method), (PALETTE[i % len(PALETTE)], "-"))
+        values = part.set_index("quarter_start")["detections"].reindex(quarters)
+        fig.add_bar(
+            x=labels,
+            y=values,
+            name=fmt.esc(str(method)),
+            marker={"color": colour, "pattern": {"shape": pattern}},
+            hovertemplate="%{x}<br>%{y:,} people · " + fmt.esc(str(method)) + "<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.32, "x": 0, "xanchor": "left"})
+    fig.update_xaxes(type="category")
+    return layout(
+        fig,
+        f"Detected irregular arrivals per quarter, by method of entry (people) · {small_boat_share}",
+        source,
+        yaxis="People detected",
+        height=HEIGHT + 60,
+    )
+
+
+def make_top_nationalities_figure(
+    df: pd.DataFrame, source: str, title: str, bar_name: str = "This quarter", unit: str = "people"
+) -> go.Figure:
+    """Nationalities ranked by detections, with the same quarter a year earlier as a marker when the frame
+    has a `year_earlier` column."""
+    d = df.sort_values("detections")
+    earlier = d["year_earlier"] if "year_earlier" in d.columns else pd.Series(dtype="float64")
+    fig = figure()
+    fig.add_bar(
+        x=d["detections"],
+        y=_esc(d["nationality"]),
+        orientation="h",
+        name=bar_name,
+        marker_color=NOW,
+        text=[fmt.number(v) for v in d["detections"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}<br>%{x:,} " + unit + "<extra></extra>",
+    )
+    if earlier.notna().any():
+        fig.add_scatter(
+            x=earlier,
+            y=_esc(d["nationality"]),
+            mode="markers",
+            name="Same quarter a year earlier",
+            marker={"symbol": "line-ns", "size": 22, "line": {"width": 4, "color": BLACK}},
+            hovertemplate="%{y}<br>%{x:,} " + unit + " a year earlier<extra></extra>",
+        )
+    top = float(pd.concat([d["detections"], earlier]).max() or 1)
+    fig.update_xaxes(
+        title_text=unit.capitalize() + " detected" if unit == "people" else unit.capitalize(),
+        tickformat=",",
+        range=[0, top * 1.2],
+    )
+    _short_ticks(fig, "y", d["nationality"])
+    return layout(fig, title, source, height=max(HEIGHT, 110 + 40 * len(d)))
+
+
+def make_sex_age_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:
+    """Detections by age group, one bar per sex (grouped), age groups in their natural order."""
+    order = ["Under 18", "18 to 24", "25 to 39", "40 and over", "Not known"]
+    ages = [a for a in order if a in set(df["age_group"])] + sorted(set(df["age_group"].dropna()) - set(order))
+    fig = figure()
+    styles = {"Male": (BLUE, ""), "Female": (ORANGE, "/")}
+    for sex, part in df.groupby("sex", sort=True):
+        colour, pattern = styles.get(str(sex), (GREY, "x"))
+        values = part.set_index("age_group")["detections"].reindex(ages)
+        fig.add_bar(
+            x=_esc(pd.Series(ages)),
+            y=values,
+            name=fmt.esc(str(sex)),
+            marker={"color": colour, "pattern": {"shape": pattern}},
+            hovertemplate="%{x}<br>%{y:,} people · " + fmt.esc(str(sex)) + "<extra></extra>",
+        )
+    fig.update_layout(barmode="group")
+    return layout(fig, title, source, yaxis="People detected", xaxis="Age group")
+
+
+def make_asylum_figure(df: pd.DataFrame, source: str) -> go.Figure:
+    """Small-boat arrivals per quarter (bars) and their asylum applications raised (line), UASC dotted."""
+    labels = [quarter_label(q) for q in df["quarter_start"]]
+    fig = figure()
+    fig.add_bar(
+        x=labels,
+        y=df["small_boat_arrivals"],
+        name="Small-boat arrivals",
+        marker_color=SKY,
+        hovertemplate="%{x}<br>%{y:,} small-boat arrivals<extra></extra>",
+    )
+    fig.add_scatter(
+        x=labels,
+        y=df["applications"],
+        name="Asylum applications raised",
+        mode="lines+markers",
+        line={"color": VERMILLION, "width": 4},
+        marker={"size": 8, "symbol": "diamond"},
+        hovertemplate="%{x}<br>%{y:,} applications raised<extra></extra>",
+    )
+    fig.add_scatter(
+        x=labels,
+        y=df["uasc"],
+        name="of which UASC",
+        mode="lines+markers",
+        line={"color": BLACK, "width": 3, "dash": "dot"},
+        hovertemplate="%{x}<br>%{y:,} unaccompanied children<extra></extra>",
+    )
+    fig.update_xaxes(type="category")
+    return layout(
+        fig, "Small-boat arrivals and their asylum applications, per quarter (people)", source, yaxis="People"
+    )

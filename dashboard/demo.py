@@ -812,7 +812,40 @@ STAFF_POSTS = (
 )
 # Planned posts fill between these months (S-curve): first wave by organisation, then the NCA uplift.
 STAFF_RAMPS = {"BSC": ("2024-09", "2025-12"), "NCA": ("2024-10", "2025-06"), "uplift": ("2025-10", "2028-03")}
-STREAMS = ("channel", "preventions", "incidents", "flows", "operations", "funding", "staffing")
+STREAMS = ("channel", "preventions", "incidents", "flows", "operations", "funding", "staffing", "arrivals")
+
+# Home Office irregular-migration detailed dataset (quarterly): the other methods of entry a year, illustrative
+# of the published order of magnitude (people detected).
+OTHER_METHODS = {
+    "Inadequately documented air arrivals": (4_900, 4_600, 1_500, 1_200, 2_800, 3_900, 4_100, 4_300, 3_200),
+    "Recorded detections at UK ports": (5_600, 3_900, 2_200, 1_300, 1_600, 1_400, 1_300, 1_200, 900),
+    "Recorded detections in the UK": (6_600, 5_600, 3_500, 2_800, 2_600, 2_300, 2_000, 1_900, 1_400),
+}
+SMALL_BOATS = "Small boat arrivals"
+ARRIVALS_END = date(2026, 9, 30)  # the last whole quarter of the demo period: quarterly releases lag
+# The Home Office's world region of each nationality in the demo.
+NATIONALITY_REGION = {
+    "AFG": "Asia Central",
+    "IRN": "Middle East",
+    "IRQ": "Middle East",
+    "SYR": "Middle East",
+    "ERI": "Africa Sub-Saharan",
+    "SDN": "Africa North",
+    "VNM": "Asia South East",
+    "ALB": "Europe Other",
+    "TUR": "Europe Other",
+    "EGY": "Africa North",
+    "PAK": "Asia South",
+    "BGD": "Asia South",
+    "GIN": "Africa Sub-Saharan",
+    "CIV": "Africa Sub-Saharan",
+    "IND": "Asia South",
+    "CHN": "Asia East",
+    "UNK": "Other and unknown",
+}
+OTHER_NATIONALITIES: dict[str, float] = {"ALB": 16, "IND": 12, "CHN": 8, "VNM": 10, "IRQ": 8, "PAK": 8, "AFG": 6, "ERI": 5, "UNK": 4}
+SEXES = {"Male": 0.86, "Female": 0.13, "Not known": 0.01}
+AGE_GROUPS = {"Under 18": 0.14, "18 to 24": 0.33, "25 to 39": 0.42, "40 and over": 0.10, "Not known": 0.01}
 
 
 def build() -> dict[str, pd.DataFrame]:
@@ -831,6 +864,7 @@ def build() -> dict[str, pd.DataFrame]:
         "funding": _funding(rng["funding"]),
         "staffing": _staffing(rng["staffing"]),
     }
+    frames["irregular_arrivals"], frames["small_boat_asylum"] = _arrivals(rng["arrivals"], channel)
     return {table: _conform(table, frames[table]) for table in schema.TABLES}
 
 
@@ -868,7 +902,7 @@ def _conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Stamp the demo source and give every column its schema dtype and order."""
     frame = frame.assign(source=DEMO_SOURCE)
     if table == "incidents":
-        frame = frame.assign(source_url=None, source_quality=QUALITY)
+        frame = frame.assign(source_url=None, source_quality=QUALITY, group_id=None)
     out = {}
     for c in schema.columns(table, provenance=False):
         col = frame[c.name]
@@ -1281,6 +1315,73 @@ def _route_flows(rng: np.random.Generator, ch: _Channel) -> pd.DataFrame:
     return frame.sort_values(
         ["month", "route"], key=lambda s: s.map(order) if s.name == "route" else s, kind="stable"
     ).reset_index(drop=True)
+
+
+def _arrivals(rng: np.random.Generator, ch: _Channel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quarterly irregular arrivals by method, nationality, sex and age, and the asylum applications of the
+    small-boat arrivals. Small-boat arrivals follow the daily series within about 1% (a different extraction
+    date, as the Home Office's own two series differ)."""
+    from .nationality import name_of
+
+    quarters = pd.period_range(DEMO_START, ARRIVALS_END, freq="Q")
+    day_quarter = pd.PeriodIndex(pd.DatetimeIndex(DAYS), freq="Q")
+    boats_by_q = pd.Series(ch.people, index=day_quarter).groupby(level=0).sum()
+    arrivals: list[tuple[object, ...]] = []
+    asylum: list[tuple[object, ...]] = []
+    sexes, ages = list(SEXES), list(AGE_GROUPS)
+    cell_w = np.outer(list(SEXES.values()), list(AGE_GROUPS.values())).ravel()
+    for q in quarters:
+        start = q.start_time.date()
+        year_i = YEARS.index(q.year)
+        methods: dict[str, tuple[int, dict[str, float]]] = {
+            SMALL_BOATS: (
+                int(round(boats_by_q.get(q, 0) * rng.uniform(0.99, 1.01))),
+                {**ROUTE_SPECS[CHANNEL].nationalities},
+            )
+        }
+        for method, years in OTHER_METHODS.items():
+            methods[method] = (int(round(years[year_i] / 4 * rng.lognormal(0, 0.12))), OTHER_NATIONALITIES)
+        for method, (total, mix) in methods.items():
+            nats = list(mix)
+            trend = [mix[n] * NATIONALITY_TRENDS.get((CHANNEL, n), {}).get(q.year, 1.0) for n in nats]
+            per_nat = rng.multinomial(total, rng.dirichlet(60 * np.asarray(trend) / sum(trend)))
+            for nat, n_nat in zip(nats, per_nat, strict=True):
+                cells = rng.multinomial(int(n_nat), cell_w / cell_w.sum()).reshape(len(sexes), len(ages))
+                for i, sex in enumerate(sexes):
+                    for j, age in enumerate(ages):
+                        n = int(cells[i, j])
+                        if n == 0:
+                            continue
+                        name, region = name_of(nat) or nat, NATIONALITY_REGION[nat]
+                        arrivals.append((start, method, name, region, sex, age, n))
+                        if method != SMALL_BOATS:
+                            continue
+                        raised = int(rng.binomial(n, 0.94))
+                        dependants = int(rng.binomial(raised, 0.08))
+                        child = age == "Under 18"
+                        for kind, uasc, k in (
+                            ("Main applicant", "UASC" if child else "Non-UASC", raised - dependants),
+                            ("Dependant", "Non-UASC", dependants),
+                        ):
+                            if k:
+                                asylum.append(
+                                    (start, "Asylum application raised", name, region, kind, uasc, sex, age, k)
+                                )
+                        if n - raised:
+                            asylum.append(
+                                (start, "No asylum application raised", name, region, "Not applicable",
+                                 "Not applicable", sex, age, n - raised)
+                            )  # fmt: skip
+    a = pd.DataFrame(
+        arrivals,
+        columns=["quarter_start", "method", "nationality", "nationality_region", "sex", "age_group", "detections"],
+    )
+    b = pd.DataFrame(
+        asylum,
+        columns=["quarter_start", "application", "nationality", "nationality_region", "applicant_type", "uasc", "sex",
+                 "age_group", "applications"],
+    )  # fmt: skip
+    return a, b
 
 
 def _routes() -> pd.DataFrame:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from . import nationality as nationalities
+
 # URL keys, which are also the widget keys and the field names below.
-KEYS = ("period", "region", "route", "type", "version", "compare")
+KEYS = ("period", "region", "route", "type", "nationality", "version", "compare")
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 # What KPI changes are measured against: crossings are seasonal, so the default is a year earlier.
@@ -38,6 +40,7 @@ class FilterOptions:
     data_start: date
     data_end: date
     route_regions: Mapping[str, str] = field(default_factory=dict)  # route -> its region (routes table)
+    nationalities: tuple[str, ...] = ()  # names as shown (dashboard/nationality.py), from every nationality column
 
     def routes_in(self, regions: Sequence[str]) -> tuple[str, ...]:
         """The routes of these regions (all routes when none is chosen)."""
@@ -94,6 +97,7 @@ class FilterState:
     region: tuple[str, ...] = ()
     route: tuple[str, ...] = ()
     type: tuple[str, ...] = ()
+    nationality: tuple[str, ...] = ()  # names as shown: "Albania", "Iran"
     version: int | None = None
     compare: str = "year"  # a key of COMPARE: what changes are measured against
 
@@ -151,7 +155,7 @@ class FilterState:
     def to_query_params(self) -> dict[str, list[str]]:
         """Every filter explicit, the version pinned: the share-link form."""
         params: dict[str, list[str]] = {"period": [self.start.isoformat(), self.end.isoformat()]}
-        for key in ("region", "route", "type"):
+        for key in ("region", "route", "type", "nationality"):
             if getattr(self, key):
                 params[key] = list(getattr(self, key))
         if self.version is not None:
@@ -206,6 +210,18 @@ class FilterState:
                 notices.append(f"unknown {label} ignored: {_show(dropped)}")
             chosen[key] = tuple(kept)
 
+        # Nationalities by the name shown, or by any name or ISO 3166-1 alpha-3 code that names one ("ALB").
+        kept_nat, dropped_nat = [], []
+        for v in values("nationality"):
+            name = v if v in options.nationalities else nationalities.name_of(v)
+            if name in options.nationalities:
+                if name not in kept_nat:
+                    kept_nat.append(name)
+            elif v != "":
+                dropped_nat.append(v)
+        if dropped_nat:
+            notices.append(f"nationality not in this data version ignored: {_show(dropped_nat)}")
+
         version = options.current_version
         raw_version = values("version")
         if raw_version:
@@ -235,6 +251,7 @@ class FilterState:
             region=chosen["region"],
             route=chosen["route"],
             type=chosen["type"],
+            nationality=tuple(kept_nat),
             version=version,
             compare=compare,
         )
@@ -249,6 +266,8 @@ class FilterState:
         region_col: str | None = None,
         route_col: str | None = "route",
         type_col: str | None = None,
+        nationality_col: str | None = None,
+        nationality_codes: bool = False,
         month_grain: bool = False,
         period: tuple[date, date] | None = None,
     ) -> tuple[str, dict[str, object]]:
@@ -286,6 +305,12 @@ class FilterState:
             clauses.append(f"{route_col} IN ({marks('route', self.route)})")
         if self.type and type_col:
             clauses.append(f"{type_col} IN ({marks('type', self.type)})")
+        if self.nationality and nationality_col:
+            # names in the Home Office tables; ISO-3 codes (nationality_codes) in Frontex's route_flows
+            chosen = (
+                [nationalities.code_of(n) or n for n in self.nationality] if nationality_codes else self.nationality
+            )
+            clauses.append(f"{nationality_col} IN ({marks('nationality', chosen)})")
         return (" AND ".join(clauses) or "TRUE"), values
 
     # -- words ----------------------------------------------------------------------------
@@ -301,6 +326,8 @@ class FilterState:
             parts.append("All regions and routes")
         if self.type:
             parts.append(_join([t.capitalize() for t in self.type]))
+        if self.nationality:
+            parts.append(f"nationalit{'ies' if len(self.nationality) > 1 else 'y'} {_join(self.nationality)}")
         parts.append(format_period(*self.period))
         if with_version and self.version is not None:
             parts.append(f"data version {self.version}")

@@ -18,14 +18,14 @@ import pyarrow as pa
 from . import schema, settings
 from .exports import neutralise
 from .files import sha256_file
-from .sources import bounds, canonical, frontex, home_office, iom
+from .sources import bounds, canonical, frontex, home_office, home_office_irregular, iom
 from .sources.base import Importer, ImportResult, Progress, Rejection, StructuralError, no_progress, unreadable
 from .store import Store, StoreError, Version, read_demo_csvs, typed_table
 
 log = logging.getLogger(__name__)
 
 # Most specific first: the canonical importer accepts anything shaped like a Tideline table.
-IMPORTERS: tuple[Importer, ...] = (home_office, iom, frontex, canonical)
+IMPORTERS: tuple[Importer, ...] = (home_office, home_office_irregular, iom, frontex, canonical)
 REFERENCE_SOURCE = "Tideline reference data (illustrative route corridors and label mappings)"
 REFERENCE_TABLES = ("routes", "regions")
 MAX_BYTES = 200 * 1024 * 1024

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from . import fmt, schema
+from . import fmt, nationality, schema
 from .filters import FilterOptions, FilterState, params
 
 Con = duckdb.DuckDBPyConnection
@@ -56,6 +56,13 @@ def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> 
     )
     lo, hi = data_range(con)
     route_regions = dict(_df(con, "SELECT route, any_value(region) AS region FROM routes GROUP BY 1").values.tolist())
+    names = set(
+        _df(con, "SELECT nationality FROM irregular_arrivals UNION SELECT nationality FROM small_boat_asylum")[
+            "nationality"
+        ].astype(str)
+    )
+    codes = _df(con, "SELECT DISTINCT nationality FROM route_flows")["nationality"].astype(str)
+    names |= {nationality.name_of(c) or c for c in codes}  # Frontex's ISO-3 codes under the names shown
     return FilterOptions(
         regions=regions,
         routes=all_routes,
@@ -65,6 +72,7 @@ def filter_options(con: Con, versions: tuple[int, ...], current: int | None) -> 
         data_start=lo,
         data_end=hi,
         route_regions={str(route): str(region) for route, region in route_regions.items()},
+        nationalities=tuple(sorted(names)),
     )
 
 
@@ -95,6 +103,8 @@ AS_OF_EXPR = {
     "operations": "max(greatest(start_date, coalesce(end_date, start_date)))",
     "funding": "last_day(max(CASE WHEN spent_gbp IS NOT NULL THEN month END))",
     "staffing": "last_day(max(CASE WHEN in_post_headcount IS NOT NULL THEN month END))",
+    "irregular_arrivals": "CAST(max(quarter_start) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)",
+    "small_boat_asylum": "CAST(max(quarter_start) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)",
     "routes": "NULL::DATE",
     "regions": "NULL::DATE",
 }
@@ -126,6 +136,8 @@ TABLE_WORDS = {
     "operations": "operations",
     "funding": "funding",
     "staffing": "staffing",
+    "irregular_arrivals": "irregular arrivals",
+    "small_boat_asylum": "small-boat asylum applications",
     "routes": "routes",
     "regions": "regions",
 }
@@ -336,7 +348,14 @@ def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
 # -- by route -------------------------------------------------------------------------------
 def by_route(con: Con, state: FilterState) -> pd.DataFrame:
     """Per route: detections (flows), people arrived (crossings), incidents, dead and missing."""
-    wf, pf = state.where("f", date_col="month", route_col="route", month_grain=True)
+    wf, pf = state.where(
+        "f",
+        date_col="month",
+        route_col="route",
+        nationality_col="nationality",
+        nationality_codes=True,
+        month_grain=True,
+    )
     wc, pc = state.where("c", date_col="date", route_col="route")
     wi, pi = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
@@ -374,8 +393,29 @@ def incident_count(con: Con, state: FilterState) -> int:
     return int(_one(con, f"SELECT count(*) FROM incidents WHERE {w}", p)[0])
 
 
+def unplaced_count(con: Con, state: FilterState) -> int:
+    """Incidents in the filters without a position: counted in every total and table, left off the map."""
+    w, p = _incident_filter(state)
+    return int(_one(con, f"SELECT count(*) FROM incidents WHERE {w} AND (lat IS NULL OR lon IS NULL)", p)[0])
+
+
+def incident_group(con: Con, incident_id: str) -> pd.DataFrame:
+    """The records of an incident's group (IOM's Main ID: one event recorded at several places), the incident
+    itself included, oldest first; empty when it has no group or is alone in it. Ignores the filters."""
+    return _df(
+        con,
+        f"""
+        WITH g AS (SELECT group_id FROM incidents WHERE incident_id = $id AND group_id IS NOT NULL LIMIT 1)
+        SELECT group_id, {POINT_COLUMNS} FROM incidents WHERE group_id = (SELECT group_id FROM g)
+          AND (SELECT count(*) FROM incidents WHERE group_id = (SELECT group_id FROM g)) > 1
+        ORDER BY date, incident_id""",
+        {"id": incident_id},
+    )
+
+
 def map_points(con: Con, state: FilterState) -> pd.DataFrame:
-    """Incidents as points, newest first."""
+    """Incidents as points, newest first (those without a position too: the table lists them; the map skips
+    them)."""
     w, p = _incident_filter(state)
     return _df(con, f"SELECT {POINT_COLUMNS} FROM incidents WHERE {w} ORDER BY date DESC, incident_id", p)
 
@@ -388,7 +428,7 @@ def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFr
         f"""
         WITH g AS (SELECT floor(lat / $deg) AS gy, floor(lon / $deg) AS gx, people,
                           coalesce(dead, 0) + coalesce(missing, 0) AS dm
-                   FROM incidents WHERE {w})
+                   FROM incidents WHERE {w} AND lat IS NOT NULL AND lon IS NOT NULL)
         SELECT (gy + 0.5) * $deg AS cell_lat, (gx + 0.5) * $deg AS cell_lon, $deg AS cell_size_deg,
                count(*) AS incidents, sum(people)::BIGINT AS people, sum(dm)::BIGINT AS dead_missing
         FROM g GROUP BY gy, gx ORDER BY incidents DESC, cell_lat, cell_lon""",
@@ -411,7 +451,7 @@ def map_incidents(
         (n,) = _one(
             con,
             f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / $deg), floor(lon / $deg)
-                               FROM incidents WHERE {w})""",
+                               FROM incidents WHERE {w} AND lat IS NOT NULL AND lon IS NOT NULL)""",
             params(p, deg=deg),
         )
         if n <= max_cells or deg == CELL_SIZES[-1]:
@@ -421,7 +461,14 @@ def map_incidents(
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
     """Routes with their waypoint paths and the flow in the period (detections; Channel: arrivals)."""
-    wf, pf = state.where("f", date_col="month", route_col="route", month_grain=True)
+    wf, pf = state.where(
+        "f",
+        date_col="month",
+        route_col="route",
+        nationality_col="nationality",
+        nationality_codes=True,
+        month_grain=True,
+    )
     wc, pc = state.where("c", date_col="date", route_col="route")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
     df = _df(
@@ -548,3 +595,109 @@ def spend_and_outcomes(con: Con, state: FilterState) -> pd.DataFrame:
         ORDER BY month""",
         params(p, pp, first_month=state.start.replace(day=1), end=state.end, programme=BSC),
     )
+
+
+# -- who arrives, and how (Home Office irregular-migration detailed dataset; quarterly) ---------------
+SMALL_BOATS = "Small boat arrivals"
+APPLICATION_RAISED = "Asylum application raised"
+
+
+def quarter_of(d: date) -> date:
+    """The first day of the quarter a date falls in."""
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def _arrivals_filter(state: FilterState, prefix: str, period: tuple[date, date] | None = None) -> tuple[str, Params]:
+    """Quarters that overlap the period, and the nationality filter (region, route and type do not apply)."""
+    start, end = period or state.period
+    return state.where(
+        prefix, date_col="quarter_start", route_col=None, nationality_col="nationality", period=(quarter_of(start), end)
+    )
+
+
+def arrivals_by_method(con: Con, state: FilterState) -> pd.DataFrame:
+    """Detected irregular arrivals per quarter and method of entry, quarters overlapping the period."""
+    w, p = _arrivals_filter(state, "a")
+    return _df(
+        con,
+        f"""SELECT quarter_start, method, sum(detections)::BIGINT AS detections
+            FROM irregular_arrivals WHERE {w} GROUP BY 1, 2 ORDER BY 1, 2""",
+        p,
+    )
+
+
+def arrivals_top_nationalities(con: Con, state: FilterState, top: int = 10) -> pd.DataFrame:
+    """Per method, the `top` nationalities in the latest quarter of the period, with the same quarter a year
+    earlier and the change (NULL where the year-earlier quarter has none)."""
+    w, p = _arrivals_filter(state, "a")
+    wn, pn = state.where("n", date_col=None, route_col=None, nationality_col="nationality")
+    return _df(
+        con,
+        f"""
+        WITH q AS (SELECT max(quarter_start) AS q FROM irregular_arrivals WHERE {w}),
+        now AS (SELECT method, nationality, sum(detections)::BIGINT AS detections FROM irregular_arrivals
+                WHERE quarter_start = (SELECT q FROM q) AND {wn} GROUP BY 1, 2),
+        prev AS (SELECT method, nationality, sum(detections)::BIGINT AS year_earlier FROM irregular_arrivals
+                 WHERE quarter_start = CAST((SELECT q FROM q) - INTERVAL 1 YEAR AS DATE) AND {wn} GROUP BY 1, 2),
+        ranked AS (SELECT now.*, prev.year_earlier,
+                          row_number() OVER (PARTITION BY now.method ORDER BY now.detections DESC NULLS LAST,
+                                             now.nationality) AS rank
+                   FROM now LEFT JOIN prev USING (method, nationality))
+        SELECT (SELECT q FROM q) AS quarter_start, method, rank, nationality, detections, year_earlier,
+               detections - year_earlier AS change
+        FROM ranked WHERE rank <= $top ORDER BY method, rank""",
+        params(p, pn, top=top),
+    )
+
+
+def arrivals_by_sex_age(con: Con, state: FilterState, method: str | None = None) -> pd.DataFrame:
+    """Detected arrivals by sex and age group over the quarters of the period (one method, or all)."""
+    w, p = _arrivals_filter(state, "a")
+    return _df(
+        con,
+        f"""SELECT sex, age_group, sum(detections)::BIGINT AS detections FROM irregular_arrivals
+            WHERE {w} AND ($method IS NULL OR method = $method) GROUP BY 1, 2 ORDER BY 1, 2""",
+        params(p, method=method),
+    )
+
+
+def asylum_against_arrivals(con: Con, state: FilterState) -> pd.DataFrame:
+    """Per quarter: small-boat arrivals (Irr_D01) and their asylum applications raised (Irr_D02), main
+    applicants and dependants, and the UASC among them."""
+    wa, pa_ = _arrivals_filter(state, "a")
+    ws, ps = _arrivals_filter(state, "s")
+    return _df(
+        con,
+        f"""
+        WITH a AS (SELECT quarter_start, sum(detections)::BIGINT AS small_boat_arrivals FROM irregular_arrivals
+                   WHERE method = $small_boats AND {wa} GROUP BY 1),
+        s AS (SELECT quarter_start,
+                     sum(applications) FILTER (WHERE application = $raised)::BIGINT AS applications,
+                     sum(applications) FILTER (
+                         WHERE application = $raised AND applicant_type = 'Main applicant')::BIGINT AS main_applicants,
+                     sum(applications) FILTER (WHERE application = $raised AND uasc = 'UASC')::BIGINT AS uasc
+              FROM small_boat_asylum WHERE {ws} GROUP BY 1)
+        SELECT quarter_start, small_boat_arrivals, applications, main_applicants, uasc
+        FROM a FULL JOIN s USING (quarter_start) ORDER BY 1""",
+        params(pa_, ps, small_boats=SMALL_BOATS, raised=APPLICATION_RAISED),
+    )
+
+
+def frontex_nationalities(con: Con, state: FilterState, top: int = 10) -> pd.DataFrame:
+    """Frontex detections by nationality (ISO-3 code and the name shown) in the period, routes filtered."""
+    w, p = state.where(
+        "f",
+        date_col="month",
+        route_col="route",
+        nationality_col="nationality",
+        nationality_codes=True,
+        month_grain=True,
+    )
+    df = _df(
+        con,
+        f"""SELECT nationality AS code, sum(detections)::BIGINT AS detections FROM route_flows WHERE {w}
+            GROUP BY 1 ORDER BY 2 DESC NULLS LAST, 1 LIMIT $top""",
+        params(p, top=top),
+    )
+    df.insert(0, "nationality", [nationality.name_of(c) or c for c in df["code"]])
+    return df

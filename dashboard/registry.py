@@ -92,6 +92,7 @@ PAGES: tuple[Page, ...] = (
         SlideSpec(("active_operations", "prevented", "people", "dead_missing"), "operations_timeline"),
         in_default_briefing=True,
     ),
+    Page("arrivals", "Who arrives", ":material/groups:", "pages/views/arrivals.py"),
     Page(
         "data",
         "Data & sources",

@@ -580,11 +580,13 @@ def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_
     try:
         con.execute(schema.create_sql(table))
         if frame is not None:
-            required = [c.name for c in schema.columns(table, provenance=False)]
             present = list(frame.columns) if isinstance(frame, pd.DataFrame) else frame.column_names
-            missing = [c for c in required if c not in present]
+            # a nullable column the frame lacks (one added to the schema later, e.g. incidents.group_id) is NULL
+            missing = [
+                c.name for c in schema.columns(table, provenance=False) if not c.nullable and c.name not in present
+            ]
             # rows carried over from an earlier version keep their own provenance
-            cols = required + [c.name for c in schema.PROVENANCE if c.name in present]
+            cols = [c.name for c in schema.columns(table) if c.name in present]
             if missing:
                 raise StoreError(f"table {table}: missing column(s) {', '.join(missing)}")
             con.register("_incoming", frame)

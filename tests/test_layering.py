@@ -26,19 +26,20 @@ LAYERS: list[tuple[str, set[str]]] = [
             "sources.canonical",
             "sources.frontex",
             "sources.home_office",
+            "sources.home_office_irregular",
             "sources.iom",
             "sources.bounds",
         },
     ),
     ("formatting", {"fmt"}),
-    ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog", "analyst_sql"}),
+    ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog", "analyst_sql", "diff"}),
     ("import pipeline, pack map, page view state", {"ingest", "plotly_map", "viewstate"}),
     ("slides, the isolated reader", {"slides", "reader"}),
     ("pack", {"pack"}),
     ("command line", {"__main__"}),
     ("ui: session", {"ui.session"}),
     ("ui: layout", {"ui.layout"}),
-    ("ui: widgets", {"ui.upload", "ui.mapview", "ui.opsview", "ui.briefing"}),
+    ("ui: widgets", {"ui.upload", "ui.mapview", "ui.opsview", "ui.briefing", "ui.diffview"}),
 ]
 RANK = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
 PACKAGES = {"", "sources", "ui"}  # their __init__ files hold only a docstring

@@ -537,3 +537,41 @@ def test_a_year_total_beyond_int64_is_not_wrapped_negative(tmp_path):
     totals = canonical.read(write(tmp_path, "f.csv", text)).totals_by_year
     ((year, total),) = totals.itertuples(index=False, name=None)
     assert year == 2024 and total == float(2**63) and total > 0
+
+
+def test_a_canonical_irregular_arrivals_csv(tmp_path):
+    """quarter_start is the first day of a quarter (or '2018 Q1'); nationalities take Tideline's names."""
+    text = (
+        "quarter_start,method,nationality,nationality_region,sex,age_group,detections,source\n"
+        "2018-01-01,Small boat arrivals,Iran,Middle East,Male,18 to 24,120,HO\n"  # line 2
+        "2018 Q2,Small boat arrivals,IRN,Middle East,Male,18 to 24,30,HO\n"  # line 3: ISO-3 -> Iran
+        "2018-07-01,Small boat arrivals,Türkiye,Europe Other,Female,25 to 39,NA,HO\n"  # line 4: NULL count
+        "2018-02-01,Small boat arrivals,Albania,Europe Other,Male,18 to 24,5,HO\n"  # line 5: not a quarter's start
+        '2019-10-01,Small boat arrivals,Narnia,Other,Male,18 to 24,"1,500",HO\n'  # line 6: unknown, kept
+        "2018-01-01,Small boat arrivals,Iran,Middle East,Male,18 to 24,7,HO\n"  # line 7: repeats line 2
+        f"{date.today().year + 1}-01-01,Small boat arrivals,Iran,Middle East,Male,18 to 24,1,HO\n"  # line 8
+    )
+    path = write(tmp_path, "arrivals.csv", text)
+    assert canonical.detect(path) and canonical.table_for(path) == "irregular_arrivals"
+    result = canonical.read(path)
+    assert rejections(result) == [
+        (
+            5,
+            "quarter_start",
+            "quarter_start 2018-02-01 is not the first day of a quarter (1 January, 1 April, 1 July or 1 October)",
+        ),
+        (
+            7,
+            "quarter_start, method, nationality, nationality_region, sex, age_group",
+            "duplicate of line 2 (same quarter_start, method, nationality, nationality_region, sex and age_group)",
+        ),
+        (8, "quarter_start", f"quarter_start {date.today().year + 1}-01-01 is in the future"),
+    ]
+    frame = result.tables["irregular_arrivals"]
+    assert frame["quarter_start"].tolist() == [date(2018, 1, 1), date(2018, 4, 1), date(2018, 7, 1), date(2019, 10, 1)]
+    assert frame["nationality"].tolist() == ["Iran", "Iran", "Turkey", "Narnia"]
+    assert frame["detections"].tolist()[:2] == [120, 30] and pd.isna(frame["detections"].iloc[2])
+    assert "unknown nationality labels kept as-is: 'Narnia' (1 row); 1 row" in result.notes
+    totals = {int(y): int(v) for y, v in result.totals_by_year.itertuples(index=False, name=None)}
+    assert list(result.totals_by_year.columns) == ["year", "detections"] and totals == {2018: 150, 2019: 1500}
+    typed_table("irregular_arrivals", frame, sha256=None, version_id=1)

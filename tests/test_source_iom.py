@@ -44,7 +44,7 @@ LITERAL_TOTALS = {
     },
     "bad_rows.csv": {
         2023: 4,  # line 8: 0+4
-        2024: 4,  # line 2: 2+1, line 11: 1+blank = 3+1
+        2024: 5,  # line 2: 2+1, line 7 (no coordinates, still counted): 1+0, line 11: 1+blank = 3+1+1
     },
 }
 
@@ -341,7 +341,7 @@ def test_split_missing_longitude_rejected(tmp_path: Path):
     path.write_text(mk.csv_text(mk.SPLIT_HEADER, [row]), encoding="utf-8")
     result = iom.read(path, regions=None)
     assert [(r.row, r.column, r.reason) for r in result.rejected] == [
-        (2, "Longitude", "no coordinates: an incident needs a location")
+        (2, "Longitude", "longitude is missing but the other is given")
     ]
 
 
@@ -385,7 +385,6 @@ def test_bad_rows_exact_rejections():
         Rejection(
             f, 6, "Incident ID", "duplicate incident id 'IOM-2024.MMP0101' (first on line 2)", value="2024.MMP0101"
         ),
-        Rejection(f, 7, "Coordinates", "no coordinates: an incident needs a location"),
         Rejection(f, 9, "Incident Date", "date 2099-01-01 is in the future", value="2099-01-01"),
         Rejection(
             f,
@@ -395,8 +394,16 @@ def test_bad_rows_exact_rejections():
             value="05/01/2024",
         ),
     ]
-    assert list(by_id(result).index) == ["IOM-2024.MMP0101", "IOM-2023.MMP0107", "IOM-2024.MMP0110"]
-    assert (result.rows_read, result.rows_accepted) == (10, 3)
+    assert list(by_id(result).index) == [
+        "IOM-2024.MMP0101",
+        "IOM-2024.MMP0106",
+        "IOM-2023.MMP0107",
+        "IOM-2024.MMP0110",
+    ]
+    assert (result.rows_read, result.rows_accepted) == (10, 4)
+    unplaced = by_id(result).loc["IOM-2024.MMP0106"]
+    assert pd.isna(unplaced["lat"]) and pd.isna(unplaced["lon"]) and unplaced["dead"] == 1  # kept, counted
+    assert any(n.startswith("1 incident(s) give no coordinates: kept without a position") for n in result.notes)
 
 
 def test_duplicate_of_a_rejected_row_is_kept(tmp_path: Path):
@@ -484,6 +491,9 @@ def test_grouped_main_ids_are_one_incident_each_keyed_on_incident_id(tmp_path: P
     incidents = result.tables["incidents"]
     assert incidents["dead"].sum() == 6 and incidents["missing"].sum() == 1  # 'NA' missing is NULL, not 0
     assert incidents["missing"].isna().tolist() == [False, False, True]
+    # Main ID is kept as the group: the two beaches are one event's records
+    assert incidents["group_id"].tolist() == ["IOM-2026.MMP0100", "IOM-2026.MMP0100", "IOM-2026.MMP0101"]
+    assert any(n.startswith("2 records share a Main ID with another record (1 group(s)") for n in result.notes)
 
 
 REPUBLISHED_HEADER = [
@@ -514,6 +524,26 @@ def test_a_republished_file_with_ids_and_the_split_columns_is_read_as_the_split_
     assert df["route"].tolist() == ["Central Mediterranean", iom.NOT_STATED]  # route 'NA': not stated
     assert pd.isna(df["location"].tolist()[1]) and pd.isna(df["cause"].tolist()[1])
     assert result.totals_by_year["dead_and_missing"].tolist() == [11]
+    assert df["group_id"].tolist() == ["IOM-2025.MMP0001", "IOM-2025.MMP0001"]
+
+
+def test_a_split_row_with_NA_coordinates_is_kept_without_a_position_and_counted(tmp_path: Path):
+    """IOM publishes some incidents with no coordinates: they count in every total, and only the map
+    leaves them out; the store holds NULL (not NaN) positions."""
+    rows = [
+        ["2025.MMP0002", "2025.MMP0002", "Incident", "Mediterranean", "2025-04-01", "2025", "Apr",
+         "2", "3", "5", "NA", "NA", "NA", "Central Mediterranean", "Libya", "Unknown", "Drowning", ""],
+        ["2025.MMP0003", "2025.MMP0003", "Incident", "Mediterranean", "2025-04-02", "2025", "Apr",
+         "1", "0", "1", "NA", "35.6", "12.5", "Central Mediterranean", "Italy", "Lampedusa", "Drowning", ""],
+    ]  # fmt: skip
+    path = tmp_path / "unplaced.csv"
+    path.write_text(mk.csv_text(REPUBLISHED_HEADER, rows), encoding="utf-8", newline="")
+    result = iom.read(path, regions=None)
+    assert result.rejected == []
+    assert result.totals_by_year["dead_and_missing"].tolist() == [6]  # 2+3 + 1+0, the unplaced row included
+    arrow = store.typed_table("incidents", result.tables["incidents"], sha256=None, version_id=1)
+    lat = arrow.column("lat").to_pylist()
+    assert lat.count(None) == 1 and 35.6 in lat  # NULL, which SQL leaves out of the map; never NaN
 
 
 def test_header_only_file_gives_empty_canonical_frame(tmp_path: Path):

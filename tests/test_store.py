@@ -67,7 +67,7 @@ def test_unknown_version_is_a_clear_error(tiny_store):
     [
         ("crossings_daily", "people", "lots", "crossings_daily"),
         ("crossings_daily", "date", "yesterday", "crossings_daily"),
-        ("incidents", "lat", None, "NOT NULL"),
+        ("incidents", "date", None, "NOT NULL"),
         ("routes", "path", "not a path", "routes"),
     ],
 )

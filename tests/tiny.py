@@ -7,6 +7,9 @@ from datetime import date
 import pandas as pd
 
 SRC = "Test fixture"
+HO_IRR = "Test fixture: irregular migration detailed dataset"
+SB, AIR, IN_UK = "Small boat arrivals", "Inadequately documented air arrivals", "Recorded detections in the UK"
+RAISED = "Asylum application raised"
 EC, CM = "English Channel", "Central Mediterranean"
 UK, MED = "UK & Channel", "Mediterranean"
 
@@ -138,4 +141,77 @@ def frames() -> dict[str, pd.DataFrame]:
                 "source": [SRC] * 3,
             }
         ),
+        # Home Office irregular-migration detailed dataset, by hand. Quarters 2024 Q1, 2025 Q1, 2025 Q2.
+        "irregular_arrivals": pd.DataFrame(
+            [
+                (d("2024-01-01"), SB, "Afghanistan", "Asia Central", "Male", "18 to 24", 40),
+                (d("2024-01-01"), SB, "Albania", "Europe Other", "Male", "25 to 39", 20),
+                (d("2024-01-01"), AIR, "Albania", "Europe Other", "Female", "25 to 39", 5),
+                (d("2025-01-01"), SB, "Afghanistan", "Asia Central", "Male", "18 to 24", 60),
+                (d("2025-01-01"), SB, "Albania", "Europe Other", "Male", "25 to 39", 10),
+                (d("2025-01-01"), SB, "Afghanistan", "Asia Central", "Female", "Under 18", 5),
+                (d("2025-01-01"), IN_UK, "Albania", "Europe Other", "Male", "25 to 39", 15),
+                (d("2025-04-01"), SB, "Eritrea", "Africa Sub-Saharan", "Male", "18 to 24", None),  # not available
+            ],
+            columns=["quarter_start", "method", "nationality", "nationality_region", "sex", "age_group", "detections"],
+        ).assign(source=HO_IRR),
+        "small_boat_asylum": pd.DataFrame(
+            [
+                (
+                    d("2024-01-01"),
+                    RAISED,
+                    "Afghanistan",
+                    "Asia Central",
+                    "Main applicant",
+                    "Non-UASC",
+                    "Male",
+                    "18 to 24",
+                    38,
+                ),
+                (
+                    d("2025-01-01"),
+                    RAISED,
+                    "Afghanistan",
+                    "Asia Central",
+                    "Main applicant",
+                    "Non-UASC",
+                    "Male",
+                    "18 to 24",
+                    55,
+                ),
+                (
+                    d("2025-01-01"),
+                    RAISED,
+                    "Afghanistan",
+                    "Asia Central",
+                    "Main applicant",
+                    "UASC",
+                    "Female",
+                    "Under 18",
+                    5,
+                ),
+                (
+                    d("2025-01-01"),
+                    "No asylum application raised",
+                    "Albania",
+                    "Europe Other",
+                    "Not applicable",
+                    "Not applicable",
+                    "Male",
+                    "25 to 39",
+                    10,
+                ),
+            ],  # fmt: skip
+            columns=[
+                "quarter_start",
+                "application",
+                "nationality",
+                "nationality_region",
+                "applicant_type",
+                "uasc",
+                "sex",
+                "age_group",
+                "applications",
+            ],  # fmt: skip
+        ).assign(source=HO_IRR),
     }

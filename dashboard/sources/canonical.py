@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import schema
+from .. import nationality, schema
 from .base import (
     COUNT_MAX,
     DATE_FORMATS,
@@ -53,6 +54,9 @@ ALLOWED = {
 ISO3 = re.compile(r"^[A-Z]{3}$")
 FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+YEAR_QUARTER = re.compile(r"^(\d{4})\s*[- ]?\s*Q([1-4])$", re.IGNORECASE)  # a quarter_start may say "2018 Q1"
+# Tables whose nationality is the name Tideline shows (dashboard/nationality.py), not an ISO-3 code
+NAMED_NATIONALITY = ("irregular_arrivals", "small_boat_asylum")
 RANGES = {"lat": (-90, 90), "center_lat": (-90, 90), "lon": (-180, 180), "center_lon": (-180, 180)}
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # dates saved with a midnight time
 
@@ -67,6 +71,9 @@ OBSERVED_SLACK_DAYS = {
     ("incidents", "date"): 0,
     ("route_flows", "month"): 0,
     ("operations", "start_date"): 0,
+    # the first day of a quarter that has begun: never after today, however little of the quarter has passed
+    ("irregular_arrivals", "quarter_start"): 0,
+    ("small_boat_asylum", "quarter_start"): 0,
 }
 # Plans may look ahead (funding and staffing months, an operation's planned end), but not beyond a spending
 # horizon: ten years is well past any published plan (the demo's run to March 2029) and still catches
@@ -82,6 +89,8 @@ TOTALS = {
     "operations": ("start_date", "arrests"),
     "funding": ("financial_year", "allocated_gbp"),
     "staffing": ("month", "planned_headcount"),
+    "irregular_arrivals": ("quarter_start", "detections"),
+    "small_boat_asylum": ("quarter_start", "applications"),
 }
 
 
@@ -188,6 +197,12 @@ def read(
     absent = [c.name for c in spec if c.name not in found]
     if absent:
         notes.append(f"columns absent from the file, left NULL: {', '.join(absent)}")
+    if table in NAMED_NATIONALITY:
+        unknown = Counter(v for v in out["nationality"] if nationality.resolve(v) is None)
+        if unknown:
+            listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(unknown.items()))
+            total = sum(unknown.values())
+            notes.append(f"unknown nationality labels kept as-is: {listed}; {total} row{'s' * (total != 1)}")
     sources = sorted(set(out["source"]))
     if len(sources) == 1:
         source = sources[0]
@@ -500,9 +515,18 @@ def _value(table: str, col: schema.Column, raw: object) -> object:
 def _date(name: str, raw: object) -> date:
     if name == "month" and isinstance(raw, str) and YEAR_MONTH.match(raw.strip()):
         raw = raw.strip() + "-01"  # a month column may say just YYYY-MM
+    if name == "quarter_start" and isinstance(raw, str):
+        m = YEAR_QUARTER.match(" ".join(raw.split()))
+        if m:
+            return date(int(m[1]), 3 * int(m[2]) - 2, 1)
     value = parse_date(raw, FORMATS)
     if name == "month" and value.day != 1:
         raise ValueError(f"month {value.isoformat()} is not the first day of a month")
+    if name == "quarter_start" and (value.day != 1 or value.month not in (1, 4, 7, 10)):
+        raise ValueError(
+            f"quarter_start {value.isoformat()} is not the first day of a quarter "
+            "(1 January, 1 April, 1 July or 1 October)"
+        )
     return value
 
 
@@ -562,6 +586,8 @@ def _check(table: str, name: str, value: object) -> object:
     if allowed and value not in allowed:
         raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
     # Both columns below are VARCHAR, so a value that reaches here is text.
+    if name == "nationality" and table in NAMED_NATIONALITY and isinstance(value, str):
+        return nationality.name_of(value) or value  # Tideline's name for a known one; an unknown one kept, noted
     if name == "nationality" and isinstance(value, str) and not (value == "UNK" or ISO3.match(value)):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code or 'UNK'")
     if name == "financial_year" and isinstance(value, str):

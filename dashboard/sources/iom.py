@@ -4,7 +4,9 @@ A file is taken as IOM's when every key column of a layout is in its header; it 
 layout that suits the whole header best (every required field found, most fields found), by column name,
 so column order and extra columns do not matter. Incidents are keyed on `Incident ID` (IOM's unique key);
 `Main ID`, which groups related records, is the key only in files without `Incident ID`. Blank, `NA`,
-`N/A` and `-` are not available (NULL), never 0. Date rules, per layout (slash dates are the only ambiguous form):
+`N/A` and `-` are not available (NULL), never 0. An incident without coordinates is kept with no position
+(counted in every total, left off the map); `Main ID` is kept as its `group_id`. Date rules, per layout
+(slash dates are the only ambiguous form):
 - weekday form "Fri, 01/05/2018 - 12:00" (IOM's own export, any layout): month/day/year; the
   weekday must agree with the date, which also confirms the order;
 - older layout: plain slash dates are month/day/year (IOM's US-style export of those years);
@@ -81,6 +83,7 @@ LAYOUTS: tuple[Layout, ...] = (
             # IOM's unique key is Incident ID; Main ID groups related records (one event at several
             # places) and is the key only in files that have no Incident ID.
             "id": ("Incident ID", "Main ID"),
+            "group": ("Main ID",),
             "date": ("Incident Date",),
             "dead": ("Number Dead",),
             "missing": ("Minimum Estimated Number of Missing",),
@@ -109,6 +112,7 @@ LAYOUTS: tuple[Layout, ...] = (
         ("Latitude", "Longitude", "No. dead"),
         {
             "id": ("Incident ID", "Main ID", "Web ID"),
+            "group": ("Main ID",),
             "date": ("Incident date",),
             "dead": ("No. dead",),
             "missing": ("No. missing",),
@@ -408,6 +412,20 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         notes.append(_unknown("region", unknown_regions))
     if no_route:
         notes.append(f"{no_route} row(s) give no migration route: route set to {NOT_STATED!r}.")
+    unplaced = sum(r["lat"] is None for r in rows)
+    if unplaced:
+        notes.append(
+            f"{unplaced} incident(s) give no coordinates: kept without a position, counted in every total "
+            "and table, left off the map."
+        )
+    grouped = Counter(r["group_id"] for r in rows if r["group_id"] is not None)
+    groups = {g: k for g, k in grouped.items() if k > 1}
+    if groups:
+        notes.append(
+            f"{sum(groups.values())} records share a Main ID with another record ({len(groups)} group(s) of "
+            "related records, e.g. one event recorded at several places): each is its own incident, keyed on "
+            "Incident ID, and the details panel shows its group."
+        )
     if total_mismatch:
         shown = ", ".join(map(str, total_mismatch[:10])) + (" …" if len(total_mismatch) > 10 else "")
         notes.append(
@@ -447,23 +465,28 @@ def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | 
     if when > today:
         raise _Bad("date", f"date {when.isoformat()} is in the future", raw_date)
 
+    # An incident without a position is kept (counted in every total, left off the map); a position that is
+    # given but unreadable or out of range is still refused.
+    lat: float | None = None
+    lon: float | None = None
     if "coordinates" in layout.fields:
         raw = get("coordinates")
-        if raw is None:
-            raise _Bad("coordinates", "no coordinates: an incident needs a location")
-        try:
-            lat, lon = _split_coordinates(raw)
-        except ValueError as exc:
-            raise _Bad("coordinates", str(exc), raw) from None
+        if raw is not None:
+            try:
+                lat, lon = _split_coordinates(raw)
+            except ValueError as exc:
+                raise _Bad("coordinates", str(exc), raw) from None
     else:
         raw_lat, raw_lon = get("lat"), get("lon")
-        if raw_lat is None or raw_lon is None:
-            raise _Bad("lat" if raw_lat is None else "lon", "no coordinates: an incident needs a location")
-        try:
-            lat, lon = _lat_lon(raw_lat, raw_lon)
-        except ValueError as exc:
-            field = "lon" if str(exc).startswith("longitude") else "lat"
-            raise _Bad(field, str(exc), f"{raw_lat}, {raw_lon}") from None
+        if (raw_lat is None) != (raw_lon is None):
+            missing = "lat" if raw_lat is None else "lon"
+            raise _Bad(missing, f"{'latitude' if missing == 'lat' else 'longitude'} is missing but the other is given")
+        if raw_lat is not None and raw_lon is not None:
+            try:
+                lat, lon = _lat_lon(raw_lat, raw_lon)
+            except ValueError as exc:
+                field = "lon" if str(exc).startswith("longitude") else "lat"
+                raise _Bad(field, str(exc), f"{raw_lat}, {raw_lon}") from None
 
     counts = {}
     for field in ("dead", "missing", "survivors"):
@@ -480,8 +503,10 @@ def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | 
             f"dead + missing + survivors makes {sum(known)}, too large for people (at most {MAXIMA['people']:,})",
             get(field),
         )
+    group = get("group")
     return {
         "incident_id": incident_id,
+        "group_id": None if group is None else f"IOM-{group}",
         "date": when,
         "lat": lat,
         "lon": lon,
@@ -508,7 +533,7 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     columns = [c.name for c in schema.columns("incidents", provenance=False)]
     frame = pd.DataFrame(rows, columns=columns)
     frame["date"] = pd.to_datetime(frame["date"])
-    frame[["lat", "lon"]] = frame[["lat", "lon"]].astype("float64")
+    frame[["lat", "lon"]] = frame[["lat", "lon"]].astype("Float64")  # None -> NULL, never NaN
     for col in ("people", "dead", "missing", "survivors"):
         frame[col] = frame[col].astype("Int64")
     return frame

@@ -123,8 +123,9 @@ def _legend_html(groups: list[tuple[str, str, str, list[tuple[str, list[int]]]]]
     return "".join(parts) + "</div>"
 
 
-def details(event: Any, points: pd.DataFrame | None, max_points: int) -> None:
-    """The clicked incident's fields under the map (points only: cells are not single incidents)."""
+def details(event: Any, points: pd.DataFrame | None, max_points: int, group: pd.DataFrame | None = None) -> None:
+    """The clicked incident's fields under the map (points only: cells are not single incidents), and the
+    other records of its group (`group`: IOM's Main ID, one event recorded at several places)."""
     if points is None:
         st.caption(
             f"More than {max_points:,} incidents, so the map shows grid cells: narrow the period, "
@@ -147,6 +148,21 @@ def details(event: Any, points: pd.DataFrame | None, max_points: int) -> None:
             width="content",
             height=38 + 35 * len(fields),
         )
+        if group is not None and len(group) > 1:
+            others = group[group["incident_id"] != r["incident_id"]]
+            st.markdown(
+                f"**Group {plain(group['group_id'].iloc[0])}**: {len(group)} records of one event "
+                "(IOM Main ID: e.g. the same event recorded at several places). The other "
+                f"record{'s' if len(others) != 1 else ''}:"
+            )
+            st.dataframe(
+                others.drop(columns=["group_id"]),
+                hide_index=True,
+                placeholder="–",
+                width="stretch",
+                height=38 + 35 * min(len(others), 6),
+                column_config=incident_columns(),
+            )
 
 
 def picked_incident(event: Any) -> str | None:

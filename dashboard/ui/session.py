@@ -131,6 +131,7 @@ def sidebar_filters(url_path: str) -> FilterState:
             region=list(parsed.region),
             route=list(parsed.route),
             type=list(parsed.type),
+            nationality=list(parsed.nationality),
             compare=parsed.compare,
             **page_values,
         )
@@ -186,6 +187,15 @@ def sidebar_filters(url_path: str) -> FilterState:
         )
         _keep_valid("type", opts.types)
         types = st.multiselect("Incident type", opts.types, key="type", placeholder="All incident types")
+        _keep_valid("nationality", opts.nationalities)
+        nationality = st.multiselect(
+            "Nationality",
+            opts.nationalities,
+            key="nationality",
+            placeholder="All nationalities",
+            help="Applies wherever data has a nationality: the Home Office arrivals and asylum tables "
+            "(Who arrives) and Frontex detections (route flows). Crossings and incidents have none.",
+        )
         st.session_state.setdefault("compare", "year")
         compare = st.segmented_control(
             "Compare with",
@@ -201,6 +211,7 @@ def sidebar_filters(url_path: str) -> FilterState:
         region=tuple(region),
         route=tuple(route),
         type=tuple(types),
+        nationality=tuple(nationality),
         version=version_id,
         compare=str(compare or "year"),
     )

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import catalog, queries, schema
-from dashboard.ui import layout, session, upload
+from dashboard import catalog, diff, queries, schema
+from dashboard.ui import diffview, layout, session, upload
 
 state = session.current_state()
 layout.page_header("Data & sources", state)
@@ -64,7 +64,12 @@ st.dataframe(
 )
 
 st.subheader("Data versions")
-st.caption("Every load creates a new, immutable version; share links pin one so their numbers never move.")
+st.caption(
+    "Every load creates a new, immutable version; share links pin one so their numbers never move. An import of "
+    "a newer release of a source says which release it revises."
+)
+all_versions = session.versions()
+revised = diff.revises(all_versions)
 versions = pd.DataFrame(
     [
         {
@@ -75,9 +80,10 @@ versions = pd.DataFrame(
             "rows": v.rows,
             "synthetic": "yes" if v.synthetic else "no",
             "sha256": (v.sha256 or "")[:16],
+            "revises": revised.get(v.id),
             "note": v.note,
         }
-        for v in reversed(session.versions())
+        for v in reversed(all_versions)
     ]
 )
 st.dataframe(
@@ -88,14 +94,27 @@ st.dataframe(
     column_config={
         "version": st.column_config.NumberColumn("Version", format="%d", width=80),
         "created": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM YYYY, HH:mm", width=160),
-        "source": st.column_config.TextColumn("Source", width=260),
-        "file": st.column_config.TextColumn("File", width=220),
-        "rows": st.column_config.NumberColumn("Rows", format="%,d", width=100),
+        "source": st.column_config.TextColumn("Source", width=210),
+        "file": st.column_config.TextColumn("File", width=180),
+        "rows": st.column_config.NumberColumn("Rows", format="%,d", width=90),
         "synthetic": st.column_config.TextColumn("Synthetic", width=90),
-        "sha256": st.column_config.TextColumn("SHA-256 (first 16)", width=160),
-        "note": st.column_config.TextColumn("Note", width=360),
+        "sha256": st.column_config.TextColumn("SHA-256 (first 16)", width=150),
+        "revises": st.column_config.TextColumn(
+            "Revises",
+            width=230,
+            help="The earlier release of the same source that this import superseded",
+        ),
+        "note": st.column_config.TextColumn("Note", width=240),
     },
 )
+
+st.subheader("Compare two data versions")
+st.caption(
+    "What an import changed: rows added, removed and revised per table and source, and the totals before and "
+    "after (official releases revise earlier figures: the Home Office's daily counts are provisional). Every date "
+    "and region: the sidebar's filters do not apply here."
+)
+diffview.compare_section()
 
 st.subheader("Data dictionary")
 table = st.selectbox("Table", schema.ALL_TABLES, key="data_table")

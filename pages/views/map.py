@@ -77,16 +77,24 @@ def map_view() -> None:
     with frame:
         mapview.legend(kind, incidents, style, show_routes, show_incidents)
     source = layout.source_line(view_state, "incidents", INCIDENT_NOTE)
+    unplaced = session.cached(queries.unplaced_count, view_state)
     shown = (
-        f"{_n(len(incidents), 'incident')} shown as points"
+        f"{_n(len(incidents) - unplaced, 'incident')} shown as points"
         if kind == "points"
         else f"{_n(int(incidents['incidents'].sum()), 'incident')} aggregated into "
         f"{_n(len(incidents), 'grid cell')} of {incidents['cell_size_deg'].iloc[0]:g}°"
     )
     st.caption(layout.plain(f"{source} · {shown}"))
-    # Details right under the map, where the click was.
-    mapview.details(event, incidents if kind == "points" else None, MAX_POINTS)
-    mapview.table(kind, incidents, routes, picked=mapview.picked_incident(event))
+    if unplaced:
+        st.caption(
+            f"{_n(unplaced, 'incident')} in the filters {'has' if unplaced == 1 else 'have'} no position: "
+            "counted, not mapped (listed in the table below)."
+        )
+    # Details right under the map, where the click was; with the other records of its group, if any.
+    picked = mapview.picked_incident(event)
+    group = session.cached_version(queries.incident_group, state.version, picked) if picked else None
+    mapview.details(event, incidents if kind == "points" else None, MAX_POINTS, group)
+    mapview.table(kind, incidents, routes, picked=picked)
     layout.download_buttons(
         incidents, "map-incidents" if kind == "points" else "map-incident-cells", view_state, source, key="map_export"
     )

@@ -1,0 +1,328 @@
+"""What changed between two data versions: per table and source, the rows added, removed and changed; the
+totals by year (and by month for the last year present) before and after; the largest revisions.
+
+Pure: no streamlit. Rows are matched on the table's key (schema.KEYS) plus `source` when the key does not hold
+it; a row is "changed" when any other column differs, NULL and NULL being equal. The provenance columns
+(source_sha256, loaded_version) never count: a release re-stamps every row it carries.
+
+The work is done in DuckDB, one table at a time: the earlier version's rows go, as Arrow, to a cursor on the
+later version's connection, where they are joined; only the results come back as pandas frames. Table and
+column names come from schema.py; every value is a named parameter.
+
+`revises` reads the manifest alone: which import superseded an earlier release of the same source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from . import fmt, schema
+from .store import Store, Version
+
+TOP = 20  # the largest revisions listed per table and source
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A table's date column and main count (the sum of `counts`, each NULL read as 0 when there are several)."""
+
+    date: str
+    counts: tuple[str, ...]
+    label: str  # what the count counts, in words
+
+    def sql(self, alias: str) -> str:
+        cols = [f'{alias}."{c}"' for c in self.counts]
+        return cols[0] if len(cols) == 1 else " + ".join(f"coalesce({c}, 0)" for c in cols)
+
+
+MEASURES: dict[str, Measure] = {
+    "crossings_daily": Measure("date", ("people",), "people arrived"),
+    "preventions_weekly": Measure("week_ending", ("people_prevented",), "people prevented"),
+    "incidents": Measure("date", ("dead", "missing"), "dead and missing"),
+    "route_flows": Measure("month", ("detections",), "detections"),
+    "funding": Measure("month", ("spent_gbp",), "spent (£)"),
+    "staffing": Measure("month", ("in_post_headcount",), "in post"),
+    "irregular_arrivals": Measure("quarter_start", ("detections",), "irregular arrivals"),
+    "small_boat_asylum": Measure("quarter_start", ("applications",), "asylum applications"),
+}
+
+# The frames of a Diff, column by column (also the command line's CSV headers).
+CHANGE_COLUMNS = (
+    "table",
+    "source",
+    "rows_before",
+    "rows_after",
+    "added",
+    "removed",
+    "changed",
+    "as_of_before",  # the latest date of the table's measure (NULL for tables without one)
+    "as_of_after",
+)
+TOTAL_COLUMNS = ("table", "source", "measure", "period_type", "period", "before", "after", "difference")
+REVISION_COLUMNS = (
+    "table",
+    "source",
+    "date",
+    "key",
+    "measure",
+    "before",
+    "after",
+    "change",
+    "columns_changed",
+)
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Data version `old` against `new`.
+
+    changes: one row per table and source present in either version (CHANGE_COLUMNS).
+    totals: per measured table and source, the measure by year ('year', '2024') and by month for the last
+        year present in either version ('month', '2024-03'): before, after and after - before (a missing
+        side counts as 0 when the other has a total; both missing: NULL) (TOTAL_COLUMNS).
+    revisions: changed rows of measured tables, the largest change of the measure first, at most `top` per
+        table and source; `change` is after - before with NULL read as 0 (REVISION_COLUMNS).
+    """
+
+    old: Version
+    new: Version
+    changes: pd.DataFrame
+    totals: pd.DataFrame
+    revisions: pd.DataFrame
+    top: int = TOP
+
+    @property
+    def same(self) -> bool:
+        return self.old.id == self.new.id
+
+    def changed(self) -> pd.DataFrame:
+        """The rows of `changes` where anything was added, removed or changed."""
+        c = self.changes
+        return c[(c["added"] + c["removed"] + c["changed"]) > 0].reset_index(drop=True)
+
+    def summary(self) -> str:
+        """'2 rows added, 1 removed and 3 changed in 1 table' (or 'No rows differ')."""
+        c = self.changed()
+        if c.empty:
+            return "No rows differ"
+        added, removed, changed = (int(c[k].sum()) for k in ("added", "removed", "changed"))
+        tables = c["table"].nunique()
+        return (
+            f"{added:,} row{'' if added == 1 else 's'} added, {removed:,} removed and {changed:,} changed "
+            f"in {tables} table{'' if tables == 1 else 's'}"
+        )
+
+
+def compare(store: Store, old_id: int, new_id: int, *, top: int = TOP) -> Diff:
+    """Data version `old_id` against `new_id` (UnknownVersionError from the store for an unknown id)."""
+    old, new = store.version(old_id), store.version(new_id)
+    old_con = store.connect(old.id)
+    try:
+        new_con = old_con if old.id == new.id else store.connect(new.id)
+        try:
+            return compare_connections(old_con, new_con, old, new, top=top)
+        finally:
+            if new_con is not old_con:
+                new_con.close()
+    finally:
+        old_con.close()
+
+
+def compare_connections(
+    old_con: duckdb.DuckDBPyConnection,
+    new_con: duckdb.DuckDBPyConnection,
+    old: Version,
+    new: Version,
+    *,
+    top: int = TOP,
+) -> Diff:
+    """`compare` on connections already open (Store.connect, or the app's cached ones): cursors only, so a
+    connection shared with other threads is never used directly and sees nothing registered."""
+    changes, totals, revisions = [], [], []
+    for table in schema.DATA_TABLES:
+        cols = ", ".join(f'"{c.name}"' for c in schema.columns(table, provenance=False))
+        reader = old_con.cursor()
+        try:
+            before = reader.sql(f'SELECT {cols} FROM "{table}"').to_arrow_table()  # noqa: S608 (schema names)
+        finally:
+            reader.close()
+        cur = new_con.cursor()
+        try:
+            cur.register("_before", before)
+            changes.append(_changes(cur, table))
+            if table in MEASURES:
+                totals.append(_totals(cur, table))
+                revisions.append(_revisions(cur, table, top))
+        finally:
+            cur.close()
+        del before
+    return Diff(
+        old=old,
+        new=new,
+        changes=_concat(changes, CHANGE_COLUMNS),
+        totals=_concat(totals, TOTAL_COLUMNS),
+        revisions=_concat(revisions, REVISION_COLUMNS),
+        top=top,
+    )
+
+
+def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(frames, ignore_index=True)[list(columns)]
+
+
+def _key(table: str) -> tuple[str, ...]:
+    """The columns rows are matched on: the table's key, and `source` when the key does not hold it."""
+    key = schema.KEYS[table]
+    return key if "source" in key else (*key, "source")
+
+
+def _joined(table: str, select: str) -> str:
+    """`select` over the two sides joined on the key: b (before: the registered Arrow rows) and a (after: the
+    connection's table), each with `_present`, which is NULL on the side a row is missing from."""
+    cols = ", ".join(f'"{c.name}"' for c in schema.columns(table, provenance=False))
+    on = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM a."{k}"' for k in _key(table))
+    return (
+        f"WITH b AS (SELECT true AS _present, {cols} FROM _before), "  # noqa: S608 (schema names)
+        f'a AS (SELECT true AS _present, {cols} FROM "{table}") '
+        f"{select} FROM b FULL OUTER JOIN a ON {on}"
+    )
+
+
+def _same(table: str) -> str:
+    """SQL true when a matched pair of rows has every non-key column equal (NULL equal to NULL)."""
+    key = set(_key(table))
+    parts = [
+        f'b."{c.name}" IS NOT DISTINCT FROM a."{c.name}"'
+        for c in schema.columns(table, provenance=False)
+        if c.name not in key
+    ]
+    return " AND ".join(parts) or "true"
+
+
+def _status(table: str) -> str:
+    return (
+        "CASE WHEN b._present IS NULL THEN 'added' WHEN a._present IS NULL THEN 'removed' "
+        f"WHEN {_same(table)} THEN 'same' ELSE 'changed' END"
+    )
+
+
+def _as_of(table: str) -> str:
+    m = MEASURES.get(table)
+    return f'max("{m.date}")' if m else "CAST(NULL AS DATE)"
+
+
+def _changes(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    joined = _joined(table, f"SELECT coalesce(a.source, b.source) AS source, {_status(table)} AS status")
+    sql = f"""
+        WITH j AS ({joined}),
+        s AS (
+            SELECT source,
+                   count(*) FILTER (WHERE status = 'added') AS added,
+                   count(*) FILTER (WHERE status = 'removed') AS removed,
+                   count(*) FILTER (WHERE status = 'changed') AS changed
+            FROM j GROUP BY source),
+        nb AS (SELECT source, count(*) AS n, {_as_of(table)} AS as_of FROM _before GROUP BY source),
+        na AS (SELECT source, count(*) AS n, {_as_of(table)} AS as_of FROM "{table}" GROUP BY source)
+        SELECT $table AS "table", s.source, coalesce(nb.n, 0) AS rows_before, coalesce(na.n, 0) AS rows_after,
+               s.added, s.removed, s.changed, nb.as_of AS as_of_before, na.as_of AS as_of_after
+        FROM s LEFT JOIN nb USING (source) LEFT JOIN na USING (source)
+        ORDER BY s.source"""  # noqa: S608 (schema names; values are parameters)
+    return cur.execute(sql, {"table": table}).df()
+
+
+def _totals(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    m = MEASURES[table]
+    value = m.sql("r")
+    sql = f"""
+        WITH rows AS (
+            SELECT 0 AS side, r.source, r."{m.date}" AS d, {value} AS v FROM _before r
+            UNION ALL
+            SELECT 1 AS side, r.source, r."{m.date}" AS d, {value} AS v FROM "{table}" r),
+        last AS (SELECT source, max(year(d)) AS y FROM rows GROUP BY source),
+        periods AS (
+            SELECT source, 'year' AS period_type, CAST(year(d) AS VARCHAR) AS period, side, v FROM rows
+            UNION ALL
+            SELECT rows.source, 'month', strftime(d, '%Y-%m'), side, v
+            FROM rows JOIN last ON rows.source = last.source AND year(rows.d) = last.y)
+        SELECT $table AS "table", source, $measure AS measure, period_type, period,
+               CAST(sum(v) FILTER (WHERE side = 0) AS BIGINT) AS before,
+               CAST(sum(v) FILTER (WHERE side = 1) AS BIGINT) AS after
+        FROM periods
+        GROUP BY source, period_type, period
+        ORDER BY source, period_type DESC, period"""  # noqa: S608 (schema names; values are parameters)
+    df = cur.execute(sql, {"table": table, "measure": m.label}).df()
+    both_missing = df["before"].isna() & df["after"].isna()
+    df["difference"] = (df["after"].fillna(0) - df["before"].fillna(0)).astype("Int64").mask(both_missing)
+    return df
+
+
+def _revisions(cur: duckdb.DuckDBPyConnection, table: str, top: int) -> pd.DataFrame:
+    m = MEASURES[table]
+    shown = [k for k in _key(table) if k not in (m.date, "source")]
+    key = (
+        "concat_ws(' · ', " + ", ".join(f"coalesce(CAST(a.\"{k}\" AS VARCHAR), '–')" for k in shown) + ")"
+        if shown
+        else "''"
+    )
+    key_cols = set(_key(table))
+    columns_changed = (
+        "concat_ws(', ', "
+        + ", ".join(
+            f'CASE WHEN b."{c.name}" IS DISTINCT FROM a."{c.name}" THEN \'{c.name}\' END'
+            for c in schema.columns(table, provenance=False)
+            if c.name not in key_cols
+        )
+        + ")"
+    )
+    select = (
+        f'SELECT a.source, coalesce(a."{m.date}", b."{m.date}") AS date, {key} AS key, '
+        f"{m.sql('b')} AS before, {m.sql('a')} AS after, {columns_changed} AS columns_changed, "
+        f"{_status(table)} AS status"
+    )
+    sql = f"""
+        WITH j AS ({_joined(table, select)})
+        SELECT $table AS "table", source, date, key, $measure AS measure,
+               CAST(before AS BIGINT) AS before, CAST(after AS BIGINT) AS after,
+               CAST(coalesce(after, 0) - coalesce(before, 0) AS BIGINT) AS change, columns_changed
+        FROM j WHERE status = 'changed'
+        QUALIFY row_number() OVER (
+            PARTITION BY source ORDER BY abs(coalesce(after, 0) - coalesce(before, 0)) DESC, date, key) <= $top
+        ORDER BY source, abs(change) DESC, date, key"""  # noqa: S608 (schema names; values are parameters)
+    return cur.execute(sql, {"table": table, "measure": m.label, "top": int(top)}).df()
+
+
+# -- which import revised which release (from the manifest) -------------------------------------------------------
+def _is_release(v: Version) -> bool:
+    """An import of a source's file: not the synthetic demo data, not the empty store's reference tables."""
+    return not v.synthetic and v.source_name not in ("demo", "empty")
+
+
+def _created(v: Version) -> str:
+    try:
+        return fmt.as_of(date.fromisoformat(v.created_at[:10]))
+    except ValueError:
+        return v.created_at[:10] or "date unknown"
+
+
+def revises(versions: Sequence[Version]) -> dict[int, str]:
+    """For each version whose import superseded an earlier release of the same source: 'revises release of
+    <file name> (version N, <date>)'. A later version revises the latest earlier one with the same
+    `source_name` (the importer's name) and another sha256, neither of them demo data."""
+    found: dict[int, str] = {}
+    ordered = sorted(versions, key=lambda v: v.id)
+    for i, v in enumerate(ordered):
+        if not _is_release(v):
+            continue
+        earlier = [u for u in ordered[:i] if _is_release(u) and u.source_name == v.source_name and u.sha256 != v.sha256]
+        if earlier:
+            u = earlier[-1]
+            found[v.id] = f"revises release of {u.file_name or 'an unnamed file'} (version {u.id}, {_created(u)})"
+    return found

@@ -1,0 +1,539 @@
+"""Home Office "Irregular migration to the UK — detailed dataset" (XLSX, quarterly): the data sheets
+Irr_D01 (detected irregular arrivals) -> irregular_arrivals and Irr_D02 (asylum applications from
+small-boat arrivals) -> small_boat_asylum.
+
+A data sheet is found by its header (the row under the title, searched in the first rows of every
+sheet), not by its name: the cover, contents, notes and pivot-table sheets are passed over, and a
+renamed data sheet is still read. Rows run from the header to the "End of table" row; what follows it
+(footnotes) is not read."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+from .. import nationality, schema
+from ..clean import is_missing
+from .base import (
+    DATE_FORMATS,
+    ImportResult,
+    Progress,
+    Rejection,
+    StructuralError,
+    count_maxima,
+    no_progress,
+    parse_count,
+    parse_date,
+)
+
+NAME = "home_office_irregular_migration"
+LABEL = "Home Office irregular migration to the UK, detailed dataset (Irr_D01 arrivals, Irr_D02 small-boat asylum)"
+SOURCE = "Home Office: irregular migration to the UK, detailed dataset"
+
+HEADER_SEARCH_ROWS = 10  # a title row (or a few) sits above each data sheet's header
+COVER_SEARCH_ROWS = 60  # how far down the cover sheet the publication date is looked for
+PROGRESS_EVERY = 5000  # rows between progress reports
+
+AS_OF_LABEL = re.compile(
+    r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
+    r"\s*:?\s*(?P<date>.*)",
+    re.IGNORECASE,
+)  # as home_office.AS_OF_LABEL: "Published: 21 August 2025", "Date of publication", then the date
+END_OF_TABLE = re.compile(r"(?:this is the )?end of (?:the )?table\.?", re.IGNORECASE)
+QUARTER = (
+    re.compile(r"(?P<year>\d{4})\s*[-/ ]?\s*Q(?P<q>[1-4])", re.IGNORECASE),  # "2018 Q1", "2018-Q1"
+    re.compile(r"Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<year>\d{4})", re.IGNORECASE),  # "Q1 2018"
+)
+FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S",)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One data sheet of the dataset and how its columns map to a canonical table."""
+
+    code: str  # the publisher's table code, e.g. "Irr_D01"
+    table: str  # canonical table
+    columns: dict[str, str]  # the file's column -> canonical column ("Year" -> "" : checked, not stored)
+    count: str  # the file's count column
+    distinctive: tuple[str, ...]  # columns only this table has: a header needs one of them to be this table
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+
+D01 = Table(
+    "Irr_D01",
+    "irregular_arrivals",
+    {
+        "Year": "",
+        "Quarter": "quarter_start",
+        "Method of entry": "method",
+        "Nationality": "nationality",
+        "Region": "nationality_region",
+        "Sex": "sex",
+        "Age Group": "age_group",
+        "Number of detections": "detections",
+    },
+    "Number of detections",
+    ("Method of entry", "Number of detections"),
+)
+D02 = Table(
+    "Irr_D02",
+    "small_boat_asylum",
+    {
+        "Year": "",
+        "Quarter": "quarter_start",
+        "Asylum application": "application",
+        "Nationality": "nationality",
+        "Region": "nationality_region",
+        "Applicant type": "applicant_type",
+        "UASC": "uasc",
+        "Sex": "sex",
+        "Age Group": "age_group",
+        "Applications": "applications",
+    },
+    "Applications",
+    ("Asylum application", "Applicant type", "UASC", "Applications"),
+)
+TABLES = (D01, D02)
+MAXIMA = {t.table: count_maxima(schema.TABLES[t.table]) for t in TABLES}  # table -> count column -> maximum
+REQUIRED_VALUES = {c.name for t in TABLES for c in schema.TABLES[t.table] if not c.nullable}
+# How many of a table's columns a header row may lack and still be that table's header (then the import
+# is refused, naming what is missing); a row with fewer of them is not a data sheet's header at all.
+MAX_MISSING = 2
+
+
+def _norm(text: object) -> str:
+    """A header cell compared loosely: no [note n] markers, one kind of dash, single spaces, lower case."""
+    s = re.sub(r"\[[^\]]*\]", " ", str(text)).replace("\u2013", "-").replace("\u2014", "-")
+    s = re.sub(r"\s*-\s*", " - ", s)
+    return " ".join(s.split()).rstrip("*").strip().lower()
+
+
+def _blank(value: object) -> bool:
+    """True for an empty cell: None, NaN/NaT/NA, or only whitespace."""
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
+
+
+def _shown(value: object, width: int = 40) -> str:
+    """A cell as text for messages: one line, at most `width` characters, date cells without 00:00:00."""
+    if isinstance(value, datetime) and value.time() == time(0):
+        value = value.date()
+    return " ".join(str(value).split())[:width]
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A header row found in a sheet's first rows."""
+
+    spec: Table
+    row: int  # 1-based sheet row
+    cells: tuple[object, ...]
+    missing: tuple[str, ...]  # the table's columns the row lacks
+
+
+def _match(cells: Sequence[object]) -> tuple[Table, tuple[str, ...]] | None:
+    """The table a row is the header of, with the columns it lacks; None when it is no data header."""
+    names = {_norm(c) for c in cells if not _blank(c)}
+    best = None
+    for spec in TABLES:
+        if not any(_norm(c) in names for c in spec.distinctive):
+            continue
+        missing = tuple(c for c in spec.required if _norm(c) not in names)
+        if len(missing) <= MAX_MISSING and (best is None or len(missing) < len(best[1])):
+            best = (spec, missing)
+    return best
+
+
+def _find_header(rows: Iterator[Sequence[object]]) -> _Header | None:
+    """The best data header among a sheet's first rows (the one lacking fewest columns)."""
+    best: _Header | None = None
+    for n, cells in enumerate(rows, start=1):
+        if n > HEADER_SEARCH_ROWS:
+            break
+        found = _match(cells)
+        if found and (best is None or len(found[1]) < len(best.missing)):
+            best = _Header(found[0], n, tuple(cells), found[1])
+    return best
+
+
+# ---------------------------------------------------------------------------------------- detect
+
+
+def _is_xlsx(path: Path) -> bool:
+    with zipfile.ZipFile(path) as zf:
+        return "xl/workbook.xml" in zf.namelist()
+
+
+def _open(path: Path):
+    import openpyxl
+
+    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def detect(path: Path) -> bool:
+    """True for an XLSX with a sheet whose first rows hold an Irr_D01 or Irr_D02 header (by its columns,
+    whatever the sheet is called)."""
+    try:
+        path = Path(path)
+        if not _is_xlsx(path):
+            return False
+        book = _open(path)
+        try:
+            for sheet in book.worksheets:
+                # a header lacking a column or two is still this format: read() then names what is missing
+                if _find_header(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)) is not None:
+                    return True
+            return False
+        finally:
+            book.close()
+    except Exception:  # detect must never raise: any unreadable file is simply not this format
+        return False
+
+
+# ------------------------------------------------------------------------------------------ read
+
+
+class _Bad(Exception):
+    """A bad row: args are (column, reason, value)."""
+
+
+def _quarter(value: object) -> tuple[int, int]:
+    """(year, quarter) from a Quarter cell such as "2018 Q1"."""
+    text = " ".join(str(value).split())
+    for pattern in QUARTER:
+        m = pattern.fullmatch(text)
+        if m:
+            return int(m["year"]), int(m["q"])
+    raise ValueError(f"not a quarter written like '2018 Q1': {_shown(value)!r}")
+
+
+def _year(value: object) -> int:
+    """A Year cell: 2018, 2018.0 or "2018"."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a year: {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}(?:\.0+)?", text):
+        return int(float(text))
+    raise ValueError(f"not a year: {_shown(value)!r}")
+
+
+def _label(value: object) -> str | None:
+    """A label cell as tidy text (one space between words); None when blank."""
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+@dataclass
+class _State:
+    """What reading the data sheets has gathered so far, shared across sheets of one table."""
+
+    file: str
+    limit: date
+    as_of: date | None
+    records: dict[str, list[dict]]
+    seen: dict[str, dict[tuple, tuple[str, int]]]  # table -> key -> (sheet, row) of its first accepted row
+    rejected: list[Rejection]
+    unknown: Counter[str]  # nationality labels nationality.resolve does not know -> accepted rows
+    rows_read: int = 0
+
+
+def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: _State) -> dict:
+    """One data row as a canonical record; _Bad for the first value that does not fit."""
+
+    def cell(column: str) -> object:
+        i = index[column]
+        return cells[i] if i < len(cells) else None
+
+    quarter = cell("Quarter")
+    if _blank(quarter):
+        raise _Bad("Quarter", "Quarter is empty", None)
+    try:
+        year, q = _quarter(quarter)
+    except ValueError as exc:
+        raise _Bad("Quarter", str(exc), quarter) from None
+    start = date(year, 3 * q - 2, 1)
+    named = cell("Year")
+    if _blank(named):
+        raise _Bad("Year", f"Year is empty (the quarter is {year} Q{q})", None)
+    try:
+        stated = _year(named)
+    except ValueError as exc:
+        raise _Bad("Year", str(exc), named) from None
+    if stated != year:
+        raise _Bad("Year", f"Year {stated} does not match Quarter {_shown(quarter)!r}", f"{stated} / {_shown(quarter)}")
+    if start > state.limit:
+        when = f"the file's publication date {state.as_of}" if state.as_of else "today"
+        raise _Bad("Quarter", f"quarter {year} Q{q} starts after {when}", quarter)
+
+    record: dict[str, object] = {"quarter_start": start, "source": SOURCE}
+    for column, canonical in spec.columns.items():
+        if canonical in record or not canonical or column == spec.count:
+            continue
+        raw = cell(column)
+        value = _label(raw)
+        if value is None and canonical in REQUIRED_VALUES:
+            raise _Bad(column, f"{column} is empty", None)
+        if canonical == "nationality" and value is not None:
+            value = nationality.name_of(value) or value  # an unknown label is kept (and listed in a note)
+        record[canonical] = value
+    raw = cell(spec.count)
+    try:
+        record[spec.columns[spec.count]] = parse_count(raw, MAXIMA[spec.table][spec.columns[spec.count]])
+    except ValueError as exc:
+        raise _Bad(spec.count, str(exc), raw) from None
+    return record
+
+
+def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span: tuple[float, float]) -> list[str]:
+    """Read one data sheet's rows into `state`; returns its notes."""
+    spec, name = header.spec, sheet.title
+    where = f"{state.file}, sheet {name}"
+    wanted = {_norm(c): c for c in spec.required}
+    index: dict[str, int] = {}
+    extra = []
+    for i, cell in enumerate(header.cells):
+        if _blank(cell):
+            continue
+        column = wanted.get(_norm(cell))
+        if column is None:
+            extra.append(_shown(cell))
+        elif column not in index:
+            index[column] = i
+    notes = [f"{where}: column(s) not part of {spec.code}, ignored: {', '.join(extra)}"] if extra else []
+    key = schema.KEYS[spec.table]
+    seen = state.seen.setdefault(spec.table, {})
+    records = state.records.setdefault(spec.table, [])
+    size = max(sheet.max_row or 0, 1)  # the sheet's own idea of its size: only for progress
+    sheet.reset_dimensions()  # some writers record a wrong sheet size; read every row there is
+    ended = False
+    for n, cells in enumerate(sheet.iter_rows(min_row=header.row + 1, values_only=True), start=header.row + 1):
+        if n % PROGRESS_EVERY == 0:
+            progress(f"Reading {name}", span[0] + (span[1] - span[0]) * min(n / size, 1.0))
+        if not cells or all(_blank(c) for c in cells):
+            continue
+        if isinstance(cells[0], str) and END_OF_TABLE.fullmatch(" ".join(cells[0].split())):
+            ended = True
+            break
+        state.rows_read += 1
+        try:
+            record = _record(spec, index, cells, state)
+            k = tuple(record[c] for c in key)
+            if k in seen:
+                first_sheet, first_row = seen[k]
+                there = f"row {first_row}" if first_sheet == name else f"sheet {first_sheet}, row {first_row}"
+                raise _Bad(
+                    ", ".join(c for c in spec.required if spec.columns[c] in key),
+                    f"duplicate of {there} (same {_and([_what(c) for c in key])})",
+                    ", ".join("" if v is None else str(v) for v in k),
+                )
+        except _Bad as bad:
+            column, reason, value = bad.args
+            state.rejected.append(
+                Rejection(state.file, n, column, reason, sheet=name, value=None if value is None else _shown(value, 80))
+            )
+            continue
+        seen[k] = (name, n)
+        records.append(record)
+        if nationality.resolve(record["nationality"]) is None:
+            state.unknown[str(record["nationality"])] += 1
+    if not ended:
+        notes.append(f"{where}: no 'End of table' row; read to the last row of the sheet")
+    return notes
+
+
+def _what(column: str) -> str:
+    return {"quarter_start": "quarter", "nationality_region": "region", "age_group": "age group"}.get(
+        column, column.replace("_", " ")
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _cover_as_of(sheet) -> date | None:
+    """The publication date a cover sheet states: "Published: 21 August 2025", or a label cell then a date cell."""
+    for row in sheet.iter_rows(max_row=COVER_SEARCH_ROWS, values_only=True):
+        cells = [c for c in row if not _blank(c)]
+        for i, cell in enumerate(cells):
+            # Only a cell that is just a label (and maybe the date): a sentence that mentions
+            # publishing and some other date must not become the as-of date.
+            label = AS_OF_LABEL.fullmatch(" ".join(str(cell).split())) if isinstance(cell, str) else None
+            if label is None:
+                continue
+            value = label["date"] or (cells[i + 1] if i + 1 < len(cells) else None)
+            try:
+                return parse_date(value, FORMATS)
+            except ValueError:
+                continue
+    return None
+
+
+def _frame(table: str, records: list[dict]) -> pd.DataFrame:
+    """Records as a frame in schema column order and store-castable dtypes."""
+    out = {}
+    for col in schema.columns(table, provenance=False):
+        values = [r[col.name] for r in records]
+        if col.type == "DATE":
+            out[col.name] = pd.Series(pd.to_datetime(values), dtype="datetime64[s]")
+        elif col.type == "INTEGER":
+            out[col.name] = pd.Series(pd.array(values, dtype="Int64"))
+        else:
+            out[col.name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(out)
+
+
+def _by_year(frame: pd.DataFrame, count: str, by: str | None = None) -> pd.DataFrame:
+    """The count by calendar year (and `by`); a group with only NULL counts is NULL, not 0."""
+    keys = [frame["quarter_start"].dt.year.rename("year")] + ([frame[by]] if by else [])
+    sums = frame.groupby(keys, sort=True)[count].sum(min_count=1)
+    return sums.reset_index().astype({"year": "int64", count: "Int64"})
+
+
+def _number(value: object) -> str:
+    return "not available" if is_missing(value) else f"{value:,}"
+
+
+def totals_by_method(frame: pd.DataFrame) -> pd.DataFrame:
+    """Detections by calendar year and method of entry (columns year, method, detections)."""
+    return _by_year(frame, "detections", "method")
+
+
+def _unknown_note(counts: Counter[str]) -> str:
+    """The note listing nationality labels that matched no Tideline nationality (as iom._unknown words it)."""
+    listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(counts.items()))
+    total = sum(counts.values())
+    return f"unknown nationality labels kept as-is: {listed}; {total} row{'s' * (total != 1)}"
+
+
+def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress) -> ImportResult:
+    """Read the Irr_D01 and Irr_D02 data sheets into irregular_arrivals and small_boat_asylum."""
+    del regions  # part of the importer contract; nationalities need no Tideline region
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise StructuralError(f"{path.name}: the file is empty (0 bytes)")
+        xlsx = _is_xlsx(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise StructuralError(f"{path.name}: not a readable XLSX workbook (damaged or truncated?): {exc}") from exc
+    if not xlsx:
+        raise StructuralError(f"{path.name}: a zip file but not an XLSX workbook")
+    progress(f"Opening {path.name}", 0.0)
+    try:
+        book = _open(path)
+    except Exception as exc:  # the zip/XML parsers raise many types; all mean "unreadable"
+        raise StructuralError(
+            f"{path.name}: cannot read the XLSX workbook (damaged or truncated?): {type(exc).__name__}: {exc}"
+        ) from exc
+    try:
+        return _read_book(path, book, progress)
+    except StructuralError:
+        raise
+    except Exception as exc:  # a sheet's XML that breaks part-way: the file, not a row, is at fault
+        raise StructuralError(
+            f"{path.name}: cannot read the XLSX workbook (damaged?): {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        book.close()
+
+
+def _read_book(path: Path, book, progress: Progress) -> ImportResult:
+    sheets = []  # (sheet, header) of each data sheet
+    for sheet in book.worksheets:
+        header = _find_header(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
+        if header is not None:
+            sheets.append((sheet, header))
+    if not sheets:
+        names = ", ".join(s.title for s in book.worksheets) or "none"
+        raise StructuralError(
+            f"{path.name}: no Irr_D01 or Irr_D02 data sheet (no sheet has the header row of either in its first "
+            f"{HEADER_SEARCH_ROWS} rows); sheets found: {names}"
+        )
+    notes: list[str] = []
+    chosen = []
+    for spec in TABLES:
+        found = [(s, h) for s, h in sheets if h.spec is spec]
+        whole = [(s, h) for s, h in found if not h.missing]
+        if whole:
+            # a sheet that nearly has the header (a pivot table's field list, say) beside the real one is passed over
+            for s, h in found:
+                if h.missing:
+                    read_instead = ", ".join(w.title for w, _ in whole)
+                    notes.append(
+                        f"{path.name}, sheet {s.title}: looks like {spec.code} but lacks "
+                        f"{', '.join(repr(c) for c in h.missing)}; not read ({read_instead} was)"
+                    )
+            chosen += whole
+        elif found:
+            s, h = found[0]
+            columns = ", ".join(_shown(c) for c in h.cells if not _blank(c))
+            raise StructuralError(
+                f"{path.name}, sheet {s.title}: missing column {', '.join(repr(c) for c in h.missing)} "
+                f"({spec.code}, header on row {h.row}); columns found: {columns}"
+            )
+
+    cover = next((s for s in book.worksheets if "cover" in s.title.lower()), None)
+    as_of = _cover_as_of(cover) if cover is not None else None
+    state = _State(
+        file=path.name,
+        limit=as_of or date.today(),
+        as_of=as_of,
+        records={},
+        seen={},
+        rejected=[],
+        unknown=Counter(),
+    )
+    for i, (sheet, header) in enumerate(chosen):
+        span = (i / len(chosen), (i + 1) / len(chosen))
+        progress(f"Reading {sheet.title} ({header.spec.code})", span[0])
+        notes += _read_sheet(sheet, header, state, progress, span)
+
+    tables = {spec.table: _frame(spec.table, state.records.get(spec.table, [])) for spec in TABLES}
+    tables = {t: f for t, f in tables.items() if t in state.records}
+    if state.unknown:
+        notes.append(_unknown_note(state.unknown))
+    if "irregular_arrivals" in tables:
+        arrivals = tables["irregular_arrivals"]
+        totals = _by_year(arrivals, "detections")
+        if len(arrivals):
+            by_method = totals_by_method(arrivals)
+            years = "; ".join(
+                f"{year}: " + ", ".join(f"{m} {_number(v)}" for _, m, v in group.itertuples(index=False, name=None))
+                for year, group in by_method.groupby("year", sort=True)
+            )
+            notes.append(f"detections by year and method of entry (Irr_D01): {years}")
+    else:
+        notes.append(
+            f"{path.name} has no Irr_D01 (detected arrivals) sheet: only Irr_D02 small-boat asylum applications "
+            "were loaded."
+        )
+        totals = _by_year(tables["small_boat_asylum"], "applications")
+    if "small_boat_asylum" not in tables:
+        notes.append(f"{path.name} has no Irr_D02 (small-boat asylum applications) sheet: only Irr_D01 was loaded.")
+    progress("Done", 1.0)
+    return ImportResult(
+        format=NAME,
+        source=SOURCE,
+        tables=tables,
+        rows_read=state.rows_read,
+        rejected=state.rejected,
+        notes=notes,
+        totals_by_year=totals,
+        as_of=as_of.isoformat() if as_of else None,
+    )
