@@ -843,7 +843,17 @@ NATIONALITY_REGION = {
     "CHN": "Asia East",
     "UNK": "Other and unknown",
 }
-OTHER_NATIONALITIES: dict[str, float] = {"ALB": 16, "IND": 12, "CHN": 8, "VNM": 10, "IRQ": 8, "PAK": 8, "AFG": 6, "ERI": 5, "UNK": 4}
+OTHER_NATIONALITIES: dict[str, float] = {
+    "ALB": 16,
+    "IND": 12,
+    "CHN": 8,
+    "VNM": 10,
+    "IRQ": 8,
+    "PAK": 8,
+    "AFG": 6,
+    "ERI": 5,
+    "UNK": 4,
+}
 SEXES = {"Male": 0.86, "Female": 0.13, "Not known": 0.01}
 AGE_GROUPS = {"Under 18": 0.14, "18 to 24": 0.33, "25 to 39": 0.42, "40 and over": 0.10, "Not known": 0.01}
 

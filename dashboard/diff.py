@@ -148,7 +148,7 @@ def compare_connections(
         cols = ", ".join(f'"{c.name}"' for c in schema.columns(table, provenance=False))
         reader = old_con.cursor()
         try:
-            before = reader.sql(f'SELECT {cols} FROM "{table}"').to_arrow_table()  # noqa: S608 (schema names)
+            before = reader.sql(f'SELECT {cols} FROM "{table}"').to_arrow_table()
         finally:
             reader.close()
         cur = new_con.cursor()
@@ -190,7 +190,7 @@ def _joined(table: str, select: str) -> str:
     cols = ", ".join(f'"{c.name}"' for c in schema.columns(table, provenance=False))
     on = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM a."{k}"' for k in _key(table))
     return (
-        f"WITH b AS (SELECT true AS _present, {cols} FROM _before), "  # noqa: S608 (schema names)
+        f"WITH b AS (SELECT true AS _present, {cols} FROM _before), "
         f'a AS (SELECT true AS _present, {cols} FROM "{table}") '
         f"{select} FROM b FULL OUTER JOIN a ON {on}"
     )
@@ -234,7 +234,7 @@ def _changes(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
         SELECT $table AS "table", s.source, coalesce(nb.n, 0) AS rows_before, coalesce(na.n, 0) AS rows_after,
                s.added, s.removed, s.changed, nb.as_of AS as_of_before, na.as_of AS as_of_after
         FROM s LEFT JOIN nb USING (source) LEFT JOIN na USING (source)
-        ORDER BY s.source"""  # noqa: S608 (schema names; values are parameters)
+        ORDER BY s.source"""
     return cur.execute(sql, {"table": table}).df()
 
 
@@ -257,7 +257,7 @@ def _totals(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
                CAST(sum(v) FILTER (WHERE side = 1) AS BIGINT) AS after
         FROM periods
         GROUP BY source, period_type, period
-        ORDER BY source, period_type DESC, period"""  # noqa: S608 (schema names; values are parameters)
+        ORDER BY source, period_type DESC, period"""
     df = cur.execute(sql, {"table": table, "measure": m.label}).df()
     both_missing = df["before"].isna() & df["after"].isna()
     df["difference"] = (df["after"].fillna(0) - df["before"].fillna(0)).astype("Int64").mask(both_missing)
@@ -295,7 +295,7 @@ def _revisions(cur: duckdb.DuckDBPyConnection, table: str, top: int) -> pd.DataF
         FROM j WHERE status = 'changed'
         QUALIFY row_number() OVER (
             PARTITION BY source ORDER BY abs(coalesce(after, 0) - coalesce(before, 0)) DESC, date, key) <= $top
-        ORDER BY source, abs(change) DESC, date, key"""  # noqa: S608 (schema names; values are parameters)
+        ORDER BY source, abs(change) DESC, date, key"""
     return cur.execute(sql, {"table": table, "measure": m.label, "top": int(top)}).df()
 
 
@@ -305,24 +305,37 @@ def _is_release(v: Version) -> bool:
     return not v.synthetic and v.source_name not in ("demo", "empty")
 
 
-def _created(v: Version) -> str:
+def created_day(v: Version) -> str:
+    """The day a version was created, '19 Oct 2026'."""
     try:
         return fmt.as_of(date.fromisoformat(v.created_at[:10]))
     except ValueError:
         return v.created_at[:10] or "date unknown"
 
 
+def _written(v: Version) -> set[str]:
+    """The tables a version wrote (the others point at an earlier version's files)."""
+    return {t for t, info in v.tables.items() if str(info.get("file", "")).startswith(f"versions/{v.id}/")}
+
+
 def revises(versions: Sequence[Version]) -> dict[int, str]:
     """For each version whose import superseded an earlier release of the same source: 'revises release of
     <file name> (version N, <date>)'. A later version revises the latest earlier one with the same
-    `source_name` (the importer's name) and another sha256, neither of them demo data."""
+    `source_name` (the importer's name), another sha256 and a table both wrote, neither of them demo data."""
     found: dict[int, str] = {}
     ordered = sorted(versions, key=lambda v: v.id)
     for i, v in enumerate(ordered):
         if not _is_release(v):
             continue
-        earlier = [u for u in ordered[:i] if _is_release(u) and u.source_name == v.source_name and u.sha256 != v.sha256]
+        earlier = [
+            u
+            for u in ordered[:i]
+            if _is_release(u)
+            and u.source_name == v.source_name
+            and u.sha256 != v.sha256
+            and _written(u) & _written(v)  # the same tables: two canonical files of other tables revise nothing
+        ]
         if earlier:
             u = earlier[-1]
-            found[v.id] = f"revises release of {u.file_name or 'an unnamed file'} (version {u.id}, {_created(u)})"
+            found[v.id] = f"revises release of {u.file_name or 'an unnamed file'} (version {u.id}, {created_day(u)})"
     return found

@@ -97,7 +97,7 @@ def test_versions_lists_every_version(tiny_store):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert r.returncode == 0 and len(rows) == 1
     assert rows[0]["id"] == "1" and rows[0]["current"] == "*" and rows[0]["source_name"] == "tiny"
-    assert rows[0]["rows"] == "29"
+    assert rows[0]["rows"] == "41"
 
 
 # -- analyst SQL: time limit, confined spilling, writes anywhere in a statement -------------------------------------

@@ -187,8 +187,18 @@ def test_a_version_written_before_a_table_existed_reads_it_as_empty(tmp_path):
 
 
 # -- revises: which import superseded an earlier release -----------------------------------------------------------
-def v(id_: int, source: str, file: str | None, sha: str | None, *, synthetic: bool = False, day: str = "01") -> Version:
-    return Version(id_, f"2026-10-{day}T09:00:00.000000Z", source, file, sha, None, synthetic)
+def v(
+    id_: int,
+    source: str,
+    file: str | None,
+    sha: str | None,
+    *,
+    synthetic: bool = False,
+    day: str = "01",
+    wrote: tuple[str, ...] = ("crossings_daily",),
+) -> Version:
+    tables = {t: {"file": f"versions/{id_}/{t}.parquet", "rows": 1} for t in wrote}
+    return Version(id_, f"2026-10-{day}T09:00:00.000000Z", source, file, sha, None, synthetic, tables)
 
 
 def test_revises_wording(releases):
@@ -208,10 +218,14 @@ def test_revises_the_latest_earlier_release_of_the_same_source():
         v(5, "home_office_small_boats", None, "e", day="20"),
         v(6, "demo", "data/demo", "f", synthetic=True),  # demo data revises nothing
         v(7, "iom_missing_migrants", "iom.csv", "b", day="21"),  # the same file again: not a revision
+        v(8, "canonical", "operations.csv", "g", day="22", wrote=("operations",)),
+        v(9, "canonical", "funding.csv", "h", day="23", wrote=("funding",)),  # another table: not a revision
+        v(10, "canonical", "operations-2.csv", "i", day="24", wrote=("operations",)),
     ]
     assert diff.revises(versions) == {
         4: "revises release of r1.ods (version 2, 2 Oct 2026)",
         5: "revises release of r2.ods (version 4, 19 Oct 2026)",
+        10: "revises release of operations.csv (version 8, 22 Oct 2026)",
     }
     assert diff.revises([v(1, "demo", "x", "d", synthetic=True), v(2, "demo", "y", "e", synthetic=True)]) == {}
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import charts, diff, exports, fmt, settings
-from ..store import Version, data_dir_from_env
+from ..store import data_dir_from_env
 from . import layout, session
 
 DATE_PX = 110  # "19 Oct 2026" whole
@@ -32,7 +32,7 @@ def compare_section() -> None:
     def label(i: int) -> str:
         v = by_id[i]
         what = v.file_name or v.source_name
-        return f"{i}{' (current)' if i == current else ''} · {fmt.text(what)} · {_created(v)}"
+        return f"{i}{' (current)' if i == current else ''} · {fmt.text(what)} · {diff.created_day(v)}"
 
     left, right = st.columns(2)
     old_id = left.selectbox("Earlier version", ids, index=1, key="data_diff_old", format_func=label)
@@ -61,11 +61,6 @@ def _compare(data_dir: str, old_id: int, new_id: int) -> diff.Diff:
     return diff.compare_connections(
         session.connection(old_id), session.connection(new_id), store.version(old_id), store.version(new_id)
     )
-
-
-def _created(v: Version) -> str:
-    created = pd.to_datetime(v.created_at[:19], errors="coerce")
-    return fmt.as_of(created)
 
 
 def show(result: diff.Diff) -> None:

@@ -35,7 +35,13 @@ else:
 
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"Detected irregular arrivals, {quarters}", fmt.number(total), border=True)
-    c2.metric("Small-boat arrivals", fmt.number(boats), share.capitalize(), delta_color="off", border=True)
+    c2.metric(
+        "Small-boat arrivals",
+        fmt.number(boats),
+        border=True,
+        help=f"{share.capitalize()} detected in these quarters (Irr_D01). The daily small-boats series differs "
+        "slightly (another extraction date).",
+    )
     applications = asylum["applications"].sum(min_count=1) if len(asylum) else None
     uasc = asylum["uasc"].sum(min_count=1) if len(asylum) else None
     c3.metric("Asylum applications from small-boat arrivals", fmt.number(applications), border=True)
