@@ -580,7 +580,7 @@ def make_top_nationalities_figure(
         range=[0, top * 1.2],
     )
     _short_ticks(fig, "y", d["nationality"])
-    return layout(fig, title, source, height=max(HEIGHT, 110 + 40 * len(d)))
+    return layout(fig, title, source, legend=bool(earlier.notna().any()), height=max(HEIGHT, 110 + 40 * len(d)))
 
 
 def make_sex_age_figure(df: pd.DataFrame, source: str, title: str) -> go.Figure:

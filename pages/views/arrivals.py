@@ -68,7 +68,7 @@ else:
             q = charts.quarter_label(chosen["quarter_start"].iloc[0])
             layout.chart(
                 charts.make_top_nationalities_figure(
-                    chosen, source, f"{method}: top nationalities in {q}, against {int(q[:4]) - 1}{q[4:]} (people)"
+                    chosen, source, f"Top nationalities, {q}, against a year earlier (people)"
                 ),
                 key="arrivals_top",
             )
