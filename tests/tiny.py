@@ -69,6 +69,7 @@ def frames() -> dict[str, pd.DataFrame]:
         "incidents": pd.DataFrame(
             {
                 "incident_id": ["INC1", "INC2", "INC3", "INC4"],
+                "group_id": [None] * 4,
                 "date": [d("2025-01-01"), d("2025-01-10"), d("2025-01-20"), d("2024-12-25")],
                 "lat": [51.08, 34.0, 35.0, 50.95],
                 "lon": [1.18, 12.3, 12.5, 1.6],
