@@ -57,13 +57,15 @@ else:
     )
     if st.session_state["arrivals_method"] not in methods:
         st.session_state["arrivals_method"] = methods[0]
-    method = st.segmented_control("Method of entry", methods, key="arrivals_method", required=True)
+    method = st.segmented_control(
+        "Method of entry", methods, key="arrivals_method", required=True, format_func=layout.plain
+    )
     top = session.cached(queries.arrivals_top_nationalities, state)
     chosen = top[top["method"] == method]
     left, right = st.columns(2, gap="large")
     with left:
         if chosen.empty:
-            layout.empty_state(f"No {method} in the latest quarter", "widen the period")
+            layout.empty_state(f"No {layout.plain(method)} in the latest quarter", "widen the period")
         else:
             q = charts.quarter_label(chosen["quarter_start"].iloc[0])
             layout.chart(
@@ -92,7 +94,7 @@ else:
     with right:
         sex_age = session.cached(queries.arrivals_by_sex_age, state, method)
         if sex_age.empty:
-            layout.empty_state(f"No {method} by sex and age for these filters", "widen the period")
+            layout.empty_state(f"No {layout.plain(method)} by sex and age for these filters", "widen the period")
         else:
             layout.chart(
                 charts.make_sex_age_figure(sex_age, source, f"{method} by sex and age group, {quarters} (people)"),

@@ -154,6 +154,7 @@ PAGES = [
     ("/map", PERIOD),
     ("/funding", PERIOD),
     ("/operations", PERIOD),
+    ("/arrivals", PERIOD),
     ("/data", PERIOD),
     ("/briefing", PERIOD),
     ("/briefing", {"slide": "1"}),
