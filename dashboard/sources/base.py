@@ -7,8 +7,10 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Protocol
 
@@ -378,3 +380,73 @@ def parse_coordinate(value: object, low: float, high: float, name: str) -> float
     if not (low <= f <= high):
         raise ValueError(f"{name} {f} is outside {low:g}..{high:g}")
     return f
+
+
+# --- what the workbook importers share -----------------------------------------------------------------
+
+AS_OF_LABEL = re.compile(
+    r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
+    r"\s*:?\s*(?P<date>.*)",
+    re.IGNORECASE,
+)
+"""A cover sheet's publication label: "Published: 21 August 2025", "Date of publication", "Data as at"."""
+
+
+def header_key(text: object) -> str:
+    """A header cell compared loosely: no [note n] markers, one kind of dash, single spaces, lower case."""
+    s = re.sub(r"\[[^\]]*\]", " ", str(text)).replace("\u2013", "-").replace("\u2014", "-")
+    s = re.sub(r"\s*-\s*", " - ", s)
+    return " ".join(s.split()).rstrip("*").strip().lower()
+
+
+def blank(value: object) -> bool:
+    """True for an empty cell: None, NaN/NaT/NA, or only whitespace."""
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
+
+
+def shown(value: object, width: int = 40) -> str:
+    """A cell as text for messages: one line, at most `width` characters, date cells without 00:00:00."""
+    if isinstance(value, datetime) and value.time() == time(0):
+        value = value.date()
+    return " ".join(str(value).split())[:width]
+
+
+def cover_as_of(rows: Iterable[Sequence[object]], formats: tuple[str, ...] = DATE_FORMATS) -> date | None:
+    """The publication date a cover sheet states: "Published: 20 March 2025", or a label cell then a date cell.
+
+    Only a cell that is just a label (and maybe the date) counts: a sentence that mentions publishing and
+    some other date must not become the as-of date."""
+    for row in rows:
+        cells = [c for c in row if not blank(c)]
+        for i, cell in enumerate(cells):
+            label = AS_OF_LABEL.fullmatch(" ".join(str(cell).split())) if isinstance(cell, str) else None
+            if label is None:
+                continue
+            value = label["date"] or (cells[i + 1] if i + 1 < len(cells) else None)
+            try:
+                return parse_date(value, formats)
+            except ValueError:
+                continue
+    return None
+
+
+def unknown_labels(kind: str, counts: Counter[str]) -> str:
+    """The import note listing labels that matched no Tideline mapping (kept as they are)."""
+    listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(counts.items()))
+    total = sum(counts.values())
+    return f"unknown {kind} labels kept as-is: {listed}; {total} row{'s' * (total != 1)}"
+
+
+def records_frame(columns: Iterable[_Typed], records: list[dict]) -> pd.DataFrame:
+    """Records as a frame with these columns (a table's schema columns, in order) in store-castable dtypes:
+    DATE as datetime64[s], INTEGER as nullable Int64, the rest as text with NULL kept."""
+    out = {}
+    for col in columns:
+        values = [r[col.name] for r in records]
+        if col.type == "DATE":
+            out[col.name] = pd.Series(pd.to_datetime(values), dtype="datetime64[s]")
+        elif col.type == "INTEGER":
+            out[col.name] = pd.Series(pd.array(values, dtype="Int64"))
+        else:
+            out[col.name] = pd.Series(values, dtype="str")
+    return pd.DataFrame(out)

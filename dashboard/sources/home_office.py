@@ -9,26 +9,30 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
 from .. import schema
-from ..clean import is_missing
 from .base import (
     DATE_FORMATS,
     ImportResult,
     Progress,
     Rejection,
     StructuralError,
+    blank,
     count_maxima,
+    cover_as_of,
     csv_header,
+    header_key,
     no_progress,
     parse_count,
     parse_date,
     read_text_csv,
+    records_frame,
+    shown,
 )
 
 NAME = "home_office_small_boats"
@@ -44,11 +48,6 @@ MAX_CONTENT_XML = 64 * 2**20  # detect reads an ODS's content.xml to list its sh
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_RANGE = (36526, 73050)
-AS_OF_LABEL = re.compile(
-    r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
-    r"\s*:?\s*(?P<date>.*)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -90,31 +89,12 @@ TABLES = (SB_01, SB_02)
 MAXIMA = {t.table: count_maxima(schema.TABLES[t.table]) for t in TABLES}  # table -> count column -> its maximum
 
 
-def _norm(text: object) -> str:
-    """A header cell compared loosely: no [note n] markers, one kind of dash, single spaces, lower case."""
-    s = re.sub(r"\[[^\]]*\]", " ", str(text)).replace("\u2013", "-").replace("\u2014", "-")
-    s = re.sub(r"\s*-\s*", " - ", s)
-    return " ".join(s.split()).rstrip("*").strip().lower()
-
-
-def _blank(value: object) -> bool:
-    """True for an empty cell: None, NaN/NaT/NA, or only whitespace."""
-    return is_missing(value) or (isinstance(value, str) and not value.strip())
-
-
-def _shown(value: object) -> str:
-    """A cell as text for messages: one line, at most 40 characters, date cells without 00:00:00."""
-    if isinstance(value, datetime) and value.time() == time(0):
-        value = value.date()
-    return " ".join(str(value).split())[:40]
-
-
 def _table_for(header: Sequence[object], *, strict: bool) -> Table | None:
     """The table a header row belongs to: its date column, plus (strict) one of its count columns."""
-    names = {_norm(h) for h in header if not _blank(h)}
+    names = {header_key(h) for h in header if not blank(h)}
     for spec in (SB_02, SB_01):  # SB_02 first: "Week ending" is the more specific key
-        others = {_norm(c) for c in (*spec.counts, *spec.ignored) if c != "Notes"}
-        if _norm(spec.key) in names and (not strict or names & others):
+        others = {header_key(c) for c in (*spec.counts, *spec.ignored) if c != "Notes"}
+        if header_key(spec.key) in names and (not strict or names & others):
             return spec
     return None
 
@@ -171,7 +151,7 @@ def _parse_date(value: object) -> date:
         serial = float(value)  # exact for every whole number in SERIAL_RANGE
         if SERIAL_RANGE[0] <= serial <= SERIAL_RANGE[1] and serial == int(serial):
             return EXCEL_EPOCH + timedelta(days=int(serial))
-        raise ValueError(f"not a date: {_shown(value)!r}")
+        raise ValueError(f"not a date: {shown(value)!r}")
     return parse_date(value, FORMATS)
 
 
@@ -193,24 +173,10 @@ class _Bad(Exception):
     """A bad row: args are (column, reason)."""
 
 
-def _frame(table: str, records: list[dict]) -> pd.DataFrame:
-    """Records as a frame in schema column order and store-castable dtypes."""
-    out = {}
-    for col in schema.columns(table, provenance=False):
-        values = [r[col.name] for r in records]
-        if col.type == "DATE":
-            out[col.name] = pd.Series(pd.to_datetime(values), dtype="datetime64[s]")
-        elif col.type == "INTEGER":
-            out[col.name] = pd.Series(pd.array(values, dtype="Int64"))
-        else:
-            out[col.name] = pd.Series(values, dtype="str")
-    return pd.DataFrame(out)
-
-
 def _cell(cells: list[object], i: int) -> object:
     """A cell's value, stripped, with blanks as None."""
     value = cells[i] if i < len(cells) else None
-    if _blank(value):
+    if blank(value):
         return None
     return value.strip() if isinstance(value, str) else value
 
@@ -221,12 +187,12 @@ def _record(
     """One row's canonical record; raises _Skip or _Bad."""
     key = values[spec.key]
     if isinstance(key, str) and re.search(r"\btotal\b", key, re.IGNORECASE):
-        raise _Skip(f"{_shown(key)!r} row skipped (a total, not data)")
+        raise _Skip(f"{shown(key)!r} row skipped (a total, not data)")
     try:
         day = _parse_date(key)
     except ValueError as exc:
         if all(values[c] is None for c in spec.counts):
-            raise _Skip(f"row with no date and no counts skipped ({_shown(key)!r})") from exc
+            raise _Skip(f"row with no date and no counts skipped ({shown(key)!r})") from exc
         raise _Bad(spec.key, str(exc)) from exc
     if day > limit:
         raise _Bad(
@@ -256,20 +222,20 @@ def _parse_table(
     """Map one table's rows (with their sheet row / CSV line numbers) to canonical records."""
     where = f"{file}, sheet {sheet}" if sheet else file
     unit = "row" if sheet else "line"
-    wanted = {_norm(c): c for c in (spec.key, *spec.counts, *spec.ignored)}
+    wanted = {header_key(c): c for c in (spec.key, *spec.counts, *spec.ignored)}
     index: dict[str, int] = {}
     unknown = []
     for i, cell in enumerate(header):
-        if _blank(cell):
+        if blank(cell):
             continue
-        name = wanted.get(_norm(cell))
+        name = wanted.get(header_key(cell))
         if name is None:
-            unknown.append(_shown(cell))
+            unknown.append(shown(cell))
         else:
             index.setdefault(name, i)
     missing = [c for c in (spec.key, *spec.counts) if c not in index]
     if missing:
-        found = ", ".join(_shown(h) for h in header if not _blank(h))
+        found = ", ".join(shown(h) for h in header if not blank(h))
         raise StructuralError(f"{where}: missing column {', '.join(repr(c) for c in missing)}; columns found: {found}")
     notes = [f"{where}: column(s) not part of {spec.sheet}, ignored: {', '.join(unknown)}"] if unknown else []
 
@@ -280,7 +246,7 @@ def _parse_table(
     for done, (n, cells) in enumerate(rows):
         if done % 1000 == 0:
             progress(f"Reading {spec.sheet}", span[0] + (span[1] - span[0]) * done / len(rows))
-        if all(_blank(c) for c in cells):
+        if all(blank(c) for c in cells):
             continue
         values = {col: _cell(cells, i) for col, i in index.items()}
         try:
@@ -291,42 +257,27 @@ def _parse_table(
         except _Bad as bad:
             col, reason = bad.args
             value = values[col]
-            rejected.append(
-                Rejection(file, n, col, reason, sheet=sheet, value=None if value is None else _shown(value))
-            )
+            rejected.append(Rejection(file, n, col, reason, sheet=sheet, value=None if value is None else shown(value)))
             continue
         seen[record[spec.date_column]] = n
         records.append(record)
-    return _Sheet(_frame(spec.table, records), len(records) + len(rejected), rejected, notes)
-
-
-def _cover_as_of(grid: pd.DataFrame) -> date | None:
-    """The publication date a cover sheet states: "Published: 20 March 2025", or a label cell then a date cell."""
-    for row in grid.itertuples(index=False, name=None):
-        cells = [c for c in row if not _blank(c)]
-        for i, cell in enumerate(cells):
-            # Only a cell that is just a label (and maybe the date): a sentence that mentions
-            # publishing and some other date must not become the as-of date.
-            label = AS_OF_LABEL.fullmatch(" ".join(str(cell).split())) if isinstance(cell, str) else None
-            if label is None:
-                continue
-            value = label["date"] or (cells[i + 1] if i + 1 < len(cells) else None)
-            try:
-                return parse_date(value, FORMATS)
-            except ValueError:
-                continue
-    return None
+    return _Sheet(
+        records_frame(schema.columns(spec.table, provenance=False), records),
+        len(records) + len(rejected),
+        rejected,
+        notes,
+    )
 
 
 def _header_row(grid: pd.DataFrame, spec: Table, where: str) -> int:
     """Index of the header row: the first of the top rows with the table's date column."""
     top = grid.head(HEADER_SEARCH_ROWS)
-    key = _norm(spec.key)
+    key = header_key(spec.key)
     for i, row in enumerate(top.itertuples(index=False, name=None)):
-        if any(not _blank(c) and _norm(c) == key for c in row):
+        if any(not blank(c) and header_key(c) == key for c in row):
             return i
-    widest = max(top.itertuples(index=False, name=None), key=lambda r: sum(not _blank(c) for c in r), default=())
-    found = ", ".join(_shown(c) for c in widest if not _blank(c)) or "none"
+    widest = max(top.itertuples(index=False, name=None), key=lambda r: sum(not blank(c) for c in r), default=())
+    found = ", ".join(shown(c) for c in widest if not blank(c)) or "none"
     raise StructuralError(
         f"{where}: missing column {spec.key!r} (no header row with it in the first "
         f"{HEADER_SEARCH_ROWS} rows); columns found: {found}"
@@ -366,7 +317,7 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
                 ) from exc
 
         cover = next((n for n in sheet_names if "cover" in n.lower()), None)
-        as_of = _cover_as_of(grid(cover)) if cover else None
+        as_of = cover_as_of(grid(cover).itertuples(index=False, name=None), FORMATS) if cover else None
         out = []
         for i, spec in enumerate(specs):
             name = by_key[spec.sheet]
@@ -388,7 +339,7 @@ def _read_csv(path: Path, progress: Progress) -> list[tuple[Table, _Sheet]]:
     if spec is None:
         raise StructuralError(
             f"{path.name}: the header has neither 'Date' (SB_01) nor 'Week ending' (SB_02); "
-            f"columns found: {', '.join(_shown(h) for h in header if h)}"
+            f"columns found: {', '.join(shown(h) for h in header if h)}"
         )
     progress(f"Reading {spec.sheet}", 0.0)
     rows = [(n, list(cells)) for n, cells in zip(lines, frame.itertuples(index=False, name=None), strict=True)]

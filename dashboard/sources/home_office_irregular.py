@@ -14,7 +14,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -27,10 +27,15 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    blank,
     count_maxima,
+    cover_as_of,
+    header_key,
     no_progress,
     parse_count,
-    parse_date,
+    records_frame,
+    shown,
+    unknown_labels,
 )
 
 NAME = "home_office_irregular_migration"
@@ -41,11 +46,6 @@ HEADER_SEARCH_ROWS = 10  # a title row (or a few) sits above each data sheet's h
 COVER_SEARCH_ROWS = 60  # how far down the cover sheet the publication date is looked for
 PROGRESS_EVERY = 5000  # rows between progress reports
 
-AS_OF_LABEL = re.compile(
-    r"(?:date (?:of )?publi\w*|publi\w*(?: date| on)?|release date|(?:data )?as (?:of|at))"
-    r"\s*:?\s*(?P<date>.*)",
-    re.IGNORECASE,
-)  # as home_office.AS_OF_LABEL: "Published: 21 August 2025", "Date of publication", then the date
 END_OF_TABLE = re.compile(r"(?:this is the )?end of (?:the )?table\.?", re.IGNORECASE)
 QUARTER = (
     re.compile(r"(?P<year>\d{4})\s*[-/ ]?\s*Q(?P<q>[1-4])", re.IGNORECASE),  # "2018 Q1", "2018-Q1"
@@ -111,25 +111,6 @@ REQUIRED_VALUES = {c.name for t in TABLES for c in schema.TABLES[t.table] if not
 MAX_MISSING = 2
 
 
-def _norm(text: object) -> str:
-    """A header cell compared loosely: no [note n] markers, one kind of dash, single spaces, lower case."""
-    s = re.sub(r"\[[^\]]*\]", " ", str(text)).replace("\u2013", "-").replace("\u2014", "-")
-    s = re.sub(r"\s*-\s*", " - ", s)
-    return " ".join(s.split()).rstrip("*").strip().lower()
-
-
-def _blank(value: object) -> bool:
-    """True for an empty cell: None, NaN/NaT/NA, or only whitespace."""
-    return is_missing(value) or (isinstance(value, str) and not value.strip())
-
-
-def _shown(value: object, width: int = 40) -> str:
-    """A cell as text for messages: one line, at most `width` characters, date cells without 00:00:00."""
-    if isinstance(value, datetime) and value.time() == time(0):
-        value = value.date()
-    return " ".join(str(value).split())[:width]
-
-
 @dataclass(frozen=True)
 class _Header:
     """A header row found in a sheet's first rows."""
@@ -142,12 +123,12 @@ class _Header:
 
 def _match(cells: Sequence[object]) -> tuple[Table, tuple[str, ...]] | None:
     """The table a row is the header of, with the columns it lacks; None when it is no data header."""
-    names = {_norm(c) for c in cells if not _blank(c)}
+    names = {header_key(c) for c in cells if not blank(c)}
     best = None
     for spec in TABLES:
-        if not any(_norm(c) in names for c in spec.distinctive):
+        if not any(header_key(c) in names for c in spec.distinctive):
             continue
-        missing = tuple(c for c in spec.required if _norm(c) not in names)
+        missing = tuple(c for c in spec.required if header_key(c) not in names)
         if len(missing) <= MAX_MISSING and (best is None or len(missing) < len(best[1])):
             best = (spec, missing)
     return best
@@ -213,7 +194,7 @@ def _quarter(value: object) -> tuple[int, int]:
         m = pattern.fullmatch(text)
         if m:
             return int(m["year"]), int(m["q"])
-    raise ValueError(f"not a quarter written like '2018 Q1': {_shown(value)!r}")
+    raise ValueError(f"not a quarter written like '2018 Q1': {shown(value)!r}")
 
 
 def _year(value: object) -> int:
@@ -227,12 +208,12 @@ def _year(value: object) -> int:
     text = str(value).strip()
     if re.fullmatch(r"\d{4}(?:\.0+)?", text):
         return int(float(text))
-    raise ValueError(f"not a year: {_shown(value)!r}")
+    raise ValueError(f"not a year: {shown(value)!r}")
 
 
 def _label(value: object) -> str | None:
     """A label cell as tidy text (one space between words); None when blank."""
-    if _blank(value):
+    if blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -261,7 +242,7 @@ def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: 
         return cells[i] if i < len(cells) else None
 
     quarter = cell("Quarter")
-    if _blank(quarter):
+    if blank(quarter):
         raise _Bad("Quarter", "Quarter is empty", None)
     try:
         year, q = _quarter(quarter)
@@ -269,14 +250,14 @@ def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: 
         raise _Bad("Quarter", str(exc), quarter) from None
     start = date(year, 3 * q - 2, 1)
     named = cell("Year")
-    if _blank(named):
+    if blank(named):
         raise _Bad("Year", f"Year is empty (the quarter is {year} Q{q})", None)
     try:
         stated = _year(named)
     except ValueError as exc:
         raise _Bad("Year", str(exc), named) from None
     if stated != year:
-        raise _Bad("Year", f"Year {stated} does not match Quarter {_shown(quarter)!r}", f"{stated} / {_shown(quarter)}")
+        raise _Bad("Year", f"Year {stated} does not match Quarter {shown(quarter)!r}", f"{stated} / {shown(quarter)}")
     if start > state.limit:
         when = f"the file's publication date {state.as_of}" if state.as_of else "today"
         raise _Bad("Quarter", f"quarter {year} Q{q} starts after {when}", quarter)
@@ -304,15 +285,15 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
     """Read one data sheet's rows into `state`; returns its notes."""
     spec, name = header.spec, sheet.title
     where = f"{state.file}, sheet {name}"
-    wanted = {_norm(c): c for c in spec.required}
+    wanted = {header_key(c): c for c in spec.required}
     index: dict[str, int] = {}
     extra = []
     for i, cell in enumerate(header.cells):
-        if _blank(cell):
+        if blank(cell):
             continue
-        column = wanted.get(_norm(cell))
+        column = wanted.get(header_key(cell))
         if column is None:
-            extra.append(_shown(cell))
+            extra.append(shown(cell))
         elif column not in index:
             index[column] = i
     notes = [f"{where}: column(s) not part of {spec.code}, ignored: {', '.join(extra)}"] if extra else []
@@ -325,7 +306,7 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
     for n, cells in enumerate(sheet.iter_rows(min_row=header.row + 1, values_only=True), start=header.row + 1):
         if n % PROGRESS_EVERY == 0:
             progress(f"Reading {name}", span[0] + (span[1] - span[0]) * min(n / size, 1.0))
-        if not cells or all(_blank(c) for c in cells):
+        if not cells or all(blank(c) for c in cells):
             continue
         if isinstance(cells[0], str) and END_OF_TABLE.fullmatch(" ".join(cells[0].split())):
             ended = True
@@ -345,7 +326,7 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
         except _Bad as bad:
             column, reason, value = bad.args
             state.rejected.append(
-                Rejection(state.file, n, column, reason, sheet=name, value=None if value is None else _shown(value, 80))
+                Rejection(state.file, n, column, reason, sheet=name, value=None if value is None else shown(value, 80))
             )
             continue
         seen[k] = (name, n)
@@ -367,38 +348,6 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _cover_as_of(sheet) -> date | None:
-    """The publication date a cover sheet states: "Published: 21 August 2025", or a label cell then a date cell."""
-    for row in sheet.iter_rows(max_row=COVER_SEARCH_ROWS, values_only=True):
-        cells = [c for c in row if not _blank(c)]
-        for i, cell in enumerate(cells):
-            # Only a cell that is just a label (and maybe the date): a sentence that mentions
-            # publishing and some other date must not become the as-of date.
-            label = AS_OF_LABEL.fullmatch(" ".join(str(cell).split())) if isinstance(cell, str) else None
-            if label is None:
-                continue
-            value = label["date"] or (cells[i + 1] if i + 1 < len(cells) else None)
-            try:
-                return parse_date(value, FORMATS)
-            except ValueError:
-                continue
-    return None
-
-
-def _frame(table: str, records: list[dict]) -> pd.DataFrame:
-    """Records as a frame in schema column order and store-castable dtypes."""
-    out = {}
-    for col in schema.columns(table, provenance=False):
-        values = [r[col.name] for r in records]
-        if col.type == "DATE":
-            out[col.name] = pd.Series(pd.to_datetime(values), dtype="datetime64[s]")
-        elif col.type == "INTEGER":
-            out[col.name] = pd.Series(pd.array(values, dtype="Int64"))
-        else:
-            out[col.name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(out)
-
-
 def _by_year(frame: pd.DataFrame, count: str, by: str | None = None) -> pd.DataFrame:
     """The count by calendar year (and `by`); a group with only NULL counts is NULL, not 0."""
     keys = [frame["quarter_start"].dt.year.rename("year")] + ([frame[by]] if by else [])
@@ -413,13 +362,6 @@ def _number(value: object) -> str:
 def totals_by_method(frame: pd.DataFrame) -> pd.DataFrame:
     """Detections by calendar year and method of entry (columns year, method, detections)."""
     return _by_year(frame, "detections", "method")
-
-
-def _unknown_note(counts: Counter[str]) -> str:
-    """The note listing nationality labels that matched no Tideline nationality (as iom._unknown words it)."""
-    listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(counts.items()))
-    total = sum(counts.values())
-    return f"unknown nationality labels kept as-is: {listed}; {total} row{'s' * (total != 1)}"
 
 
 def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress) -> ImportResult:
@@ -482,14 +424,18 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
             chosen += whole
         elif found:
             s, h = found[0]
-            columns = ", ".join(_shown(c) for c in h.cells if not _blank(c))
+            columns = ", ".join(shown(c) for c in h.cells if not blank(c))
             raise StructuralError(
                 f"{path.name}, sheet {s.title}: missing column {', '.join(repr(c) for c in h.missing)} "
                 f"({spec.code}, header on row {h.row}); columns found: {columns}"
             )
 
     cover = next((s for s in book.worksheets if "cover" in s.title.lower()), None)
-    as_of = _cover_as_of(cover) if cover is not None else None
+    as_of = (
+        cover_as_of(cover.iter_rows(max_row=COVER_SEARCH_ROWS, values_only=True), FORMATS)
+        if cover is not None
+        else None
+    )
     state = _State(
         file=path.name,
         limit=as_of or date.today(),
@@ -504,10 +450,13 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
         progress(f"Reading {sheet.title} ({header.spec.code})", span[0])
         notes += _read_sheet(sheet, header, state, progress, span)
 
-    tables = {spec.table: _frame(spec.table, state.records.get(spec.table, [])) for spec in TABLES}
+    tables = {
+        spec.table: records_frame(schema.columns(spec.table, provenance=False), state.records.get(spec.table, []))
+        for spec in TABLES
+    }
     tables = {t: f for t, f in tables.items() if t in state.records}
     if state.unknown:
-        notes.append(_unknown_note(state.unknown))
+        notes.append(unknown_labels("nationality", state.unknown))
     if "irregular_arrivals" in tables:
         arrivals = tables["irregular_arrivals"]
         totals = _by_year(arrivals, "detections")

@@ -43,6 +43,7 @@ from dashboard.sources.base import (
     parse_count,
     parse_date,
     read_text_csv,
+    unknown_labels,
 )
 
 NAME = "iom_missing_migrants"
@@ -407,9 +408,9 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
             "so they will not match another copy of the data."
         )
     if unknown_routes:
-        notes.append(_unknown("route", unknown_routes))
+        notes.append(unknown_labels("route", unknown_routes))
     if unknown_regions:
-        notes.append(_unknown("region", unknown_regions))
+        notes.append(unknown_labels("region", unknown_regions))
     if no_route:
         notes.append(f"{no_route} row(s) give no migration route: route set to {NOT_STATED!r}.")
     unplaced = sum(r["lat"] is None for r in rows)
@@ -519,13 +520,6 @@ def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | 
         "source_url": get("url"),
         "source_quality": get("quality"),
     }
-
-
-def _unknown(kind: str, counts: Counter[str]) -> str:
-    """The note listing labels that matched no Tideline mapping."""
-    listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(counts.items()))
-    total = sum(counts.values())
-    return f"unknown {kind} labels kept as-is: {listed}; {total} row{'s' * (total != 1)}"
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
