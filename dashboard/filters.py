@@ -193,34 +193,28 @@ class FilterState:
                     parsed = (parsed[1], parsed[0])
                 period = parsed
 
+        def name_of(v: str) -> str | None:
+            """A nationality by the name shown, or by any name or ISO 3166-1 alpha-3 code naming one ("ALB")."""
+            return v if v in options.nationalities else nationalities.name_of(v)
+
         chosen: dict[str, tuple[str, ...]] = {}
-        for key, allowed, label in (
-            ("region", options.regions, "region"),
-            ("route", options.routes, "route"),
-            ("type", options.types, "incident type"),
+        for key, allowed, dropped_words, canonical in (
+            ("region", options.regions, "unknown region", None),
+            ("route", options.routes, "unknown route", None),
+            ("type", options.types, "unknown incident type", None),
+            ("nationality", options.nationalities, "nationality not in this data version", name_of),
         ):
             kept, dropped = [], []
             for v in values(key):
-                if v in allowed:
-                    if v not in kept:
-                        kept.append(v)
+                c = canonical(v) if canonical else v
+                if c in allowed:
+                    if c not in kept:
+                        kept.append(c)
                 elif v != "":
                     dropped.append(v)
             if dropped:
-                notices.append(f"unknown {label} ignored: {_show(dropped)}")
+                notices.append(f"{dropped_words} ignored: {_show(dropped)}")
             chosen[key] = tuple(kept)
-
-        # Nationalities by the name shown, or by any name or ISO 3166-1 alpha-3 code that names one ("ALB").
-        kept_nat, dropped_nat = [], []
-        for v in values("nationality"):
-            name = v if v in options.nationalities else nationalities.name_of(v)
-            if name in options.nationalities:
-                if name not in kept_nat:
-                    kept_nat.append(name)
-            elif v != "":
-                dropped_nat.append(v)
-        if dropped_nat:
-            notices.append(f"nationality not in this data version ignored: {_show(dropped_nat)}")
 
         version = options.current_version
         raw_version = values("version")
@@ -251,7 +245,7 @@ class FilterState:
             region=chosen["region"],
             route=chosen["route"],
             type=chosen["type"],
-            nationality=tuple(kept_nat),
+            nationality=chosen["nationality"],
             version=version,
             compare=compare,
         )

@@ -348,14 +348,7 @@ def weekly_trend(con: Con, state: FilterState) -> pd.DataFrame:
 # -- by route -------------------------------------------------------------------------------
 def by_route(con: Con, state: FilterState) -> pd.DataFrame:
     """Per route: detections (flows), people arrived (crossings), incidents, dead and missing."""
-    wf, pf = state.where(
-        "f",
-        date_col="month",
-        route_col="route",
-        nationality_col="nationality",
-        nationality_codes=True,
-        month_grain=True,
-    )
+    wf, pf = _flows_filter(state)
     wc, pc = state.where("c", date_col="date", route_col="route")
     wi, pi = state.where("i", date_col="date", region_col="region", route_col="route", type_col="incident_type")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
@@ -382,6 +375,19 @@ POINT_COLUMNS = (
     "incident_id, strftime(date, '%Y-%m-%d') AS date, lat, lon, region, route, incident_type, "
     "people, dead, missing, survivors, cause, location"
 )
+
+
+def _flows_filter(state: FilterState) -> tuple[str, Params]:
+    """Frontex route_flows in the filters: whole months of the period, routes (regions via the routes table),
+    nationalities by ISO-3 code."""
+    return state.where(
+        "f",
+        date_col="month",
+        route_col="route",
+        nationality_col="nationality",
+        nationality_codes=True,
+        month_grain=True,
+    )
 
 
 def _incident_filter(state: FilterState) -> tuple[str, Params]:
@@ -461,14 +467,7 @@ def map_incidents(
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
     """Routes with their waypoint paths and the flow in the period (detections; Channel: arrivals)."""
-    wf, pf = state.where(
-        "f",
-        date_col="month",
-        route_col="route",
-        nationality_col="nationality",
-        nationality_codes=True,
-        month_grain=True,
-    )
+    wf, pf = _flows_filter(state)
     wc, pc = state.where("c", date_col="date", route_col="route")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
     df = _df(
@@ -685,14 +684,7 @@ def asylum_against_arrivals(con: Con, state: FilterState) -> pd.DataFrame:
 
 def frontex_nationalities(con: Con, state: FilterState, top: int = 10) -> pd.DataFrame:
     """Frontex detections by nationality (ISO-3 code and the name shown) in the period, routes filtered."""
-    w, p = state.where(
-        "f",
-        date_col="month",
-        route_col="route",
-        nationality_col="nationality",
-        nationality_codes=True,
-        month_grain=True,
-    )
+    w, p = _flows_filter(state)
     df = _df(
         con,
         f"""SELECT nationality AS code, sum(detections)::BIGINT AS detections FROM route_flows WHERE {w}
