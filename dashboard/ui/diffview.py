@@ -4,15 +4,11 @@ and a chart; the last year by month; the largest revisions), and the comparison 
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import charts, diff, exports, fmt, settings
-from ..store import data_dir_from_env
+from .. import charts, diff, exports, fmt
 from . import layout, session
 
 DATE_PX = 110  # "19 Oct 2026" whole
@@ -50,17 +46,8 @@ def compare_section() -> None:
             f"The earlier choice is the newer version: the changes read from data version {old_id} back to "
             f"data version {new_id}."
         )
-    result = _compare(str(data_dir_from_env()), old_id, new_id)
+    result = session.compare_versions(old_id, new_id)
     show(result)
-
-
-@st.cache_data(max_entries=8, show_spinner="Comparing the two data versions…")
-def _compare(data_dir: str, old_id: int, new_id: int) -> diff.Diff:
-    # Versions never change, so the comparison is cached by the two ids (and the store, for the key).
-    store = session.store()
-    return diff.compare_connections(
-        session.connection(old_id), session.connection(new_id), store.version(old_id), store.version(new_id)
-    )
 
 
 def show(result: diff.Diff) -> None:
@@ -229,35 +216,17 @@ def year_figure(years: pd.DataFrame, measure: str, old: int, new: int, source: s
 
 
 def _downloads(df: pd.DataFrame, name: str, key: str, what: str, result: diff.Diff) -> None:
-    """CSV and XLSX of one part of the comparison, marked and described (as layout.download_buttons, but the
-    description is the two versions: the sidebar's filters do not apply to a comparison)."""
-    marking = settings.classification()
-    description = f"{what}: data version {result.old.id} against data version {result.new.id}, every date"
+    """CSV and XLSX of one part of the comparison, described by the two versions (the sidebar's filters do not
+    apply to a comparison)."""
     sources = "; ".join(dict.fromkeys(str(s) for s in df["source"])) if "source" in df else ""
-    now = datetime.now(UTC)
     st.caption(f"{what}, every table and source ({len(df):,} rows):")
-    with st.container(horizontal=True, key=f"{key}_downloads"):
-        for ext, label, mime, build in (
-            ("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
-            ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes),
-        ):
-            data = functools.partial(
-                build,
-                df,
-                generated_at=now,
-                classification=marking,
-                description=description,
-                version=result.new.id,
-                source=f"Source: {sources}" if sources else "Source: –",
-            )
-            st.download_button(
-                label,
-                data,
-                file_name=exports.export_filename(name, marking, ext, now),
-                mime=mime,
-                key=f"{key}_{ext}",
-                help=f"{what}: {len(df):,} rows, with the classification marking and both data versions. "
-                f"{exports.NEUTRALISED_NOTE}",
-                on_click="ignore",
-                icon=":material/download:",
-            )
+    layout.export_buttons(
+        df,
+        name,
+        key,
+        description=f"{what}: data version {result.old.id} against data version {result.new.id}, every date",
+        version=result.new.id,
+        source=f"Source: {sources}" if sources else "Source: –",
+        tip=f"{what}: {len(df):,} rows, with the classification marking and both data versions. "
+        f"{exports.NEUTRALISED_NOTE}",
+    )

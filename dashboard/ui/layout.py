@@ -152,12 +152,20 @@ def chart(fig: go.Figure, key: str, filter_by: str | None = None) -> None:
 
 def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: str, key: str, detail: str = "") -> None:
     """'Download CSV' and 'Download XLSX' of the filtered data behind a view, marked and described."""
-    marking = settings.classification()
     description = state.describe(with_version=False) + (f" · {detail}" if detail else "")
     tip = (
         f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
         f"version. {exports.NEUTRALISED_NOTE}"
     )
+    export_buttons(df, name, key, description=description, version=state.version, source=source, tip=tip)
+
+
+def export_buttons(
+    df: pd.DataFrame, name: str, key: str, *, description: str, version: int | None, source: str, tip: str
+) -> None:
+    """The CSV and XLSX buttons themselves: each file marked, described (`description`: what the rows are
+    and which filters or versions they follow), built only when clicked."""
+    marking = settings.classification()
     now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
     with st.container(horizontal=True, key=f"{key}_downloads"):
         for ext, label, mime, build in (
@@ -171,7 +179,7 @@ def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: st
                 generated_at=now,
                 classification=marking,
                 description=description,
-                version=state.version,
+                version=version,
                 source=source,
             )
             st.download_button(

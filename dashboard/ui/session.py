@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import duckdb
 import streamlit as st
 
-from .. import fmt, queries, settings, viewstate
+from .. import diff, fmt, queries, settings, viewstate
 from ..filters import COMPARE, QUICK_PERIODS, FilterOptions, FilterState, small_int
 from ..store import Store, Version, data_dir_from_env
 
@@ -92,6 +92,19 @@ def cached_version(fn: Callable[..., T], version_id: int | None, *args: object) 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _cached_version_query(data_dir: str, name: str, version_id: int, args: tuple[object, ...]) -> object:
     return getattr(queries, name)(_connection(data_dir, version_id), *args)
+
+
+def compare_versions(old_id: int, new_id: int) -> diff.Diff:
+    """diff.compare of two data versions, cached by the two ids: versions never change."""
+    return _compare_versions(str(data_dir_from_env()), old_id, new_id)
+
+
+@st.cache_data(max_entries=8, show_spinner="Comparing the two data versions…")
+def _compare_versions(data_dir: str, old_id: int, new_id: int) -> diff.Diff:
+    s = _store(data_dir)
+    return diff.compare_connections(
+        _connection(data_dir, old_id), _connection(data_dir, new_id), s.version(old_id), s.version(new_id)
+    )
 
 
 def source_text(version_id: int, items: dict[str, str]) -> str:
