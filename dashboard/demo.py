@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import schema
+from dashboard.nationality import name_of
 from dashboard.schema import DEMO_SOURCE, REGIONS
 
 DEMO_START = date(2018, 1, 1)
@@ -1331,8 +1332,6 @@ def _arrivals(rng: np.random.Generator, ch: _Channel) -> tuple[pd.DataFrame, pd.
     """Quarterly irregular arrivals by method, nationality, sex and age, and the asylum applications of the
     small-boat arrivals. Small-boat arrivals follow the daily series within about 1% (a different extraction
     date, as the Home Office's own two series differ)."""
-    from .nationality import name_of
-
     quarters = pd.period_range(DEMO_START, ARRIVALS_END, freq="Q")
     day_quarter = pd.PeriodIndex(pd.DatetimeIndex(DAYS), freq="Q")
     boats_by_q = pd.Series(ch.people, index=day_quarter).groupby(level=0).sum()

@@ -77,7 +77,12 @@ def map_view() -> None:
     with frame:
         mapview.legend(kind, incidents, style, show_routes, show_incidents)
     source = layout.source_line(view_state, "incidents", INCIDENT_NOTE)
-    unplaced = session.cached(queries.unplaced_count, view_state)
+    # Points hold every incident in the filters (the table lists them all); cells only those with a position.
+    unplaced = (
+        int(incidents[["lat", "lon"]].isna().any(axis=1).sum())
+        if kind == "points"
+        else session.cached(queries.unplaced_count, view_state)
+    )
     shown = (
         f"{_n(len(incidents) - unplaced, 'incident')} shown as points"
         if kind == "points"
