@@ -1,4 +1,4 @@
-"""Command line: python -m dashboard {demo,versions,sql,ingest,check,init,brief,diff} …"""
+"""Command line: python -m dashboard {demo,versions,sql,ingest,check,init,brief,diff,audit} …"""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import io
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any, TextIO, cast
 
-from . import analyst_sql, diff, fmt, schema, settings
+from . import analyst_sql, audit, diff, fmt, schema, settings
 from .analyst_sql import check_read_only as check_read_only  # moved there; still importable from here
 from .files import write_text_atomic
-from .store import DEMO_DIR, Store, StoreError, UnknownVersionError
+from .store import DEMO_DIR, Store, StoreError, UnknownVersionError, data_dir_from_env
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +122,54 @@ def _top(value: str) -> int:
     return n
 
 
+def _audit(event: str, details: Mapping[str, Any]) -> bool:
+    """Append a command-line record (the OS user); False, after saying why on stderr, when it cannot be written."""
+    sub, email = audit.os_actor()
+    try:
+        audit.open_log(data_dir_from_env()).append(event, sub=sub, email=email, roles=(), details=details)
+    except audit.AuditError as exc:
+        print(f"error: the audit record could not be written: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+class _RowCounter:
+    """Passes CSV text through to ``out`` and counts the rows (csv.writer writes each row with one write)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return self.out.write(text)
+
+    @property
+    def rows(self) -> int:
+        return max(self.writes - 1, 0)  # the header row is not a data row
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
+    details: dict[str, Any] = {"query": args.query, "rows": 0, "version": args.version}
+    out = _RowCounter(sys.stdout)
     try:
         limits = analyst_sql.Limits.from_env(timeout=args.timeout)
         store = Store()
         store.ensure_initialised()
-        analyst_sql.run(store, args.query, sys.stdout, version_id=args.version, limits=limits)
+        details["version"] = args.version if args.version is not None else store.current_id()
+        analyst_sql.run(store, args.query, cast(TextIO, out), version_id=args.version, limits=limits)
     except (UnknownVersionError, analyst_sql.SqlRefused) as exc:
+        _audit("sql", {**details, "rows": out.rows, "result": f"refused: {exc}"})
         raise Refused(str(exc)) from exc
     except analyst_sql.SqlError as exc:
         print(f"SQL error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        audited = _audit("sql", {**details, "rows": out.rows, "result": f"refused: SQL error: {exc}"})
+        return 1 if audited else EXIT_REFUSED
+    except StoreError as exc:
+        _audit("sql", {**details, "result": f"refused: {exc}"})
+        raise
+    sys.stdout.flush()
+    return 0 if _audit("sql", {**details, "rows": out.rows}) else EXIT_REFUSED
 
 
 class _Progress:
@@ -149,14 +187,39 @@ class _Progress:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from . import ingest
+    from .files import sha256_file
     from .sources.base import StructuralError
+
+    path = Path(args.file)
+    details: dict[str, Any] = {
+        "file": path.name,
+        "sha256": None,
+        "source": args.source,
+        "result": "",
+        "version": None,
+        "rows": 0,
+    }
+
+    def refused(reason: str) -> None:
+        if details["sha256"] is None:
+            try:
+                details["sha256"] = sha256_file(path)
+            except OSError:
+                pass  # an unreadable or missing file: the record says so through the reason
+        details["result"] = f"refused: {reason}"
+        _audit("import", details)
 
     store = Store()
     try:
-        plan = ingest.plan(store, Path(args.file), source=args.source, progress=_Progress())
+        plan = ingest.plan(store, path, source=args.source, progress=_Progress())
     except StructuralError as exc:
+        refused(f"file refused: {exc}")
         raise Refused(f"file refused: {exc}") from exc
+    except StoreError as exc:
+        refused(str(exc))
+        raise
     r = plan.result
+    details.update(sha256=plan.sha256, source=plan.importer.NAME, rows=r.rows_accepted)
     detected = "given with --source" if args.source else "detected"
     print(f"Format: {plan.importer.LABEL} [{plan.importer.NAME}] ({detected})")
     print(f"File: {plan.path.name} · sha256 {plan.sha256}")
@@ -180,7 +243,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"Rejection report: {report}")
     if plan.duplicate_of is not None:
         print(f"No change: this exact file (same sha256) is already in data version {plan.duplicate_of}.")
-        return 0
+        details["result"] = f"refused: no change, this exact file is already in data version {plan.duplicate_of}"
+        return 0 if _audit("import", details) else EXIT_REFUSED
     if plan.drops_demo:
         print(
             "The store holds synthetic demo data: the new version drops every demo row, so synthetic and "
@@ -188,9 +252,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     try:
         version = ingest.apply(store, plan, accept_partial=args.accept_partial)
-    except ingest.ImportRefused as exc:
+    except (ingest.ImportRefused, StoreError) as exc:
+        refused(str(exc))
+        if isinstance(exc, StoreError):
+            raise
         raise Refused(str(exc)) from exc
     print(f"New data version: {version.id} (previous versions stay readable by id)")
+    details.update(result="accepted", version=version.id)
+    if not _audit("import", details):
+        # The data is in; the missing record must not go unnoticed.
+        print(
+            f"error: the import DID happen (data version {version.id} is current), but its audit record is missing",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     return 0
 
 
@@ -278,6 +353,59 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """verify: the hash chain, exit 2 when broken; export: the records as CSV; setup-sql: the SQL for PostgreSQL."""
+    if args.audit_command == "setup-sql":
+        try:
+            print(audit.insert_only_role_sql(args.role), end="")
+        except ValueError as exc:
+            raise Refused(str(exc)) from exc
+        return 0
+    log_ = audit.open_log(data_dir_from_env())
+    try:
+        if args.audit_command == "verify":
+            v = log_.verify()
+            print(f"Audit trail: {v.store}")
+            print(f"Records: {v.count:,}")
+            print(f"Head: {v.head or '(unreadable)'}")
+            if not v.ok:
+                print(f"BROKEN at record {v.first_broken}: {v.reason}", file=sys.stderr)
+                print(
+                    "The trail has been changed since it was written: restore it from a backup, "
+                    "and keep the broken copy as evidence.",
+                    file=sys.stderr,
+                )
+                return EXIT_REFUSED
+            print("OK: every record's hash, prev and seq fit the chain")
+            return 0
+        if args.since and args.until and args.since > args.until:
+            raise Refused(f"--since {args.since} is after --until {args.until}")
+        records = log_.records(since=args.since, until=args.until, user=args.user, event=args.event)
+    except audit.AuditError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    data = audit.to_csv_bytes(records)
+    if args.out:
+        out = Path(args.out)
+        try:
+            write_text_atomic(out, data.decode("utf-8"))
+        except OSError as exc:
+            raise Refused(f"cannot write {out}: {exc.strerror or exc}") from exc
+        print(f"{len(records):,} audit records written to {out}", file=sys.stderr)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="Tideline command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -339,6 +467,25 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"revisions listed per table and source (default: {diff.TOP})",
     )
     d.add_argument("--out", metavar="FILE", help="write the CSV to FILE instead of printing it")
+    a = sub.add_parser(
+        "audit",
+        help="the audit trail: verify its hash chain (exit 2 if broken), export records as CSV, setup-sql",
+        description=f"The trail is {audit.FILE_NAME} in the data directory, or the PostgreSQL table "
+        f"{audit.TABLE} when ${audit.DATABASE_URL_ENV} is set.",
+    )
+    asub = a.add_subparsers(dest="audit_command", required=True)
+    asub.add_parser("verify", help="check every record's hash and the chain; exit 2 naming the first broken record")
+    e = asub.add_parser("export", help="records as CSV (time,seq,sub,email,roles,event,details,prev,hash)")
+    e.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="from this UTC day (inclusive)")
+    e.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="to this UTC day (inclusive)")
+    e.add_argument("--user", help="only records whose sub or email is exactly this")
+    e.add_argument("--event", choices=audit.EVENTS, help="only records of this event")
+    e.add_argument("--out", metavar="FILE", help="write the CSV to FILE instead of printing it")
+    q = asub.add_parser(
+        "setup-sql",
+        help="print the SQL an administrator runs once: the audit table and an insert-only role for the app",
+    )
+    q.add_argument("role", help="the login role the app connects as (it may read and append, never change)")
     return p
 
 
@@ -351,6 +498,7 @@ COMMANDS = {
     "check": cmd_check,
     "brief": cmd_brief,
     "diff": cmd_diff,
+    "audit": cmd_audit,
 }
 
 

@@ -141,12 +141,17 @@ def _one_line(value: object) -> str:
     return " ".join(str("" if is_missing(value) else value).split())
 
 
-def _meta(description: str, version: int | None, source: str, generated_at: datetime) -> dict[str, str]:
+def _meta(
+    description: str, version: int | None, source: str, generated_at: datetime, produced_by: str = ""
+) -> dict[str, str]:
+    by = _one_line(produced_by)
     return {
         "description": _one_line(description),
         "version": "unknown" if version is None else str(version),
         "source": _one_line(source),
         "generated": _utc(generated_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # Who asked for the file (the signed-in user), next to the marking and the time.
+        "by": f"by Tideline for {by}" if by else "by Tideline",
     }
 
 
@@ -156,21 +161,34 @@ def _utc(moment: datetime) -> datetime:
 
 
 def csv_header_lines(
-    *, classification: str, description: str, version: int | None, source: str, generated_at: datetime
+    *,
+    classification: str,
+    description: str,
+    version: int | None,
+    source: str,
+    generated_at: datetime,
+    produced_by: str = "",
 ) -> list[str]:
     """The '#' comment lines written above the table (each value neutralised, then '# ' in front): written
     as they are, never CSV-quoted, so readers that skip comment lines skip them whole."""
-    m = _meta(description, version, source, generated_at)
+    m = _meta(description, version, source, generated_at, produced_by)
     return [
         "# " + str(neutralise(_one_line(classification))),
         "# " + str(neutralise(f"{m['description']} · data version {m['version']}")),
         "# " + str(neutralise(m["source"])),
-        f"# Generated {m['generated']} by Tideline",
+        "# " + str(neutralise(f"Generated {m['generated']} {m['by']}")),
     ]
 
 
 def to_csv_bytes(
-    df: pd.DataFrame, *, classification: str, description: str, version: int | None, source: str, generated_at: datetime
+    df: pd.DataFrame,
+    *,
+    classification: str,
+    description: str,
+    version: int | None,
+    source: str,
+    generated_at: datetime,
+    produced_by: str = "",
 ) -> bytes:
     """UTF-8 CSV with a BOM (so Excel reads the encoding): '#' header lines, a blank line, then the table."""
     lines = csv_header_lines(
@@ -179,6 +197,7 @@ def to_csv_bytes(
         version=version,
         source=source,
         generated_at=generated_at,
+        produced_by=produced_by,
     )
     lines.append("")
     safe = safe_frame(df)
@@ -295,10 +314,11 @@ def to_xlsx_bytes(
     source: str,
     generated_at: datetime,
     sheet_name: str = "Data",
+    produced_by: str = "",
 ) -> bytes:
     """XLSX: an 'About' sheet (marking, description, version, source, time), then the data sheet with the
     marking in row 1, the header in row 2 and the data below."""
-    m = _meta(description, version, source, generated_at)
+    m = _meta(description, version, source, generated_at, produced_by)
     marking = _xlsx_text(_one_line(classification))
     wb = Workbook()
     about = wb.active
@@ -309,7 +329,7 @@ def to_xlsx_bytes(
         ("Description", _xlsx_text(m["description"])),
         ("Data version", version if version is not None else "unknown"),
         ("Source", _xlsx_text(m["source"])),
-        ("Generated (UTC)", f"{m['generated']} by Tideline"),
+        ("Generated (UTC)", _xlsx_text(f"{m['generated']} {m['by']}")),
         ("Rows", len(df)),
         ("Note", NEUTRALISED_NOTE),
     ]

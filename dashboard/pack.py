@@ -49,10 +49,14 @@ def build_pack(
     classification: str,
     generated_at: datetime | None = None,
     base_url: str | None = None,
+    produced_by: str = "",
 ) -> str:
     """The briefing pack: one self-contained HTML document (cover, then one section per view). Each view's
-    link is absolute on `base_url` (default TIDELINE_PUBLIC_URL; relative when neither is known)."""
-    generated = _utc(generated_at or datetime.now(UTC))
+    link is absolute on `base_url` (default TIDELINE_PUBLIC_URL; relative when neither is known).
+    `produced_by` (who asked for it) follows the time on the cover and under every view."""
+    generated = _utc(generated_at or datetime.now(UTC)) + (
+        f" by {' '.join(produced_by.split())}" if produced_by else ""
+    )
     base = (base_url or settings.public_url() or "").rstrip("/")
     connections: dict[int, duckdb.DuckDBPyConnection] = {}
     try:

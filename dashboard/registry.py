@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .auth import Permission
+
 LAUNCHER_DIR = "pages"
 # Why launchers exist: a folder named pages/ next to the entry script puts Streamlit 1.67 into its
 # legacy multipage mode for a fresh server's first script run (and in every AppTest run). Legacy mode
@@ -47,6 +49,7 @@ class Page:
     slide: SlideSpec | None = None  # None: views cannot be saved from this page
     shared_filters: bool = True  # False: the page draws no sidebar filters (the big screen)
     in_default_briefing: bool = False  # one slide of the briefing shown when no view is saved
+    permission: Permission = Permission.VIEW  # what a user's roles must allow to open the page
 
     @property
     def link(self) -> str:
@@ -101,6 +104,14 @@ PAGES: tuple[Page, ...] = (
         SlideSpec(("people", "boats", "dead_missing", "active_operations"), "provenance_table"),
     ),
     Page("briefing", "Briefing", ":material/co_present:", "pages/views/briefing.py", shared_filters=False),
+    Page(
+        "audit",
+        "Audit trail",
+        ":material/fact_check:",
+        "pages/views/audit.py",
+        shared_filters=False,
+        permission=Permission.AUDIT,
+    ),
 )
 BY_PATH: dict[str, Page] = {p.url_path: p for p in PAGES}
 DEFAULT = PAGES[0]

@@ -3,8 +3,13 @@ the data directory (not the browser) in briefing order.
 
 The file is ``<data_dir>/saved_views.json``::
 
-    {"format": 1, "views": [{"id": "3f9a0c1e", "title": …, "note": …, "page": "map",
-                             "query": "period=…&version=2", "created_at": "2025-…Z"}, …]}
+    {"format": 2, "views": [{"id": "3f9a0c1e", "title": …, "note": …, "page": "map",
+                             "query": "period=…&version=2", "created_at": "2025-…Z",
+                             "owner": "<sub>", "owner_name": "Ana <ana@…>", "shared": true}, …]}
+
+A view belongs to whoever saved it (`owner`, the ID token's `sub`): others see it only when it is
+shared with the command, and only its owner or an admin renames, moves or deletes it. Views of a
+format-1 file (saved before sign-in existed) have no owner: shared, and changed by admins only.
 
 Every change reads, edits and rewrites it under an exclusive lock (temp file, fsync, rename,
 fsync folder), so two analysts saving at once both keep their views and a crash leaves the old
@@ -25,15 +30,18 @@ from typing import TypeAlias
 from urllib.parse import urlencode
 
 from . import registry
+from .auth import Identity, Permission, require
 from .clean import text
 from .files import exclusive_lock, write_json_atomic
 from .filters import FilterState
 
 FILE_NAME = "saved_views.json"
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 MAX_TITLE = 120
 MAX_NOTE = 2000
 FIELDS = ("id", "title", "note", "page", "query", "created_at")
+OWNER_FIELDS = ("owner", "owner_name")  # format 2; "shared" is a boolean
 
 
 class ViewError(ValueError):
@@ -50,6 +58,19 @@ class SavedView:
     page: str
     query: str
     created_at: str
+    owner: str = ""  # the `sub` of who saved it; "" for views saved before sign-in existed
+    owner_name: str = ""
+    shared: bool = True  # shown to everyone in the command, not only its owner
+
+    def visible_to(self, who: Identity) -> bool:
+        """Shared views, your own, and every view for an admin."""
+        return self.shared or self.owner == who.sub or who.can(Permission.ALL_VIEWS)
+
+    def changeable_by(self, who: Identity) -> bool:
+        """Its owner (who may still save views) or an admin renames, moves or deletes it."""
+        return who.can(Permission.ALL_VIEWS) or (
+            bool(self.owner) and self.owner == who.sub and who.can(Permission.SAVE_VIEWS)
+        )
 
     def link(self) -> str:
         """The page with every filter explicit and the version pinned, e.g. '/map?period=…'."""
@@ -113,16 +134,31 @@ class ViewStore:
         """All saved views in briefing order ([] when none were ever saved)."""
         return self._read()
 
+    def visible(self, who: Identity) -> Views:
+        """The views `who` may see (shared, their own; all for an admin), in briefing order."""
+        return [v for v in self._read() if v.visible_to(who)]
+
     def get(self, view_id: str) -> SavedView:
         views = self._read()
         return views[self._index(views, view_id)]
 
     # -- changing -------------------------------------------------------------------------
     def add(
-        self, title: str, note: str, page: str, state: FilterState, page_view: Mapping[str, Sequence[str]] | None = None
+        self,
+        title: str,
+        note: str,
+        page: str,
+        state: FilterState,
+        page_view: Mapping[str, Sequence[str]] | None = None,
+        *,
+        owner: Identity | None = None,
+        shared: bool = True,
     ) -> SavedView:
         """Save `state` on `page` at the end of the sequence, with the page's own view state (`page_view`: URL
-        parameters such as map.focus, see dashboard/viewstate.py)."""
+        parameters such as map.focus, see dashboard/viewstate.py), owned by `owner` (who must be allowed to save
+        views; None: no owner, as before sign-in) and shared with the command or not."""
+        if owner is not None:
+            require(owner, Permission.SAVE_VIEWS)
         title, note, page = clean_title(title), clean_note(note), check_page(page)
         if state.version is None:
             raise ViewError("the filters have no data version to pin: a saved view must keep its numbers")
@@ -139,41 +175,65 @@ class ViewStore:
                 page=page,
                 query=urlencode({**state.to_query_params(), **(page_view or {})}, doseq=True),
                 created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                owner=owner.sub if owner else "",
+                owner_name=owner.label() if owner else "",
+                shared=bool(shared) or owner is None,
             )
             self._write([*views, view])
         return view
 
-    def update(self, view_id: str, *, title: str | None = None, note: str | None = None) -> SavedView:
-        """Rename a view and/or change its note (the page, filters and version stay as saved)."""
-        changes = {}
+    def update(
+        self,
+        view_id: str,
+        *,
+        actor: Identity,
+        title: str | None = None,
+        note: str | None = None,
+        shared: bool | None = None,
+    ) -> SavedView:
+        """Rename a view, change its note and/or whether it is shared (page, filters and version stay as saved)."""
+        changes: dict[str, str | bool] = {}
         if title is not None:
             changes["title"] = clean_title(title)
         if note is not None:
             changes["note"] = clean_note(note)
+        if shared is not None:
+            changes["shared"] = bool(shared)
         with self._lock():
             views = self._read()
-            i = self._index(views, view_id)
+            i = self._changeable(views, view_id, actor)
             views[i] = SavedView(**{**asdict(views[i]), **changes})
             self._write(views)
         return views[i]
 
-    def move(self, view_id: str, delta: int) -> None:
+    def move(self, view_id: str, delta: int, *, actor: Identity) -> None:
         """Move a view up (-1) or down (+1) in the sequence; clamped at either end."""
         with self._lock():
             views = self._read()
-            i = self._index(views, view_id)
+            i = self._changeable(views, view_id, actor)
             j = min(max(i + int(delta), 0), len(views) - 1)
             if i != j:
                 views.insert(j, views.pop(i))
                 self._write(views)
 
-    def delete(self, view_id: str) -> None:
+    def delete(self, view_id: str, *, actor: Identity) -> None:
         with self._lock():
             views = self._read()
-            del views[self._index(views, view_id)]
+            del views[self._changeable(views, view_id, actor)]
             self._write(views)
 
     # -- file -----------------------------------------------------------------------------
+    @classmethod
+    def _changeable(cls, views: Views, view_id: str, actor: Identity) -> int:
+        i = cls._index(views, view_id)
+        if not views[i].changeable_by(actor):
+            owner = views[i].owner_name or "nobody (saved before sign-in; admins only)"
+            raise ViewError(
+                f"view {views[i].title!r} belongs to {owner}: only its owner or an admin may change it; "
+                "nothing was changed"
+            )
+        return i
+
     @staticmethod
     def _index(views: Views, view_id: str) -> int:
         for i, v in enumerate(views):
@@ -194,13 +254,21 @@ class ViewStore:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ViewError(f"saved views file {self.path} is not valid JSON ({exc}); {why}") from exc
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("views"), list):
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") not in READABLE_FORMATS
+            or not isinstance(doc.get("views"), list)
+        ):
             raise ViewError(f"saved views file {self.path} is not a format-{FORMAT} saved views list; {why}")
         views = []
         for n, item in enumerate(doc["views"], start=1):
             if not isinstance(item, dict) or any(not isinstance(item.get(k), str) for k in FIELDS):
                 raise ViewError(f"saved views file {self.path}: entry {n} lacks one of {', '.join(FIELDS)}; {why}")
-            views.append(SavedView(**{k: item[k] for k in FIELDS}))
+            owned = {k: item[k] for k in OWNER_FIELDS if isinstance(item.get(k), str)}
+            shared = item.get("shared", True)
+            if not isinstance(shared, bool):
+                raise ViewError(f"saved views file {self.path}: entry {n} has a non-boolean 'shared'; {why}")
+            views.append(SavedView(**{k: item[k] for k in FIELDS}, **owned, shared=shared))
         return views
 
     def _write(self, views: Views) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import audit
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -58,14 +60,16 @@ def test_sql_at_an_older_version(tiny_store):
     ],
 )
 def test_writes_and_attachments_are_refused(tiny_store, statement):
-    before = sorted((tiny_store.data_dir).rglob("*"))
+    before = store_files(tiny_store)
     manifest = (tiny_store.data_dir / "manifest.json").read_bytes()
     r = run(tiny_store, "sql", statement)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert r.stderr.startswith("refused: only read-only SELECT queries are allowed")
     assert r.stdout == ""
-    assert sorted(tiny_store.data_dir.rglob("*")) == before
+    assert store_files(tiny_store) == before
     assert (tiny_store.data_dir / "manifest.json").read_bytes() == manifest
+    (refusal,) = audit.JsonlAuditLog(tiny_store.data_dir).records()  # the attempt itself is recorded
+    assert refusal.event == "sql" and refusal.details["result"].startswith("refused: only read-only")
 
 
 @pytest.mark.parametrize(
@@ -128,8 +132,14 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path / "cwd"
 
 
+def store_files(store) -> list[Path]:
+    """Every file of the store but the audit trail, which records each command (refusals too)."""
+    trail = {store.data_dir / audit.FILE_NAME, store.data_dir / audit.LOCK_NAME}
+    return sorted(p for p in store.data_dir.rglob("*") if p not in trail)
+
+
 def store_state(store) -> tuple[list[Path], bytes]:
-    return sorted(store.data_dir.rglob("*")), (store.data_dir / "manifest.json").read_bytes()
+    return store_files(store), (store.data_dir / "manifest.json").read_bytes()
 
 
 @pytest.mark.parametrize("query", RUNAWAY.values(), ids=RUNAWAY.keys())

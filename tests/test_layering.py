@@ -15,7 +15,7 @@ PACKAGE = REPO / "dashboard"
 
 # Bottom first. A module may import only from layers below its own.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("primitives", {"clean", "files", "settings", "nationality"}),
+    ("primitives", {"clean", "files", "settings", "nationality", "auth"}),
     ("foundation", {"schema", "registry", "filters", "sources.base"}),
     (
         "storage and importers",
@@ -33,11 +33,12 @@ LAYERS: list[tuple[str, set[str]]] = [
     ),
     ("formatting", {"fmt"}),
     ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog", "analyst_sql", "diff"}),
-    ("import pipeline, pack map, page view state", {"ingest", "plotly_map", "viewstate"}),
+    ("import pipeline, pack map, page view state, audit trail", {"ingest", "plotly_map", "viewstate", "audit"}),
     ("slides, the isolated reader", {"slides", "reader"}),
     ("pack", {"pack"}),
     ("command line", {"__main__"}),
     ("ui: session", {"ui.session"}),
+    ("ui: sign-in, roles and audit", {"ui.access"}),
     ("ui: layout", {"ui.layout"}),
     ("ui: widgets", {"ui.upload", "ui.mapview", "ui.opsview", "ui.briefing", "ui.diffview"}),
 ]
@@ -96,11 +97,13 @@ def test_the_parser_sees_imports():
     """The check above is only as good as the import parser: it must see every form the package uses."""
     assert imports("store", modules()["store"]) == {"clean", "files", "schema"}
     assert imports("ui.upload", modules()["ui.upload"]) == {
+        "auth",
         "clean",
         "ingest",
         "reader",
         "sources.base",
         "ui.session",
+        "ui.access",
         "ui.layout",
     }
     assert imports("pack", modules()["pack"]) == {

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from .. import charts, fmt, maps, pack, queries, registry, settings, slides
+from ..auth import Permission, least_role, require
 from ..filters import FilterState, small_int
 from ..saved_views import SavedView, ViewError, default_sequence
-from . import session
+from . import access, session
 from .layout import kpi_cards, plain, view_store
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ CHANGED_KEY = "_brief_changed"
 def sequence() -> tuple[list[SavedView], bool]:
     """(views, is_default): the saved views in order, or one view per page at the default filters."""
     try:
-        saved = view_store().list()
+        saved = view_store().visible(access.current())
     except ViewError as exc:  # a damaged file is kept as it is: say so, present the default sequence
         log.warning("saved views unreadable: %s", exc)
         st.error(f"Saved views could not be read — {plain(str(exc))}", icon="⛔")
@@ -80,46 +82,74 @@ def sequence() -> tuple[list[SavedView], bool]:
 
 
 def view_card(view: SavedView, i: int, count: int, editable: bool) -> None:
-    """One view of the sequence: number, title, page, note and link; move, delete and rename."""
+    """One view of the sequence: number, title, page, owner, note and link; move, delete and rename for
+    its owner or an admin (the store checks again)."""
+    who = access.current()
     with st.container(border=True):
         c1, c2 = st.columns([5, 2])
         c1.markdown(
             f"**{i + 1}. {plain(view.title)}** · {plain(registry.title(view.page))}  \n"
             f"{plain(view.note) if view.note else ''}"
         )
+        if view.created_at:
+            owner = view.owner_name or "saved before sign-in"
+            c1.caption(f"Saved by {plain(owner)} · {'shared with the command' if view.shared else 'only you'}")
         c1.caption(f"Link: {plain((session.base_url() or '') + view.link())}")
-        if not editable:
+        if not editable or not view.changeable_by(who):
             return
         b = c2.columns(4)
         if b[0].button("", icon=":material/arrow_upward:", key=f"brief_up_{view.id}", help="Move up", disabled=i == 0):
-            view_store().move(view.id, -1)
-            st.rerun()
+            _change(view, "move up", lambda: view_store().move(view.id, -1, actor=who))
         if b[1].button(
             "", icon=":material/arrow_downward:", key=f"brief_down_{view.id}", help="Move down", disabled=i == count - 1
         ):
-            view_store().move(view.id, +1)
-            st.rerun()
+            _change(view, "move down", lambda: view_store().move(view.id, +1, actor=who))
         if b[2].button("", icon=":material/delete:", key=f"brief_del_{view.id}", help="Delete"):
-            view_store().delete(view.id)
-            st.rerun()
+            _change(view, "delete", lambda: view_store().delete(view.id, actor=who))
         with b[3].popover("", icon=":material/edit:", help="Rename"), st.form(f"brief_edit_{view.id}", border=False):
             title = st.text_input("Title", value=view.title, max_chars=120)
             note = st.text_area("Why this matters", value=view.note, max_chars=2000)
+            shared = st.checkbox("Share with the command", value=view.shared)
             if st.form_submit_button("Save"):
-                try:
-                    view_store().update(view.id, title=title, note=note)
-                except ViewError as exc:
-                    st.error(plain(str(exc)))
-                else:
-                    st.rerun()
+                _change(
+                    view,
+                    "edit",
+                    lambda: view_store().update(view.id, title=title, note=note, shared=shared, actor=who),
+                    {"new_title": title, "shared": shared},
+                )
+
+
+def _change(view: SavedView, action: str, do: Callable[[], object], extra: dict[str, object] | None = None) -> None:
+    """Carry out a change to a saved view, record it, and redraw; a refusal is shown, nothing changes."""
+    try:
+        do()
+    except ViewError as exc:
+        st.error(plain(str(exc)))
+        return
+    access.record(
+        "saved_view", access.current(), {"action": action, "id": view.id, "title": view.title, **(extra or {})}
+    )
+    st.rerun()
 
 
 def pack_download(views: list[SavedView]) -> None:
     """Build the pack on request, then offer it as a download named after the marking."""
+    who = access.current()
+    if not who.can(Permission.BRIEFING_PACK):
+        st.caption(f"Preparing the pack needs the {least_role(Permission.BRIEFING_PACK)} role.")
+        return
     if st.button("Prepare the briefing pack", icon=":material/description:", key="brief_pack"):
+        require(who, Permission.BRIEFING_PACK)  # the server's own check, whatever the page showed
         marking = settings.classification()
         with st.spinner("Building the pack…"):
-            html = pack.build_pack(session.store(), views, marking, base_url=session.base_url())
+            html = pack.build_pack(
+                session.store(), views, marking, base_url=session.base_url(), produced_by=access.produced_by()
+            )
+        access.record(
+            "briefing_pack",
+            who,
+            {"views": [{"id": v.id, "title": v.title, "link": v.link()} for v in views], "bytes": len(html)},
+        )
         st.download_button(
             "Download the pack (HTML)",
             html.encode("utf-8"),
@@ -196,8 +226,8 @@ def draw_slide(view: SavedView) -> None:
             _slide_map(s, view)
         else:
             _slide_chart(s, view)
-    with st.container(key="brief_source"):
-        st.caption(plain(s.source))
+    with st.container(key="brief_source"):  # the source, and who is showing it when (next to the marking)
+        st.caption(plain(f"{s.source} · {access.stamp().replace('Produced', 'Shown')}"))
 
 
 def _slide_chart(s: slides.Slide, view: SavedView) -> None:

@@ -14,9 +14,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import exports, fmt, queries, registry, settings
+from ..auth import Forbidden, Permission
 from ..filters import COMPARE, FilterState, format_period
 from ..saved_views import ViewError, ViewStore
-from . import session
+from . import access, session
 
 ACCESSIBILITY_CSS = """<style>
 /* WCAG 1.4.3: Streamlit fades captions with opacity 0.6 (3.9:1 on white); solid #5c5a58 is 6.9:1
@@ -165,6 +166,8 @@ def export_buttons(
 ) -> None:
     """The CSV and XLSX buttons themselves: each file marked, described (`description`: what the rows are
     and which filters or versions they follow), built only when clicked."""
+    if not access.can(Permission.EXPORT):  # viewers: no buttons (and the builder would refuse them anyway)
+        return
     marking = settings.classification()
     now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
     with st.container(horizontal=True, key=f"{key}_downloads"):
@@ -172,20 +175,26 @@ def export_buttons(
             ("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
             ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes),
         ):
+            file_name = exports.export_filename(name, marking, ext, now)
             # Built on click, on Streamlit's download thread: a rerun never pays for a file nobody asked for.
-            data = functools.partial(
-                build,
-                df,
+            # The builder checks the role again and records the export in the audit trail.
+            data = access.audited_build(
+                access.current(),
+                file_name,
+                len(df),
+                version,
+                functools.partial(build, df),
                 generated_at=now,
                 classification=marking,
                 description=description,
                 version=version,
                 source=source,
+                produced_by=access.produced_by(),
             )
             st.download_button(
                 label,
                 data,
-                file_name=exports.export_filename(name, marking, ext, now),
+                file_name=file_name,
                 mime=mime,
                 key=f"{key}_{ext}",
                 help=tip,
@@ -221,13 +230,34 @@ def save_view_control(state: FilterState, url_path: str) -> None:
         with st.form("save_view_form", clear_on_submit=True, border=False):
             title = st.text_input("Title", max_chars=120, key="save_view_title")
             note = st.text_area("Why this matters (optional)", max_chars=2000, key="save_view_note")
+            shared = st.checkbox(
+                "Share with the command",
+                value=True,
+                key="save_view_shared",
+                help="Shared views are in everyone's briefing; unshared ones only in yours (and an admin's).",
+            )
             if st.form_submit_button("Save view", type="primary"):
+                who = access.current()
                 try:
-                    view = view_store().add(title, note, url_path, state, session.page_params(url_path))
-                except ViewError as exc:
+                    view = view_store().add(
+                        title, note, url_path, state, session.page_params(url_path), owner=who, shared=shared
+                    )
+                except (ViewError, Forbidden) as exc:
                     st.error(plain(str(exc)))
                 else:
-                    st.success(f"Saved “{plain(view.title)}” as slide {len(view_store().list())} of the briefing.")
+                    access.record(
+                        "saved_view",
+                        who,
+                        {
+                            "action": "add",
+                            "id": view.id,
+                            "title": view.title,
+                            "link": view.link(),
+                            "shared": view.shared,
+                        },
+                    )
+                    position = [v.id for v in view_store().visible(who)].index(view.id) + 1
+                    st.success(f"Saved “{plain(view.title)}” as slide {position} of the briefing.")
 
 
 def incident_columns() -> dict[str, Any]:

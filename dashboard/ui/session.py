@@ -7,6 +7,7 @@ input an argument and bounded sizes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TypeVar, cast
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import duckdb
 import streamlit as st
 
-from .. import diff, fmt, queries, settings, viewstate
+from .. import audit, diff, fmt, queries, settings, viewstate
 from ..filters import COMPARE, QUICK_PERIODS, FilterOptions, FilterState, small_int
 from ..store import Store, Version, data_dir_from_env
 
@@ -36,6 +37,22 @@ def _store(data_dir: str) -> Store:
     s = Store(data_dir)
     s.ensure_initialised()
     return s
+
+
+def audit_log() -> audit.AuditLog:
+    """The audit trail: PostgreSQL when $TIDELINE_DATABASE_URL is set, else audit.jsonl in the data directory."""
+    return _audit_log(str(data_dir_from_env()), os.environ.get("TIDELINE_DATABASE_URL", "").strip())
+
+
+@st.cache_resource(show_spinner=False)
+def _audit_log(data_dir: str, database_url: str) -> audit.AuditLog:
+    return audit.open_log(data_dir, database_url or None)
+
+
+@st.cache_resource(show_spinner=False)
+def sign_ins_seen() -> set[tuple[str, object]]:
+    """(sub, sign-in time) pairs already recorded as a sign-in by this server process."""
+    return set()
 
 
 def connection(version_id: int) -> duckdb.DuckDBPyConnection:

@@ -11,9 +11,10 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from .. import ingest, reader
+from ..auth import Permission, require
 from ..clean import text
 from ..sources.base import StructuralError
-from . import session
+from . import access, session
 from .layout import plain
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
     on disk lives only while it is read; messages name the file as the analyst uploaded it."""
     key = f"{PLAN_KEY}{upload.file_id}"
     if key not in st.session_state:
+        require(access.current(), Permission.IMPORT)  # the server's check, whatever the page showed
         store = session.store()
         shutil.rmtree(store.data_dir / "uploads", ignore_errors=True)  # where older releases kept every upload
         bar = st.progress(0.0, text="Reading the file…")
@@ -48,8 +50,23 @@ def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
             st.session_state[key] = (None, f"{upload.name}: could not be read ({type(exc).__name__}: {exc})")
         finally:
             bar.empty()
+        plan, error = st.session_state[key]
+        if error is not None:  # a refused file is recorded once, when it is read
+            _record(upload_name(upload.name), None, f"refused: {error}")
     result: tuple[ingest.Plan | None, str | None] = st.session_state[key]
     return result
+
+
+def _record(file: str, plan: ingest.Plan | None, result: str, version: int | None = None) -> None:
+    details: dict[str, object] = {"file": file, "result": result, "version": version}
+    if plan is not None:
+        details |= {
+            "sha256": plan.sha256,
+            "source": plan.importer.NAME,
+            "rows": plan.result.rows_accepted,
+            "rejected": plan.rejected,
+        }
+    access.record("import", access.current(), details)
 
 
 def upload_name(name: str) -> str:
@@ -102,15 +119,19 @@ def show_plan(plan: ingest.Plan) -> None:
         )
         ok = st.checkbox("Remove the demo data and import", key="data_drop_demo") and ok
     if st.button("Import as a new data version", type="primary", disabled=not ok, key="data_import"):
+        require(access.current(), Permission.IMPORT)
         try:
             version = ingest.apply(session.store(), plan, accept_partial=bool(plan.rejected))
         except ingest.ImportRefused as exc:
+            _record(plan.path.name, plan, f"refused: {exc}")
             st.error(plain(str(exc)))
             return
         except Exception as exc:  # the store is unchanged (atomic commit): say so rather than crash the page
             log.exception("import of %s failed unexpectedly", plan.path.name)
+            _record(plan.path.name, plan, f"failed: {type(exc).__name__}: {exc}")
             st.error(f"The import failed and nothing was changed ({plain(type(exc).__name__)}): {plain(str(exc))}")
             return
+        _record(plan.path.name, plan, "accepted", version.id)
         st.session_state.pop("version", None)  # show the new current version
         session.leave_message(f"Imported {plan.path.name}: data version {version.id} is now current.")
         for key in [k for k in st.session_state if str(k).startswith(PLAN_KEY)]:

@@ -37,7 +37,9 @@ CSP: dict[str, list[str]] = {
     "default-src": ["'self'"],
     # 'wasm-unsafe-eval': WebAssembly compilation only (not eval of JavaScript): long.js (protobuf's 64-bit
     # integers) and loaders.gl in the deck.gl bundle compile small built-in modules on every page load.
-    "script-src": ["'self'", "'wasm-unsafe-eval'"],
+    # blob: the one script Tideline itself adds (dashboard/ui/access.py: the link kept through sign-in), which
+    # Streamlit's components v2 load from a blob: URL the page creates itself; only the page's own code can make one.
+    "script-src": ["'self'", "'wasm-unsafe-eval'", "blob:"],
     # Emotion, styled-components, React and plotly write <style> elements and style attributes at run time.
     "style-src": ["'self'", "'unsafe-inline'"],
     # data: the page icon and feature probes; blob: plotly's "Download plot as a PNG" draws the SVG via a blob.
@@ -46,6 +48,8 @@ CSP: dict[str, list[str]] = {
     "font-src": ["'self'", "data:"],
     # The websocket (ws/wss to the same host and port match 'self') and the upload PUT.
     "connect-src": ["'self'"],
+    # Workers stay 'self' only (they would otherwise fall back to script-src, blob: included).
+    "worker-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import catalog, diff, queries, schema
-from dashboard.ui import diffview, layout, session, upload
+from dashboard.auth import Permission, least_role
+from dashboard.ui import access, diffview, layout, session, upload
 
 state = session.current_state()
 layout.page_header("Data & sources", state)
@@ -147,7 +148,13 @@ st.caption(
     "CSV, or any CSV/XLSX/Parquet/GeoJSON with a canonical table's columns. Nothing changes until you "
     "confirm; the import then becomes a new data version and earlier versions stay readable."
 )
-file = st.file_uploader("File to import", type=["ods", "xlsx", "csv", "parquet", "geojson", "json"], key="data_upload")
+if not access.can(Permission.IMPORT):
+    st.info(f"Imports need the {least_role(Permission.IMPORT)} role: ask your Tideline administrator.", icon="🔒")
+    file = None
+else:
+    file = st.file_uploader(
+        "File to import", type=["ods", "xlsx", "csv", "parquet", "geojson", "json"], key="data_upload"
+    )
 if file is not None:
     plan, error = upload.plan_upload(file)
     if plan is None:

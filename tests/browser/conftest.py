@@ -75,12 +75,16 @@ def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         data_dir: Path | None = None,
         script: Path | None = None,
         timeout: float = 90,
+        args: list[str] | None = None,
+        port: int | None = None,
     ) -> AppServer:
         server = harness.start_app(
             data_dir or tmp_path_factory.mktemp("tideline-extra-data"),
             env=env,
             script=script,
             timeout=timeout,
+            args=args,
+            port=port,
         )
         started.append(server)
         return server

@@ -152,15 +152,18 @@ def start_app(
     env: dict[str, str | None] | None = None,
     script: Path | None = None,
     timeout: float = 90,
+    args: list[str] | None = None,
+    port: int | None = None,
 ) -> AppServer:
-    """Start the app on a free port with TIDELINE_DATA_DIR=data_dir; return once /_stcore/health is ok.
+    """Start the app on a free port (or `port`) with TIDELINE_DATA_DIR=data_dir; return once /_stcore/health is ok.
 
-    ``env`` overlays os.environ (a None value removes the variable).
+    ``env`` overlays os.environ (a None value removes the variable); ``args`` are added to ``streamlit run``
+    (e.g. ``["--secrets.files", path]``).
     """
     script = script or app_script()
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     SERVER_LOGS.mkdir(parents=True, exist_ok=True)
     log_path = SERVER_LOGS / f"streamlit-{port}.log"
 
@@ -183,6 +186,7 @@ def start_app(
         "--browser.gatherUsageStats", "false",
         # Others edit the sources while tests run: no watcher, no "source changed" reruns.
         "--server.fileWatcherType", "none",
+        *(args or []),
     ]  # fmt: skip
     log = open(log_path, "w")  # closed in AppServer.stop
     log.write(f"$ {' '.join(cmd)}\n# TIDELINE_DATA_DIR={data_dir}\n")
@@ -228,6 +232,12 @@ def start_app(
         time.sleep(0.2)
     server.started_in = time.monotonic() - t0
     return server
+
+
+def allow_local_service(port: int) -> None:
+    """Count a test's own local service (the OpenID provider) as part of the system under test: requests to
+    it stay on this machine, so they are not "leaving the app"."""
+    _APP_NETLOCS.update({("127.0.0.1", port), ("localhost", port), ("::1", port)})
 
 
 def running_servers() -> list[AppServer]:
