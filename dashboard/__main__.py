@@ -133,6 +133,17 @@ def _audit(event: str, details: Mapping[str, Any]) -> bool:
     return True
 
 
+def _audit_ready() -> None:
+    """Refuse (exit 2) before doing anything when the trail could not record it."""
+    try:
+        audit.open_log(data_dir_from_env()).ready()
+    except audit.AuditError as exc:
+        raise Refused(
+            f"the audit trail cannot be written, so nothing was run: {exc} (a read-only store keeps its trail "
+            f"elsewhere: set ${audit.AUDIT_DIR_ENV} or ${audit.DATABASE_URL_ENV})"
+        ) from exc
+
+
 class _RowCounter:
     """Passes CSV text through to ``out`` and counts the rows (csv.writer writes each row with one write)."""
 
@@ -152,6 +163,7 @@ class _RowCounter:
 def cmd_sql(args: argparse.Namespace) -> int:
     details: dict[str, Any] = {"query": args.query, "rows": 0, "version": args.version}
     out = _RowCounter(sys.stdout)
+    _audit_ready()
     try:
         limits = analyst_sql.Limits.from_env(timeout=args.timeout)
         store = Store()
@@ -209,6 +221,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         details["result"] = f"refused: {reason}"
         _audit("import", details)
 
+    _audit_ready()
     store = Store()
     try:
         plan = ingest.plan(store, path, source=args.source, progress=_Progress())

@@ -48,6 +48,7 @@ FILE_NAME = "audit.jsonl"
 LOCK_NAME = ".audit.lock"
 TABLE = "tideline_audit"
 DATABASE_URL_ENV = "TIDELINE_DATABASE_URL"
+AUDIT_DIR_ENV = "TIDELINE_AUDIT_DIR"
 CSV_COLUMNS = ("time", "seq", "sub", "email", "roles", "event", "details", "prev", "hash")
 KEYS = frozenset(("seq", "time", "sub", "email", "roles", "event", "details", "prev", "hash"))
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -315,6 +316,11 @@ class AuditLog(abc.ABC):
     def describe(self) -> str:
         """Where the trail is, for people (never a password)."""
 
+    @abc.abstractmethod
+    def ready(self) -> None:
+        """AuditError unless a record could be appended now: checked before work whose record comes after it
+        (a query's rows), so nothing is done that cannot be recorded."""
+
 
 # One lock per file per process: flock alone orders processes, the thread lock keeps a process's threads in line.
 _FILE_LOCKS: dict[Path, threading.Lock] = {}
@@ -357,6 +363,15 @@ class JsonlAuditLog(AuditLog):
         except OSError as exc:
             raise AuditError(f"the audit trail {self.path} cannot be written: {exc.strerror or exc}") from exc
         return _record(fields)
+
+    def ready(self) -> None:
+        """The folder exists and the file opens for appending (nothing written)."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
+            self._tail()  # a damaged last line would refuse the append too
+        except OSError as exc:
+            raise AuditError(f"the audit trail {self.path} cannot be written: {exc.strerror or exc}") from exc
 
     def _write(self, line: str) -> None:
         data = line.encode("utf-8")
@@ -602,6 +617,16 @@ class PostgresAuditLog(AuditLog):
             self._table_ready = True
         return self._conn
 
+    def ready(self) -> None:
+        """The server answers and this role may insert into the table."""
+
+        def work(conn: Any) -> None:
+            row = conn.execute("SELECT has_table_privilege(%s, 'INSERT')", (TABLE,)).fetchone()
+            if not row or not row[0]:
+                raise AuditError(f"the audit trail in {self._where}: this role may not insert into {TABLE}")
+
+        self._run("cannot be reached", work)
+
     def _run(self, doing: str, work: Any) -> Any:
         """work(connection) under the lock; once more on a new connection when the old one was lost."""
         import psycopg
@@ -721,7 +746,8 @@ def open_log(data_dir: Path | str, database_url: str | None = None) -> AuditLog:
     url = os.environ.get(DATABASE_URL_ENV, "") if database_url is None else database_url
     if url.strip():
         return PostgresAuditLog(url.strip())
-    return JsonlAuditLog(data_dir)
+    # A store mounted read-only (or shared by hosts) keeps its trail elsewhere: $TIDELINE_AUDIT_DIR.
+    return JsonlAuditLog(os.environ.get(AUDIT_DIR_ENV, "").strip() or data_dir)
 
 
 def _neutralise_json(value: Any) -> Any:

@@ -319,3 +319,27 @@ def test_the_pack_and_exports_name_who_produced_them(tiny_store):
     views = default_sequence(FilterState(period=(date(2025, 1, 1), date(2025, 1, 31)), version=1))[:1]
     html = pack.build_pack(tiny_store, views, "OFFICIAL", generated_at=at, produced_by=who)
     assert html.count("30 Nov 2026 09:14 UTC by Ana Analyst &lt;ana@example.org&gt;") >= 2  # cover and the view
+
+
+def test_the_audit_page_shows_a_broken_chain_and_a_damaged_line(store):
+    signed("overview", user("analyst"))
+    path = store.data_dir / audit.FILE_NAME
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(lines[1] + lines[0] + "".join(lines[2:]), encoding="utf-8")  # two records swapped
+    at = signed("audit", user("admin"))
+    assert any("Chain broken" in e.value and "record 1" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.dataframe  # the records are still listed for the admin to see
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(lines[0] + "{not json\n" + "".join(lines[1:]), encoding="utf-8")  # a mangled line
+    at = signed("audit", user("admin"))
+    assert any("cannot be listed" in e.value and "line 2" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.exception
+
+
+def test_a_trail_that_cannot_be_appended_to_shows_nothing(store):
+    signed("overview", user("analyst"))
+    with (store.data_dir / audit.FILE_NAME).open("a", encoding="utf-8") as f:
+        f.write('{"torn": ')  # a torn last write: the chain cannot be continued
+    at = signed("overview", user("admin"))
+    assert any("The audit trail cannot be written" in e.value for e in at.error)
+    assert not at.metric and not at.get("plotly_chart")  # fail closed: nothing shown that is not recorded

@@ -207,8 +207,15 @@ def test_a_read_only_store_can_be_read_and_refuses_writes_clearly(demo_store, tm
     mounts("-o", "remount,bind,ro", str(ro))
     r = cli(ro, "versions")
     assert r.returncode == 0 and r.stdout.count("\n") == 2, r.stderr
+    # A query must be recorded: with the trail on the read-only store, nothing runs, and the refusal says where
+    # a trail can go instead.
+    r = cli(ro, "sql", "SELECT count(*) AS n FROM incidents")
+    assert r.returncode == 2 and r.stdout == "" and "TIDELINE_AUDIT_DIR" in r.stderr, r.stderr
+    trail = tmp_path / "trail"
+    monkeypatch.setenv("TIDELINE_AUDIT_DIR", str(trail))
     r = cli(ro, "sql", "SELECT count(*) AS n FROM incidents")
     assert r.returncode == 0 and int(r.stdout.split()[1]) > 1000, r.stderr
+    assert (trail / "audit.jsonl").exists()
     assert cli(ro, "check").returncode == 0
     csv = tmp_path / "crossings.csv"
     csv.write_text("date,route,people,boats,source,status\n2025-01-01,English Channel,10,1,P,final\n")

@@ -41,12 +41,13 @@ def _store(data_dir: str) -> Store:
 
 def audit_log() -> audit.AuditLog:
     """The audit trail: PostgreSQL when $TIDELINE_DATABASE_URL is set, else audit.jsonl in the data directory."""
-    return _audit_log(str(data_dir_from_env()), os.environ.get("TIDELINE_DATABASE_URL", "").strip())
+    env = (os.environ.get(audit.DATABASE_URL_ENV, "").strip(), os.environ.get(audit.AUDIT_DIR_ENV, "").strip())
+    return _audit_log(str(data_dir_from_env()), *env)
 
 
 @st.cache_resource(show_spinner=False)
-def _audit_log(data_dir: str, database_url: str) -> audit.AuditLog:
-    return audit.open_log(data_dir, database_url or None)
+def _audit_log(data_dir: str, database_url: str, audit_dir: str) -> audit.AuditLog:
+    return audit.open_log(audit_dir or data_dir, database_url or None)
 
 
 @st.cache_resource(show_spinner=False)

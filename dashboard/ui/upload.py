@@ -95,10 +95,15 @@ def show_plan(plan: ingest.Plan) -> None:
         st.warning(f"{plan.rejected:,} rows were rejected (file, row, column and reason below).", icon="⚠️")
         report = ingest.rejection_report(plan)
         st.dataframe(report, hide_index=True, placeholder="–", width="stretch", height=240)
+        name = f"{plan.path.stem}-rejected.csv"
         st.download_button(
             "Download the rejection report (CSV)",
-            report.to_csv(index=False).encode("utf-8"),
-            file_name=f"{plan.path.stem}-rejected.csv",
+            # recorded like any export when it is built (rows: the rejected rows of the file being imported)
+            access.audited_build(
+                access.current(), name, len(report), None, lambda: report.to_csv(index=False).encode()
+            ),
+            file_name=name,
+            on_click="ignore",
             mime="text/csv",
             key="data_report",
         )

@@ -31,7 +31,11 @@ today = datetime.now(UTC).date()
 c1, c2, c3 = st.columns([1.2, 1.4, 1.6])
 period = c1.date_input("Dates (UTC)", value=(today - timedelta(days=30), today), max_value=today, key="audit_dates")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)
-shown = log.records(since=start, until=end)
+try:
+    shown = log.records(since=start, until=end)
+except audit.AuditError as exc:  # a damaged line: say which, rather than a traceback
+    st.error(f"The records cannot be listed: {layout.plain(str(exc))}", icon="⛔")
+    st.stop()
 users = sorted({r.email or r.sub for r in shown})
 user = c2.selectbox("User", ["Everyone", *users], key="audit_user", format_func=layout.plain)
 events = c3.multiselect("Events", audit.EVENTS, key="audit_events", placeholder="All events")
