@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test demo audit
+.PHONY: run test demo audit spark spark-stop
 
 # Python 3.11's venv seeds pip 23.2.1 and setuptools 65.5.0, both with known advisories: pip is
 # brought up to date, and setuptools goes (nothing needs it at run time; pip builds in isolation),
@@ -42,3 +42,12 @@ audit: $(VENV)/.installed-test
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dashboard demo
+
+# A local Spark Connect server on 127.0.0.1:15002 (scripts/spark.sh; ~45 s to start) for `python -m dashboard
+# engine check`, the `spark` tests (TIDELINE_TEST_SPARK_URL=sc://127.0.0.1:15002) and benchmarks/bench_engines.py.
+spark: | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	scripts/spark.sh start
+
+spark-stop:
+	scripts/spark.sh stop

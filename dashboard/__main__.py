@@ -1,4 +1,4 @@
-"""Command line: python -m dashboard {demo,versions,sql,ingest,check,init,brief,diff,audit} …"""
+"""Command line: python -m dashboard {demo,versions,sql,ingest,check,init,brief,diff,audit,engine} …"""
 
 from __future__ import annotations
 
@@ -419,6 +419,84 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+ENGINE_CHECK_HELP = """Run every named query (dashboard.engines.NAMED_QUERIES) on DuckDB and on the engine that
+$TIDELINE_ENGINE names (a Spark Connect URL, sc://host:port), over the configured store (TIDELINE_DATA_DIR), on
+several filter states (all the data; the region with the most incidents; the route with the most arrivals; the
+last full month; queries that ignore the filters run once, state "-"), and compare the results. Prints one CSV table:
+  query, state, equal (yes | no), rows_duckdb, rows_engine, seconds_duckdb, seconds_engine, difference
+Exit 0 when every result is equal, 1 when any differs or fails, 2 when refused (no Spark engine configured, an
+unknown version or query, a named query without a correct translation, the server not reachable)."""
+
+
+def cmd_engine(args: argparse.Namespace) -> int:
+    """check: every named query on DuckDB and on the configured engine, compared (exit 1 on any difference)."""
+    from . import engines, queries
+
+    try:
+        engine = engines.engine_from_env(check=False)
+    except engines.EngineError as exc:
+        raise Refused(str(exc)) from exc
+    if not isinstance(engine, engines.SparkEngine):
+        raise Refused(
+            "engine check compares DuckDB with a Spark Connect engine: set TIDELINE_ENGINE=sc://host:port "
+            "(it is unset or 'duckdb', so there is nothing to compare with)"
+        )
+    named = engines.NAMED_QUERIES
+    if args.query:
+        known = {q.name: q for q in named}
+        unknown = [name for name in args.query if name not in known]
+        if unknown:
+            raise Refused(f"unknown named query: {', '.join(unknown)}; known: {', '.join(known)}")
+        named = tuple(known[name] for name in dict.fromkeys(args.query))
+    try:
+        engines.check_translations()
+    except engines.TranslationError as exc:
+        raise Refused(str(exc)) from exc
+    store = Store()
+    store.ensure_initialised()
+    try:
+        version = store.version(args.version)
+    except UnknownVersionError as exc:
+        raise Refused(str(exc)) from exc
+    duck = store.connect(version.id)
+    try:
+        other = engine.connect(store, version.id)
+    except ImportError as exc:
+        raise Refused(f"pyspark is not installed ({exc}): pip install -r requirements-spark.txt") from exc
+    except Exception as exc:  # pyspark's errors for an unreachable or failing server have no common base
+        raise Refused(
+            f"Spark Connect at {engine.url}: {type(exc).__name__}: {' '.join(str(exc).split())[:500]}"
+        ) from exc
+    try:
+        options = queries.filter_options(duck, tuple(v.id for v in store.versions()), version.id)
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(
+            ["query", "state", "equal", "rows_duckdb", "rows_engine", "seconds_duckdb", "seconds_engine", "difference"]
+        )
+        unequal = 0
+        for o in engines.compare_engines(duck, other, engines.sample_states(options, duck), named):
+            unequal += not o.equal
+            w.writerow(
+                [
+                    o.query,
+                    o.state,
+                    "yes" if o.equal else "no",
+                    o.rows_duckdb,
+                    o.rows_engine,
+                    f"{o.seconds_duckdb:.3f}",
+                    f"{o.seconds_engine:.3f}",
+                    o.difference,
+                ]
+            )
+            sys.stdout.flush()
+    finally:
+        other.close()
+        duck.close()
+    if unequal:
+        print(f"{unequal} result(s) differ between DuckDB and {engine.url}", file=sys.stderr)
+    return 1 if unequal else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="Tideline command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -499,6 +577,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the SQL an administrator runs once: the audit table and an insert-only role for the app",
     )
     q.add_argument("role", help="the login role the app connects as (it may read and append, never change)")
+    g = sub.add_parser(
+        "engine", help="the query engine: check that $TIDELINE_ENGINE (Spark Connect) gives DuckDB's results"
+    )
+    gsub = g.add_subparsers(dest="engine_command", required=True)
+    c = gsub.add_parser(
+        "check",
+        help="run every named query on DuckDB and on the engine; CSV; exit 0 only when all are equal",
+        description=ENGINE_CHECK_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("--version", type=int, help="data version id (default: current)")
+    c.add_argument("--query", action="append", metavar="NAME", help="only this named query (repeatable)")
     return p
 
 
@@ -512,6 +602,7 @@ COMMANDS = {
     "brief": cmd_brief,
     "diff": cmd_diff,
     "audit": cmd_audit,
+    "engine": cmd_engine,
 }
 
 

@@ -186,7 +186,7 @@ def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
     def build(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
         nonlocal removed_demo
         removed_demo = plan_.drops_demo and _has_demo_rows(con)
-        return _new_tables(con, plan_, accept_partial)
+        return _new_tables(con, plan_, accept_partial, store.spill_dir())
 
     def note() -> str:
         notes = [f"{plan_.result.rows_accepted:,} rows from {plan_.path.name}"]
@@ -213,7 +213,9 @@ def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
     return version
 
 
-def _new_tables(con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: bool) -> dict[str, pa.Table]:
+def _new_tables(
+    con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: bool, spill: Path | None = None
+) -> dict[str, pa.Table]:
     """Each touched table: the current rows minus this source's (and the demo's), plus the new rows."""
     result = plan_.result
     duplicate_of = plan_.duplicate_of or _version_holding(con, plan_.sha256)  # another import may have landed
@@ -254,7 +256,7 @@ def _new_tables(con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: boo
         )
         parts = [kept]
         if new is not None and len(new):
-            parts.append(typed_table(table, new, sha256=None, version_id=None))
+            parts.append(typed_table(table, new, sha256=None, version_id=None, spill=spill))
         elif table in REFERENCE_TABLES and kept.num_rows == 0:
             parts.append(typed_table(table, reference_frames()[table], sha256=None, version_id=None))
         frames[table] = pa.concat_tables(parts)

@@ -443,26 +443,37 @@ def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFr
 
 
 CELL_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)  # degrees; coarser until the cells fit the budget
+MAX_POINT_BYTES = 1_500_000  # the points' share of the map's 2 MB payload (the basemap and routes take ~0.4 MB)
+POINT_BYTES = 230  # one point's JSON besides its text: keys, numbers, punctuation (measured: 217 on the demo)
+POINT_TEXT = ("incident_id", "region", "route", "incident_type", "cause", "location")  # plus a 10-character date
 
 
 def map_incidents(
-    con: Con, state: FilterState, max_points: int = 4000, max_cells: int = 4000
+    con: Con, state: FilterState, max_points: int = 4000, max_cells: int = 4000, max_bytes: int = MAX_POINT_BYTES
 ) -> tuple[str, pd.DataFrame]:
-    """('points', frame) while the filtered set is small, else ('cells', frame) with the finest
-    grid whose cell count fits `max_cells`, so the map payload stays bounded whatever the data size."""
-    if incident_count(con, state) <= max_points:
-        return "points", map_points(con, state)
+    """('points', frame) while the filtered set is small in rows and in bytes, else ('cells', frame) with the
+    finest grid whose cell count fits `max_cells`, so the map payload stays bounded whatever the data size
+    (long location texts count: 4,000 points of 120-character locations would make 2 MB)."""
     w, p = _incident_filter(state)
-    for deg in CELL_SIZES:
-        (n,) = _one(
-            con,
-            f"""SELECT count(*) FROM (SELECT DISTINCT floor(lat / $deg), floor(lon / $deg)
-                               FROM incidents WHERE {w} AND lat IS NOT NULL AND lon IS NOT NULL)""",
-            params(p, deg=deg),
+    text = " + ".join(f"strlen(coalesce({c}, ''))" for c in POINT_TEXT)
+    n, text_bytes = _one(con, f"SELECT count(*), coalesce(sum({text}), 0)::BIGINT FROM incidents WHERE {w}", p)
+    if n <= max_points and n * (POINT_BYTES + 10) + int(text_bytes) <= max_bytes:
+        return "points", map_points(con, state)
+    # Every grid's cell count in one pass over the incidents, then the cells of the finest grid that fits.
+    sizes = {f"deg{i}": deg for i, deg in enumerate(CELL_SIZES)}
+    counts = _one(
+        con,
+        "SELECT "
+        # a cell as one number (row * 100000 + column: |column| < 1440 at 0.25°), portable SQL for every engine
+        + ", ".join(
+            f"count(DISTINCT CAST(floor(lat / ${k}) AS BIGINT) * 100000 + CAST(floor(lon / ${k}) AS BIGINT))"
+            for k in sizes
         )
-        if n <= max_cells or deg == CELL_SIZES[-1]:
-            return "cells", map_cells(con, state, deg)
-    raise AssertionError("unreachable")
+        + f" FROM incidents WHERE {w} AND lat IS NOT NULL AND lon IS NOT NULL",
+        params(p, **sizes),
+    )
+    deg = next((d for d, c in zip(CELL_SIZES, counts, strict=True) if c <= max_cells), CELL_SIZES[-1])
+    return "cells", map_cells(con, state, deg)
 
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:

@@ -1,5 +1,5 @@
 """The data store: immutable Parquet files per data version, a manifest swapped in atomically,
-and read-only in-memory DuckDB connections pinned to one version.
+and read-only DuckDB connections pinned to one version, reading its Parquet files in place.
 
 Layout of the data directory::
 
@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,11 +180,15 @@ def harden(
     *,
     temp_directory: Path | None = None,
     temp_limit_bytes: int = 2_000_000_000,
+    allowed_paths: Sequence[Path] = (),
 ) -> None:
-    """No file or network access, no extension loading, bounded memory; then freeze settings.
+    """No file or network access (but reading `allowed_paths`: a version's own Parquet files), no extension
+    loading, bounded memory; then freeze settings.
 
     Spilling to disk goes only into `temp_directory`, up to `temp_limit_bytes`; without one it is off (a query
     that does not fit in memory fails), never DuckDB's default <cwd>/.tmp."""
+    if allowed_paths:  # exact files, not folders: another version's files or anything else stay refused
+        con.execute("SET allowed_paths = $paths", {"paths": [str(p) for p in allowed_paths]})
     con.execute("SET temp_directory = $dir", {"dir": "" if temp_directory is None else str(temp_directory)})
     con.execute("SET max_temp_directory_size = $size", {"size": f"{int(temp_limit_bytes)}B"})
     con.execute("SET autoinstall_known_extensions = false")
@@ -292,10 +296,11 @@ class Store:
             )
         return path
 
-    def _read_table(self, version_id: int, table: str, info: Mapping[str, Any]) -> pa.Table:
+    def _table_schema(self, version_id: int, table: str, info: Mapping[str, Any]) -> tuple[Path, pa.Schema]:
+        """A version's table file and its schema, read from the footer only (StoreError when unreadable)."""
         path = self.table_file(version_id, table, info)
         try:
-            return pq.read_table(path)
+            return path, pq.read_schema(path)
         except FileNotFoundError as exc:
             raise StoreError(f"data version {version_id}: {info['file']} is missing: {DAMAGED_HELP}") from exc
         except (OSError, pa.ArrowException) as exc:
@@ -402,9 +407,10 @@ class Store:
             raise StoreError(read_only_message(self.data_dir, exc)) from exc
         try:
             tables = dict(prev["tables"]) if prev else {}
+            spill = self.spill_dir()
             for table in schema.DATA_TABLES:
                 if table in frames:
-                    arrow = typed_table(table, frames[table], sha256=sha256, version_id=new_id)
+                    arrow = typed_table(table, frames[table], sha256=sha256, version_id=new_id, spill=spill)
                 elif table not in tables:
                     arrow = typed_table(table, None, sha256=sha256, version_id=new_id)
                 else:
@@ -457,6 +463,11 @@ class Store:
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(self.data_dir / "tmp" / "commit", ignore_errors=True)
+
+    def spill_dir(self) -> Path:
+        """Where a commit's DuckDB work may spill: <data dir>/tmp/commit (removed after each commit, under the lock)."""
+        return self.data_dir / "tmp" / "commit"
 
     # -- checking -----------------------------------------------------------------------
     def check(self) -> StoreCheck:
@@ -514,11 +525,12 @@ class Store:
         temp_directory: Path | None = None,
         temp_limit_bytes: int = 2_000_000_000,
     ) -> duckdb.DuckDBPyConnection:
-        """An in-memory, hardened DuckDB connection holding the tables of one version. It spills to disk only
-        into `temp_directory` (see harden); by default not at all."""
+        """A hardened DuckDB connection on one version: each table a view over the version's Parquet file,
+        read in place (nothing copied, so opening costs milliseconds and memory does not grow with rows).
+        It may read those files and no other; it spills to disk only into `temp_directory` (see harden)."""
         version = self.version(version_id)
         manifest = self._read_manifest()
-        con = duckdb.connect(  # spilling settled from the start: loading the tables could spill too
+        con = duckdb.connect(
             ":memory:",
             config={
                 "temp_directory": "" if temp_directory is None else str(temp_directory),
@@ -526,14 +538,22 @@ class Store:
             },
         )
         con.execute("SET threads = 2")
+        files: list[Path] = []
         for table in schema.DATA_TABLES:
-            con.execute(schema.create_sql(table))
             info = version.tables.get(table)
-            if info:
-                arrow = self._read_table(version.id, table, info)
-                con.register("_incoming", arrow)
-                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
-                con.unregister("_incoming")
+            if not info:  # a table added after this version was written: empty, with its columns
+                con.execute(schema.create_sql(table))
+                continue
+            path, found = self._table_schema(version.id, table, info)
+            files.append(path)
+            # The schema's types, whatever an older Tideline wrote; a column added since reads as NULL.
+            cols = ", ".join(
+                f'CAST("{c.name}" AS {c.type}) AS "{c.name}"'
+                if c.name in found.names
+                else f'CAST(NULL AS {c.type}) AS "{c.name}"'
+                for c in schema.columns(table)
+            )
+            con.execute(f'CREATE VIEW "{table}" AS SELECT {cols} FROM read_parquet({_sql_string(path)})')
         con.execute(schema.create_sql("snapshots"))
         for v in manifest["versions"]:
             if v["id"] > version.id:
@@ -553,8 +573,13 @@ class Store:
                     "note": v.get("note"),
                 },
             )
-        harden(con, memory_limit, temp_directory=temp_directory, temp_limit_bytes=temp_limit_bytes)
+        harden(con, memory_limit, temp_directory=temp_directory, temp_limit_bytes=temp_limit_bytes, allowed_paths=files)
         return con
+
+
+def _sql_string(path: Path) -> str:
+    """A file path as an SQL string literal. Only the store's own paths get here (table_file confines them)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _cleaned(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> str:
@@ -574,9 +599,12 @@ def _cleaned(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> str
     return ", ".join(clean(c) for c in cols)
 
 
-def typed_table(table: str, frame: Frame | None, *, sha256: str | None, version_id: int | None) -> pa.Table:
-    """Cast a frame to the canonical table's types and constraints (StoreError on mismatch)."""
-    con = duckdb.connect(":memory:")
+def typed_table(
+    table: str, frame: Frame | None, *, sha256: str | None, version_id: int | None, spill: Path | None = None
+) -> pa.Table:
+    """Cast a frame to the canonical table's types and constraints (StoreError on mismatch). A big table spills
+    only into `spill` (the store's own tmp folder), never into DuckDB's default <cwd>/.tmp; without it, not at all."""
+    con = duckdb.connect(":memory:", config={"temp_directory": "" if spill is None else str(spill)})
     try:
         con.execute(schema.create_sql(table))
         if frame is not None:

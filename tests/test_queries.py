@@ -173,6 +173,58 @@ def test_map_payload_stays_under_2mb_whatever_the_data_size(tmp_path):
     assert kind == "points" and sorted(points["incident_id"]) == ["INC1", "INC2"]  # small sets stay points
 
 
+def test_map_points_have_a_byte_budget_not_only_a_row_cap(tmp_path):
+    """3,999 points fit the row cap, but with 120-character locations they would make a 2 MB map: cells instead."""
+    import numpy as np
+    import tiny
+
+    from dashboard import maps
+    from dashboard.store import Store
+
+    rng = np.random.default_rng(2)
+    n = 3_999
+    frames = tiny.frames()
+    many = pd.DataFrame(
+        {
+            "incident_id": [f"LONG{i}" for i in range(n)],
+            "date": date(2025, 1, 20),
+            "lat": rng.uniform(30, 50, n),
+            "lon": rng.uniform(-10, 30, n),
+            "region": "Mediterranean",
+            "route": "Central Mediterranean",
+            "incident_type": "rescue",
+            "people": 5,
+            "dead": None,
+            "missing": None,
+            "survivors": None,
+            "cause": "Drowning",
+            "location": "x" * 120,
+            "source": "t",
+            "source_url": None,
+            "source_quality": None,
+        }
+    )
+    frames["incidents"] = many
+    store = Store(tmp_path / "long")
+    store.commit(frames, source_name="long")
+    con = store.connect()
+    kind, cells = q.map_incidents(con, JAN)
+    assert kind == "cells" and cells["incidents"].sum() == n
+    routes = q.routes_with_flows(con, JAN)  # the map page draws both
+    assert maps.payload_bytes(maps.build_map_deck(routes=routes, cells=cells)) <= 2_000_000
+    # the same rows with short locations stay points, within the budget
+    short = many.assign(location="sea")
+    frames["incidents"] = short
+    store.commit(frames, source_name="short")
+    kind, points = q.map_incidents(store.connect(), JAN)
+    assert kind == "points" and len(points) == n
+    assert maps.payload_bytes(maps.build_map_deck(routes=routes, points=points)) <= 2_000_000
+    # the budget is what decided: the long texts as points would take more than the points' share of the payload
+    empty = maps.payload_bytes(maps.build_map_deck(routes=routes, points=q.map_points(con, JAN).iloc[:0]))
+    as_points = maps.payload_bytes(maps.build_map_deck(routes=routes, points=q.map_points(con, JAN)))
+    assert as_points - empty > q.MAX_POINT_BYTES
+
+
 def test_provenance_lists_each_source_with_its_as_of_and_import(con):
     p = q.provenance(con).set_index("table_name")
     assert p.loc["crossings_daily", "as_of"] == pd.Timestamp("2025-02-01")

@@ -101,6 +101,41 @@ def test_connection_cannot_touch_files(tiny_store, tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_a_version_is_read_in_place_not_copied(tiny_store):
+    """Each table is a view over the version's Parquet file: opening costs no copy, whatever the row count."""
+    con = tiny_store.connect()
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert set(schema.DATA_TABLES) <= views and "snapshots" in tables and not set(schema.DATA_TABLES) & tables
+
+
+def test_a_version_reads_its_own_files_and_no_other(tiny_store):
+    """The sandbox holds with files read in place: another version's files, or any other file, stay refused."""
+    frames = tiny.frames()
+    tiny_store.commit({"incidents": frames["incidents"]}, source_name="again")
+    old = tiny_store.data_dir / "versions" / "1" / "incidents.parquet"
+    new = tiny_store.data_dir / "versions" / "2" / "incidents.parquet"
+    con = tiny_store.connect(2)
+    assert con.execute(f"SELECT count(*) FROM read_parquet('{new}')").fetchone() == (len(frames["incidents"]),)
+    for query in (f"SELECT * FROM read_parquet('{old}')", f"SELECT * FROM '{tiny_store.manifest_path}'"):
+        with pytest.raises(duckdb.PermissionException, match="Cannot access file"):
+            con.execute(query)
+    with pytest.raises(duckdb.Error):
+        con.execute("SET allowed_paths = ['/']")
+
+
+def test_a_column_added_since_a_version_was_written_reads_as_null(tiny_store):
+    """An older Tideline's file lacks incidents.group_id (issue 13): the view gives NULL with the schema's type."""
+    import pyarrow.parquet as pq
+
+    path = tiny_store.data_dir / "versions" / "1" / "incidents.parquet"
+    pq.write_table(pq.read_table(path).drop_columns(["group_id"]), path)
+    con = tiny_store.connect()
+    assert con.execute("SELECT count(*), count(group_id) FROM incidents").fetchone() == (4, 0)
+    kinds = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE incidents)").fetchall())
+    assert kinds["group_id"] == "VARCHAR"
+
+
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import duckdb
 import streamlit as st
 
-from .. import audit, diff, fmt, queries, settings, viewstate
+from .. import audit, diff, engines, fmt, queries, settings, viewstate
 from ..filters import COMPARE, QUICK_PERIODS, FilterOptions, FilterState, small_int
 from ..store import Store, Version, data_dir_from_env
 
@@ -63,7 +63,8 @@ def connection(version_id: int) -> duckdb.DuckDBPyConnection:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading data version…")
 def _connection(data_dir: str, version_id: int) -> duckdb.DuckDBPyConnection:
-    return _store(data_dir).connect(version_id)
+    # DuckDB on the version's files (the default), or Spark Connect when $TIDELINE_ENGINE is an sc:// URL
+    return cast(duckdb.DuckDBPyConnection, engines.engine_from_env().connect(_store(data_dir), version_id))
 
 
 def versions() -> list[Version]:

@@ -121,7 +121,7 @@ def test_axe_on_opened_controls_and_panels(page, base_url):
     switch.focus()
     page.keyboard.press("Space")
     expect(switch).to_be_checked()
-    expect(page.get_by_role("slider").first).to_be_visible()
+    expect(page.get_by_role("slider").first).to_be_visible(timeout=30_000)  # a rerun away: slow on a busy machine
     page.wait_for_timeout(1500)
     assert_axe_clean(page, "/map, dark style, month by month")
     assert_no_exception(page)
