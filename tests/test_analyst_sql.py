@@ -156,8 +156,9 @@ def test_reads_pass_and_run(shared_store, sql):
 
 
 def test_both_layers_see_a_data_modifying_cte(con):
-    """The parse tree and the bound plan each catch it on their own."""
-    sql = "WITH d AS (DELETE FROM incidents RETURNING *) SELECT count(*) FROM d"
+    """The parse tree and the bound plan each catch it on their own. (snapshots: a base table; the data tables are
+    views over the version's files, which DuckDB will not even bind a DELETE on.)"""
+    sql = "WITH d AS (DELETE FROM snapshots RETURNING *) SELECT count(*) FROM d"
     assert analyst_sql.parse_tree_writes(con, sql) == ["DELETE_QUERY_NODE"]
     assert analyst_sql.plan_writes(con, sql) == ["DELETE"]
     assert analyst_sql.parse_tree_writes(con, "SELECT * FROM (DESCRIBE incidents)") == []
@@ -168,7 +169,7 @@ def test_the_plan_layer_stands_alone(con, monkeypatch):
     """With the parse-tree layer switched off, the bound plan still refuses the data-modifying CTE."""
     monkeypatch.setattr(analyst_sql, "parse_tree_writes", lambda con, query: [])
     with pytest.raises(SqlRefused, match=r"whose plan writes \(DELETE\)"):
-        check_read_only(con, "WITH d AS (DELETE FROM incidents RETURNING *) SELECT count(*) FROM d")
+        check_read_only(con, "WITH d AS (DELETE FROM snapshots RETURNING *) SELECT count(*) FROM d")
 
 
 def test_an_unknown_query_node_is_refused(con, monkeypatch):

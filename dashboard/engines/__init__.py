@@ -153,7 +153,7 @@ def _first(con: Any, sql: str) -> object:
     return None if row is None else row[0]
 
 
-# What the pages call each query with (pages/views/*.py); every SQL branch of each function is reached by one
+# What the pages call each query with (the page scripts); every SQL branch of each function is reached by one
 # entry. map_incidents:cells passes max_points=-1: every count is above it, so the grid path runs.
 NAMED_QUERIES: tuple[NamedQuery, ...] = (
     NamedQuery("filter_options", lambda con, s: queries.filter_options(con, (1,), 1), filtered=False),
