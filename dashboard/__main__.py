@@ -231,55 +231,58 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except StoreError as exc:
         refused(str(exc))
         raise
-    r = plan.result
-    details.update(sha256=plan.sha256, source=plan.importer.NAME, rows=r.rows_accepted)
-    detected = "given with --source" if args.source else "detected"
-    print(f"Format: {plan.importer.LABEL} [{plan.importer.NAME}] ({detected})")
-    print(f"File: {plan.path.name} · sha256 {plan.sha256}")
-    print(f"Rows read: {r.rows_read:,} · accepted: {r.rows_accepted:,} · rejected: {plan.rejected:,}")
-    for table, frame in r.tables.items():
-        print(f"  {table}: {len(frame):,} rows")
-    if r.totals_by_year is not None and len(r.totals_by_year):
-        value = [c for c in r.totals_by_year.columns if c != "year"][0]
-        print(f"Totals by year ({value.replace('_', ' ')}):")
-        for year, total in r.totals_by_year[["year", value]].itertuples(index=False):
-            print(f"  {year}: {fmt.number(total)}")
-    for note in r.notes:
-        print(f"Note: {note}")
-    if plan.rejected:
-        report = Path(args.report) if args.report else ingest.default_report_path(store, plan)
-        ingest.write_report(plan, report)
-        for rej in r.rejected[:10]:
-            print(f"Rejected: {rej.where()}: {rej.reason}", file=sys.stderr)
-        if plan.rejected > 10:
-            print(f"… and {plan.rejected - 10:,} more", file=sys.stderr)
-        print(f"Rejection report: {report}")
-    if plan.duplicate_of is not None:
-        print(f"No change: this exact file (same sha256) is already in data version {plan.duplicate_of}.")
-        details["result"] = f"refused: no change, this exact file is already in data version {plan.duplicate_of}"
-        return 0 if _audit("import", details) else EXIT_REFUSED
-    if plan.drops_demo:
-        print(
-            "The store holds synthetic demo data: the new version drops every demo row, so synthetic and "
-            "real figures never appear together."
-        )
     try:
-        version = ingest.apply(store, plan, accept_partial=args.accept_partial)
-    except (ingest.ImportRefused, StoreError) as exc:
-        refused(str(exc))
-        if isinstance(exc, StoreError):
-            raise
-        raise Refused(str(exc)) from exc
-    print(f"New data version: {version.id} (previous versions stay readable by id)")
-    details.update(result="accepted", version=version.id)
-    if not _audit("import", details):
-        # The data is in; the missing record must not go unnoticed.
-        print(
-            f"error: the import DID happen (data version {version.id} is current), but its audit record is missing",
-            file=sys.stderr,
-        )
-        return EXIT_REFUSED
-    return 0
+        r = plan.result
+        details.update(sha256=plan.sha256, source=plan.importer.NAME, rows=r.rows_accepted)
+        detected = "given with --source" if args.source else "detected"
+        print(f"Format: {plan.importer.LABEL} [{plan.importer.NAME}] ({detected})")
+        print(f"File: {plan.path.name} · sha256 {plan.sha256}")
+        print(f"Rows read: {r.rows_read:,} · accepted: {r.rows_accepted:,} · rejected: {plan.rejected:,}")
+        for table, frame in r.tables.items():
+            print(f"  {table}: {len(frame):,} rows")
+        if r.totals_by_year is not None and len(r.totals_by_year):
+            value = [c for c in r.totals_by_year.columns if c != "year"][0]
+            print(f"Totals by year ({value.replace('_', ' ')}):")
+            for year, total in r.totals_by_year[["year", value]].itertuples(index=False):
+                print(f"  {year}: {fmt.number(total)}")
+        for note in r.notes:
+            print(f"Note: {note}")
+        if plan.rejected:
+            report = Path(args.report) if args.report else ingest.default_report_path(store, plan)
+            ingest.write_report(plan, report)
+            for rej in r.rejected[:10]:
+                print(f"Rejected: {rej.where()}: {rej.reason}", file=sys.stderr)
+            if plan.rejected > 10:
+                print(f"… and {plan.rejected - 10:,} more", file=sys.stderr)
+            print(f"Rejection report: {report}")
+        if plan.duplicate_of is not None:
+            print(f"No change: this exact file (same sha256) is already in data version {plan.duplicate_of}.")
+            details["result"] = f"refused: no change, this exact file is already in data version {plan.duplicate_of}"
+            return 0 if _audit("import", details) else EXIT_REFUSED
+        if plan.drops_demo:
+            print(
+                "The store holds synthetic demo data: the new version drops every demo row, so synthetic and "
+                "real figures never appear together."
+            )
+        try:
+            version = ingest.apply(store, plan, accept_partial=args.accept_partial)
+        except (ingest.ImportRefused, StoreError) as exc:
+            refused(str(exc))
+            if isinstance(exc, StoreError):
+                raise
+            raise Refused(str(exc)) from exc
+        print(f"New data version: {version.id} (previous versions stay readable by id)")
+        details.update(result="accepted", version=version.id)
+        if not _audit("import", details):
+            # The data is in; the missing record must not go unnoticed.
+            print(
+                f"error: the import DID happen (data version {version.id} is current), but its audit record is missing",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        return 0
+    finally:
+        plan.discard()  # staged rows of a big file: in the new version now, or not wanted
 
 
 def cmd_check(args: argparse.Namespace) -> int:

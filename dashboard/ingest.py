@@ -5,7 +5,9 @@ Nothing is written to the store until `apply`; a refused or failed import change
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,14 +15,22 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from . import schema, settings
 from .exports import neutralise
 from .files import sha256_file
 from .sources import bounds, canonical, frontex, home_office, home_office_irregular, iom
-from .sources.base import Importer, ImportResult, Progress, Rejection, StructuralError, no_progress, unreadable
-from .store import Store, StoreError, Version, read_demo_csvs, typed_table
+from .sources.base import (
+    Importer,
+    ImportResult,
+    Progress,
+    Rejection,
+    Staged,
+    StructuralError,
+    no_progress,
+    unreadable,
+)
+from .store import Kept, Part, Store, StoreError, Version, os_error, read_demo_csvs, read_only_message
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +38,7 @@ log = logging.getLogger(__name__)
 IMPORTERS: tuple[Importer, ...] = (home_office, home_office_irregular, iom, frontex, canonical)
 REFERENCE_SOURCE = "Tideline reference data (illustrative route corridors and label mappings)"
 REFERENCE_TABLES = ("routes", "regions")
-MAX_BYTES = 200 * 1024 * 1024
+STAGED_MAX_AGE_S = 24 * 3600  # staged rows of an import nobody confirmed are removed after a day
 
 
 class ImportRefused(Exception):
@@ -50,6 +60,25 @@ class Plan:
     @property
     def rejected(self) -> int:
         return len(self.result.rejected)
+
+    def discard(self) -> None:
+        """Remove what the read staged on disk (a big file's checked rows); the plan cannot be applied after."""
+        for frame in self.result.tables.values():
+            if isinstance(frame, Staged):
+                frame.discard()
+
+
+def staging_dir(store: Store) -> Path:
+    """Where reads stage a big file's checked rows: <data dir>/tmp/import, one folder per read. Folders of
+    reads nobody applied are removed after STAGED_MAX_AGE_S."""
+    folder = store.data_dir / "tmp" / "import"
+    if folder.is_dir():
+        now = time.time()
+        for old in folder.iterdir():
+            with contextlib.suppress(OSError):
+                if now - old.stat().st_mtime > STAGED_MAX_AGE_S:
+                    shutil.rmtree(old, ignore_errors=True)
+    return folder
 
 
 def importer_named(name: str) -> Importer:
@@ -82,16 +111,28 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
     size = path.stat().st_size
     if size == 0:
         raise StructuralError(f"{path.name}: the file is empty (0 bytes)")
-    if size > MAX_BYTES:
-        raise StructuralError(f"{path.name}: {size / 2**20:,.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
-    bounds.check(path, settings.import_limits())  # what it unpacks to, before anything reads it
+    limits = settings.import_limits()
+    if size > limits.max_bytes:
+        raise StructuralError(
+            f"{path.name}: {size / 2**20:,.0f} MB is over the {limits.max_bytes / 2**20:,.0f} MB limit "
+            f"(raise {limits.env_name('max_bytes')} for a file this big)"
+        )
+    bounds.check(path, limits)  # what it unpacks to, before anything reads it
     importer = importer_named(source) if source else detect(path)
     started = time.monotonic()
     store.ensure_initialised()
     con = store.connect()
     try:
         regions = con.execute("SELECT * FROM regions").df()
-        result = importer.read(path, regions=regions, progress=progress)
+        if importer is canonical:  # a big Parquet file is checked set-based, its rows staged in the store
+            try:
+                result = canonical.read(path, regions=regions, progress=progress, staging=staging_dir(store))
+            except duckdb.IOException as exc:  # the staging folder is full or read-only
+                raise StoreError(read_only_message(store.data_dir, os_error(exc))) from exc
+            except OSError as exc:
+                raise StoreError(read_only_message(store.data_dir, exc)) from exc
+        else:
+            result = importer.read(path, regions=regions, progress=progress)
         digest = sha256_file(path)
         duplicate_of = _version_holding(con, digest)
         drops_demo = _has_demo_rows(con)
@@ -183,10 +224,10 @@ def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
     # landed since the plan was read is kept, never overwritten (and the same file twice is refused).
     removed_demo = False
 
-    def build(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
+    def build(con: duckdb.DuckDBPyConnection) -> dict[str, list[Part]]:
         nonlocal removed_demo
         removed_demo = plan_.drops_demo and _has_demo_rows(con)
-        return _new_tables(con, plan_, accept_partial, store.spill_dir())
+        return _new_tables(con, plan_, accept_partial)
 
     def note() -> str:
         notes = [f"{plan_.result.rows_accepted:,} rows from {plan_.path.name}"]
@@ -202,6 +243,7 @@ def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
         )
     except StoreError as exc:
         raise ImportRefused(f"{plan_.path.name}: {exc}") from exc
+    plan_.discard()  # committed: the staged rows are in the new version now
     log.info(
         "imported %s (sha256 %s) as data version %d: %d rows, %d rejected rows left out",
         plan_.path.name,
@@ -213,10 +255,9 @@ def _apply(store: Store, plan_: Plan, accept_partial: bool) -> Version:
     return version
 
 
-def _new_tables(
-    con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: bool, spill: Path | None = None
-) -> dict[str, pa.Table]:
-    """Each touched table: the current rows minus this source's (and the demo's), plus the new rows."""
+def _new_tables(con: duckdb.DuckDBPyConnection, plan_: Plan, accept_partial: bool) -> dict[str, list[Part]]:
+    """Each touched table: the current rows minus this source's (and the demo's), plus the new rows, as parts
+    the store writes without loading them into Python (the current rows read where they are stored)."""
     result = plan_.result
     duplicate_of = plan_.duplicate_of or _version_holding(con, plan_.sha256)  # another import may have landed
     if duplicate_of is not None:
@@ -231,36 +272,47 @@ def _new_tables(
     if result.rows_accepted == 0:
         raise ImportRefused(f"{plan_.path.name}: no rows to import")
     # A release supersedes every source it carries (a canonical file may carry several).
-    sources = {result.source} | {
-        str(v) for df in result.tables.values() if "source" in df for v in df["source"].dropna().unique()
-    }
-    frames: dict[str, pa.Table] = {}
+    sources = {result.source} | {str(v) for frame in result.tables.values() for v in _distinct(frame, "source")}
+    tables: dict[str, list[Part]] = {}
     touched = set(result.tables) | (set(schema.DATA_TABLES) if plan_.drops_demo else set())
     for table in sorted(touched):
         new = result.tables.get(table)
         key = schema.CLUSTER_BY[table] if table in REFERENCE_TABLES else None
-        replaced = [] if new is None or key is None else sorted(new[key].dropna().astype(str).unique())
-        same_key = f"AND NOT list_contains($replaced, {key}::VARCHAR)" if key else ""  # a re-imported route replaces it
+        replaced = [] if new is None or key is None else sorted(str(v) for v in _distinct(new, key))
+        where = "NOT list_contains(getvariable('sources'), source) AND NOT starts_with(source, getvariable('demo'))" + (
+            f" AND NOT list_contains(getvariable('replaced'), {key}::VARCHAR)" if key else ""
+        )  # a re-imported route replaces it
         demo = schema.DEMO_SOURCE if plan_.drops_demo else "\x00"  # "\x00": no source starts with it
-        values: dict[str, object] = {"sources": sorted(sources), "demo": demo}
-        if key:
-            values["replaced"] = replaced
-        kept = (
-            con.cursor()
-            .sql(
-                f"SELECT * FROM {table} WHERE NOT list_contains($sources, source) AND NOT starts_with(source, $demo) "
-                f"{same_key}",
-                params=values,
-            )
-            .to_arrow_table()
-        )
-        parts = [kept]
+        variables: dict[str, object] = {"sources": sorted(sources), "demo": demo, "replaced": replaced}
+        parts: list[Part] = [Kept(where, variables)]
         if new is not None and len(new):
-            parts.append(typed_table(table, new, sha256=None, version_id=None, spill=spill))
-        elif table in REFERENCE_TABLES and kept.num_rows == 0:
-            parts.append(typed_table(table, reference_frames()[table], sha256=None, version_id=None))
-        frames[table] = pa.concat_tables(parts)
-    return frames
+            parts.append(new)
+        elif table in REFERENCE_TABLES and not _any_kept(con, table, variables, key):
+            parts.append(reference_frames()[table])
+        tables[table] = parts
+    return tables
+
+
+def _distinct(frame: pd.DataFrame | Staged, column: str) -> list:
+    """A new table's distinct non-NULL values of one column."""
+    if isinstance(frame, Staged):
+        return frame.distinct(column)
+    return [] if column not in frame else list(frame[column].dropna().unique())
+
+
+def _any_kept(con: duckdb.DuckDBPyConnection, table: str, variables: dict[str, object], key: str | None) -> bool:
+    """True when the current version keeps a row of `table` (the condition of its Kept part)."""
+    same_key = f"AND NOT list_contains($replaced, {key}::VARCHAR)" if key else ""
+    row = (
+        con.cursor()
+        .execute(
+            f"SELECT count(*) FROM {table} WHERE NOT list_contains($sources, source) "
+            f"AND NOT starts_with(source, $demo) {same_key}",
+            {k: v for k, v in variables.items() if key or k != "replaced"},
+        )
+        .fetchone()
+    )
+    return bool(row and row[0])
 
 
 def reference_frames() -> dict[str, pd.DataFrame]:

@@ -21,6 +21,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -38,6 +39,7 @@ import pyarrow.parquet as pq
 from . import schema
 from .clean import BIDI_SQL_PATTERN, text
 from .files import exclusive_lock, fsync_dir, sha256_file, sha256_files, write_json_atomic
+from .sources.base import Staged
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,23 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 
 Frame: TypeAlias = pd.DataFrame | pa.Table
+
+# A table above this many rows is written in the order its rows arrive (kept rows, then the file's) rather than
+# sorted by its CLUSTER_BY column: sorting ten million rows costs more than the whole rest of an import.
+SORT_ROWS = 1_000_000
+WRITE_MEMORY = "1GB"  # DuckDB's memory for writing one table of a version; beyond it, it spills (spill_dir)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The rows of a table in the version a commit builds on that the new version keeps: a SQL condition on the
+    table's columns, whose named values (getvariable('name') in the condition) are given in `variables`."""
+
+    where: str
+    variables: Mapping[str, object] = field(default_factory=dict)
+
+
+Part: TypeAlias = Frame | Staged | Kept
 
 
 class StoreError(Exception):
@@ -121,6 +140,13 @@ def read_only_message(data_dir: Path, exc: OSError) -> str:
             "free some space and try again"
         )
     return f"the store at {data_dir} cannot be written ({exc.strerror or exc}): nothing was changed"
+
+
+def os_error(exc: duckdb.Error) -> OSError:
+    """A DuckDB I/O error as the OSError it reports (DuckDB puts the errno in its message), for read_only_message."""
+    found = re.search(r'"errno":\s*"(\d+)"', str(exc))
+    code = int(found[1]) if found else errno.EIO
+    return OSError(code, os.strerror(code), str(exc)[:200])
 
 
 def manifest_problem(manifest: object) -> str | None:
@@ -329,7 +355,7 @@ class Store:
 
     def commit(
         self,
-        frames: Mapping[str, Frame],
+        frames: Mapping[str, Frame | Sequence[Part]],
         *,
         source_name: str,
         file_name: str | None = None,
@@ -352,7 +378,7 @@ class Store:
 
     def commit_on_current(
         self,
-        build: Callable[[duckdb.DuckDBPyConnection], Mapping[str, Frame]],
+        build: Callable[[duckdb.DuckDBPyConnection], Mapping[str, Frame | Sequence[Part]]],
         *,
         source_name: str,
         file_name: str | None = None,
@@ -380,7 +406,7 @@ class Store:
 
     def _commit_locked(
         self,
-        frames: Mapping[str, Frame],
+        frames: Mapping[str, Frame | Sequence[Part]],
         *,
         source_name: str,
         file_name: str | None,
@@ -409,16 +435,32 @@ class Store:
             tables = dict(prev["tables"]) if prev else {}
             spill = self.spill_dir()
             for table in schema.DATA_TABLES:
-                if table in frames:
-                    arrow = typed_table(table, frames[table], sha256=sha256, version_id=new_id, spill=spill)
+                out = staging / f"{table}.parquet"
+                given = frames.get(table)
+                if isinstance(given, pd.DataFrame | pa.Table):
+                    arrow = typed_table(table, given, sha256=sha256, version_id=new_id, spill=spill)
+                elif given is not None:  # parts, streamed by DuckDB from the files they live in
+                    previous = prev["tables"].get(table) if prev else None
+                    rows = write_parts(
+                        table,
+                        given,
+                        out,
+                        previous=None if not prev or not previous else self.table_file(prev["id"], table, previous),
+                        sha256=sha256,
+                        version_id=new_id,
+                        spill=spill,
+                    )
+                    arrow = None
                 elif table not in tables:
                     arrow = typed_table(table, None, sha256=sha256, version_id=new_id)
                 else:
                     continue
-                pq.write_table(arrow, staging / f"{table}.parquet", compression="zstd")
+                if arrow is not None:
+                    pq.write_table(arrow, out, compression="zstd")
+                    rows = arrow.num_rows
                 tables[table] = {
                     "file": f"versions/{new_id}/{table}.parquet",
-                    "rows": arrow.num_rows,
+                    "rows": rows,
                     "sha256": sha256_file(staging / f"{table}.parquet"),
                 }  # for `dashboard check`
             for p in staging.iterdir():
@@ -630,5 +672,88 @@ def typed_table(
             )
         order = schema.CLUSTER_BY[table]
         return con.sql(f'SELECT * FROM "{table}" ORDER BY "{order}"').to_arrow_table()
+    finally:
+        con.close()
+
+
+def write_parts(
+    table: str,
+    parts: Sequence[Part],
+    out: Path,
+    *,
+    previous: Path | None,
+    sha256: str | None,
+    version_id: int,
+    spill: Path,
+) -> int:
+    """Write the table as the union of its parts into the Parquet file `out`, DuckDB reading each part where it
+    lives (the previous version's file for Kept, the importer's database for Staged), in bounded memory; returns
+    the row count. Frames are cast and checked as typed_table does; staged and kept rows were checked already.
+
+    Up to SORT_ROWS rows are sorted by the table's CLUSTER_BY column; a bigger table keeps arrival order."""
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        ":memory:",
+        config={"temp_directory": str(spill), "memory_limit": WRITE_MEMORY, "preserve_insertion_order": False},
+    )
+    try:
+        columns = schema.columns(table)
+        selects, total = [], 0
+        for i, part in enumerate(parts):
+            name = f"_part{i}"
+            if isinstance(part, Kept):
+                if previous is None:
+                    continue
+                for key, value in part.variables.items():
+                    con.execute(f'SET VARIABLE "{key}" = $value', {"value": value})
+                con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(previous)}) WHERE {part.where}"
+                )
+            elif isinstance(part, Staged):
+                con.execute(f"ATTACH {_sql_string(part.database)} AS {name}_db (READ_ONLY)")
+                con.execute(f'CREATE VIEW {name} AS SELECT * FROM {name}_db."{part.table}"')
+            else:
+                con.register(name, typed_table(table, part, sha256=sha256, version_id=version_id, spill=spill))
+            present = {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {name})").fetchall()}
+            total += int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+            cols = []
+            for c in columns:
+                if c.name == "source_sha256":
+                    value = (
+                        "coalesce(source_sha256, getvariable('_sha256'))"
+                        if c.name in present
+                        else "getvariable('_sha256')"
+                    )
+                elif c.name == "loaded_version":
+                    value = (
+                        "coalesce(loaded_version, getvariable('_version'))"
+                        if c.name in present
+                        else "getvariable('_version')"
+                    )
+                elif c.name not in present:
+                    value = "NULL"
+                elif isinstance(part, Staged) and c.type == "VARCHAR":  # an importer's text: as typed_table cleans it
+                    value = f"""regexp_replace("{c.name}", '{BIDI_SQL_PATTERN}', '', 'g')"""
+                else:
+                    value = f'"{c.name}"'
+                cols.append(f'CAST({value} AS {c.type}) AS "{c.name}"')
+            selects.append(f"SELECT {', '.join(cols)} FROM {name}")
+        con.execute("SET VARIABLE _sha256 = $sha", {"sha": sha256})
+        con.execute("SET VARIABLE _version = $version", {"version": version_id})
+        if selects:
+            body = " UNION ALL ".join(selects)
+        else:  # nothing kept, nothing new: an empty table with its columns
+            con.execute(schema.create_sql(table))
+            body = f'SELECT * FROM "{table}"'
+        order = f' ORDER BY "{schema.CLUSTER_BY[table]}"' if total <= SORT_ROWS else ""
+        try:
+            con.execute(
+                f"COPY ({body}{order}) TO {_sql_string(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            )
+        except duckdb.IOException as exc:  # disk full, read-only: an OSError, said in words by the commit
+            raise os_error(exc) from exc
+        except duckdb.Error as exc:
+            raise StoreError(f"table {table}: {exc}") from exc
+        return int(pq.ParquetFile(out).metadata.num_rows)
     finally:
         con.close()

@@ -7,14 +7,17 @@ import csv
 import io
 import math
 import re
+import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ..clean import is_missing
 
@@ -60,13 +63,48 @@ class Rejection:
         return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Rows an importer has validated and written to a DuckDB database file (a table in its canonical column
+    types, without provenance): committed by DuckDB from that file, never loaded into Python."""
+
+    database: Path
+    table: str
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def query(self, sql: str) -> pa.Table:
+        """A read-only query on the staged database (the rows are the table named `self.table`)."""
+        con = duckdb.connect(str(self.database), read_only=True)
+        try:
+            return con.sql(sql).to_arrow_table()
+        finally:
+            con.close()
+
+    def head(self, n: int = 20) -> pd.DataFrame:
+        """The first n rows, for a preview."""
+        return self.query(f'SELECT * FROM "{self.table}" LIMIT {int(n)}').to_pandas()
+
+    def distinct(self, column: str) -> list:
+        """The column's distinct non-NULL values, sorted."""
+        table = self.query(f'SELECT DISTINCT "{column}" AS v FROM "{self.table}" WHERE v IS NOT NULL ORDER BY v')
+        return table.column("v").to_pylist()
+
+    def discard(self) -> None:
+        """Remove the staged rows (after a commit, or when the import is abandoned)."""
+        shutil.rmtree(self.database.parent, ignore_errors=True)
+
+
 @dataclass
 class ImportResult:
     """What an importer read from one file, mapped to canonical tables (no provenance columns)."""
 
     format: str  # the importer's name, e.g. "home_office_small_boats"
     source: str  # the `source` value of every row it produced; a later release of it supersedes these
-    tables: dict[str, pd.DataFrame]  # canonical table -> rows (columns as dashboard.schema, no provenance)
+    # canonical table -> rows (columns as dashboard.schema, no provenance); a large file's rows stay on disk (Staged)
+    tables: Mapping[str, pd.DataFrame | Staged]
     rows_read: int  # data rows seen in the file (all sheets)
     rejected: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things the analyst should know (e.g. unknown labels kept)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,12 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from .. import nationality, schema
+from . import canonical_sql
 from .base import (
     COUNT_MAX,
     DATE_FORMATS,
     ImportResult,
     Progress,
     Rejection,
+    Staged,
     StructuralError,
     csv_header,
     no_progress,
@@ -58,6 +62,7 @@ YEAR_QUARTER = re.compile(r"^(\d{4})\s*[- ]?\s*Q([1-4])$", re.IGNORECASE)  # a q
 # Tables whose nationality is the name Tideline shows (dashboard/nationality.py), not an ISO-3 code
 NAMED_NATIONALITY = ("irregular_arrivals", "small_boat_asylum")
 RANGES = {"lat": (-90, 90), "center_lat": (-90, 90), "lon": (-180, 180), "center_lon": (-180, 180)}
+SET_BASED_ROWS = 100_000  # a Parquet file this long (with a staging folder) is checked set-based (canonical_sql)
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # dates saved with a midnight time
 
 # Date bounds. No series Tideline holds starts before 1900 (small boats 2018, IOM 2014, Frontex 2009), and
@@ -135,30 +140,40 @@ def table_for(path: Path) -> str:
 
 
 def read(
-    path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress, table: str | None = None
+    path: Path,
+    *,
+    regions: pd.DataFrame | None = None,
+    progress: Progress = no_progress,
+    table: str | None = None,
+    staging: Path | None = None,
+    set_based: bool | None = None,
 ) -> ImportResult:
-    """Read the file as its canonical table (or `table`), rejecting rows whose values do not fit the schema."""
+    """Read the file as its canonical table (or `table`), rejecting rows whose values do not fit the schema.
+
+    With a `staging` folder, a Parquet file of SET_BASED_ROWS rows or more (or any, with set_based=True) is
+    checked set-based by DuckDB and its rows staged on disk there (canonical_sql); the same rules, the same
+    rejections, in bounded memory."""
     del regions  # part of the importer contract; canonical rows already name their own region
     path = Path(path)
     kind = _kind(path)
     progress(f"Reading {path.name}", 0.0)
+    if kind == "parquet" and staging is not None and set_based is not False:
+        import pyarrow.parquet as pq
+
+        chosen = _table(path, set(_header(path, kind)), table)
+        try:
+            big = pq.ParquetFile(path).metadata.num_rows >= SET_BASED_ROWS
+        except Exception as exc:
+            raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+        if (set_based or big) and chosen not in NAMED_NATIONALITY and canonical_sql.supports(chosen):
+            return _read_set_based(path, chosen, progress, staging)
     data = _load(path, kind)
     found = set(data.columns) | set(data.derived)
-    if table is None:
-        table = _choose(path, found)
-    elif table not in schema.TABLES:
-        raise StructuralError(f"{path.name}: {table!r} is not a canonical table (known: {', '.join(schema.TABLES)})")
-    else:
-        missing = [c for c in _required(table) if c not in found]
-        if missing:
-            raise StructuralError(
-                f"{path.name}: table {table} needs column(s) {', '.join(missing)} (found: {', '.join(data.columns)})"
-            )
+    table = _table(path, found, table, data.columns)
     if not data.records:
         raise StructuralError(f"{path.name}: the header has no data rows under it")
 
     spec = schema.TABLES[table]
-    names = [c.name for c in spec]
     bounds = _date_bounds(table, date.today())
     key = schema.KEYS[table]
     first: dict[tuple, int] = {}  # an accepted row's key -> its row number, to name the first of a duplicate
@@ -188,32 +203,14 @@ def read(
         rows.append(row)
 
     out = _frame(spec, rows)
-    notes = []
-    extra = [c for c in data.columns if c not in names and c not in PROVENANCE]
-    if extra:
-        notes.append(f"columns not in table {table} ignored: {', '.join(extra)}")
-    if found & PROVENANCE:
-        notes.append("provenance columns ignored: the store stamps its own")
-    absent = [c.name for c in spec if c.name not in found]
-    if absent:
-        notes.append(f"columns absent from the file, left NULL: {', '.join(absent)}")
+    notes = _column_notes(table, data.columns, found)
     if table in NAMED_NATIONALITY:
         unknown = Counter(v for v in out["nationality"] if nationality.resolve(v) is None)
         if unknown:
             listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(unknown.items()))
             total = sum(unknown.values())
             notes.append(f"unknown nationality labels kept as-is: {listed}; {total} row{'s' * (total != 1)}")
-    sources = sorted(set(out["source"]))
-    if len(sources) == 1:
-        source = sources[0]
-    else:
-        # several series in one file: the import as a whole is named after the file
-        source = path.name
-        if sources:
-            notes.append(
-                f"rows name {len(sources)} sources ({'; '.join(sources[:5])}"
-                f"{'; …' if len(sources) > 5 else ''}); the import is labelled {path.name!r}"
-            )
+    source = _source(path, sorted(set(out["source"])), notes)
     progress(f"Read {path.name}", 1.0)
     return ImportResult(
         format=NAME,
@@ -223,6 +220,125 @@ def read(
         rejected=rejected,
         notes=notes,
         totals_by_year=_totals(table, out),
+    )
+
+
+def _table(path: Path, found: set[str], table: str | None, columns: Iterable[str] | None = None) -> str:
+    """The table the file is read as: the one its columns match, or the one given (which must be known and whose
+    required columns the file must have)."""
+    if table is None:
+        return _choose(path, found)
+    if table not in schema.TABLES:
+        raise StructuralError(f"{path.name}: {table!r} is not a canonical table (known: {', '.join(schema.TABLES)})")
+    missing = [c for c in _required(table) if c not in found]
+    if missing:
+        listed = ", ".join(columns if columns is not None else sorted(found))
+        raise StructuralError(f"{path.name}: table {table} needs column(s) {', '.join(missing)} (found: {listed})")
+    return table
+
+
+def _column_notes(table: str, columns: Iterable[str], found: set[str]) -> list[str]:
+    """What the import report says about the file's columns: ignored, provenance, absent."""
+    names = {c.name for c in schema.TABLES[table]}
+    notes = []
+    extra = [c for c in columns if c not in names and c not in PROVENANCE]
+    if extra:
+        notes.append(f"columns not in table {table} ignored: {', '.join(extra)}")
+    if found & PROVENANCE:
+        notes.append("provenance columns ignored: the store stamps its own")
+    absent = [c.name for c in schema.TABLES[table] if c.name not in found]
+    if absent:
+        notes.append(f"columns absent from the file, left NULL: {', '.join(absent)}")
+    return notes
+
+
+def _source(path: Path, sources: list[str], notes: list[str]) -> str:
+    """The import's source: the one its rows name, or (several series in one file) the file's name, noted."""
+    if len(sources) == 1:
+        return sources[0]
+    if sources:
+        notes.append(
+            f"rows name {len(sources)} sources ({'; '.join(sources[:5])}"
+            f"{'; …' if len(sources) > 5 else ''}); the import is labelled {path.name!r}"
+        )
+    return path.name
+
+
+def _read_set_based(path: Path, table: str, progress: Progress, staging: Path) -> ImportResult:
+    """A Parquet file checked by DuckDB (canonical_sql), its accepted rows staged on disk in `staging`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file_names = pq.read_schema(path).names
+    columns = _names(file_names, path)
+    spec = schema.TABLES[table]
+    folder = staging / uuid.uuid4().hex
+    given = dict(zip(columns, file_names, strict=True))
+    check = canonical_sql.Check(path, table, folder, {c.name: given[c.name] for c in spec if c.name in given})
+    try:
+        progress(f"Checking the rows of {path.name}", 0.05)
+        bounds = _date_bounds(table, date.today())
+        allowed = {c: v for (t, c), v in ALLOWED.items() if t == table}
+        total = check.stage(canonical_sql.Rules(bounds=bounds, allowed=allowed, ranges=RANGES))
+        if total == 0:
+            raise StructuralError(f"{path.name}: the header has no data rows under it")
+        slow = check.unvouched()
+        rejected: list[Rejection] = []
+        rows: list[dict] = []
+        for numbers, raw in check.raw_batches(slow):
+            progress(f"Checking rows of {path.name} one by one", 0.1 + 0.6 * numbers[0] / total)
+            values = [_parquet_values(raw.column(i)) for i in range(raw.num_columns)]
+            for number, record in zip(numbers, zip(*values, strict=True), strict=True):
+                try:
+                    rows.append({"_n": number, **_row(table, spec, dict(zip(columns, record, strict=True)), bounds)})
+                except _BadCell as bad:
+                    value = None if bad.value is None else str(bad.value)[:80]
+                    rejected.append(Rejection(path.name, number, bad.column, bad.reason, value=value, unit="record"))
+        accepted = None
+        if rows:
+            frame = _frame(spec, rows).assign(_n=[r["_n"] for r in rows])
+            accepted = pa.Table.from_pandas(frame, preserve_index=False)
+        check.replace_unvouched(accepted)
+        progress(f"Looking for repeated keys in {path.name}", 0.8)
+        key = schema.KEYS[table]
+        for number, first, seen in check.duplicates(key):
+            rejected.append(
+                Rejection(
+                    path.name,
+                    number,
+                    ", ".join(key),
+                    f"duplicate of record {first} (same {_and(key)})",
+                    value=seen[:80],
+                    unit="record",
+                )
+            )
+        rejected.sort(key=lambda r: r.row or 0)
+        kept = check.finish()
+        notes = _column_notes(table, columns, set(columns))
+        sources = [r[0] for r in check.query(f"SELECT DISTINCT source FROM {canonical_sql.TABLE} ORDER BY 1")]
+        source = _source(path, sources, notes)
+        totals = None
+        if table in TOTALS:
+            when, count = TOTALS[table]
+            sums = {
+                int(y): (None if v is None else int(v))
+                for y, v in check.query(canonical_sql.year_totals_sql(table, when, count))
+            }
+            totals = _year_frame(count, sums)
+    except BaseException:
+        check.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    check.close()
+    progress(f"Read {path.name}", 1.0)
+    return ImportResult(
+        format=NAME,
+        source=source,
+        tables={table: Staged(check.database, table, kept)},
+        rows_read=total,
+        rejected=rejected,
+        notes=notes,
+        totals_by_year=totals,
     )
 
 
@@ -637,6 +753,11 @@ def _totals(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
         sums.setdefault(int(year), None)
         if not pd.isna(value):
             sums[int(year)] = (sums[int(year)] or 0) + int(value)
+    return _year_frame(count, sums)
+
+
+def _year_frame(count: str, sums: dict[int, int | None]) -> pd.DataFrame:
+    """Totals by year as the import summary shows them: Int64, or Float64 when a year passes BIGINT."""
     ordered = sorted(sums)
     column = [sums[y] for y in ordered]
     fits = all(v is None or v <= COUNT_MAX["BIGINT"] for v in column)
