@@ -75,6 +75,12 @@ def page_label(path: str) -> str:
     return path or "overview"
 
 
+def widget_key(w) -> str:
+    """A sidebar widget's key (= its URL key): the page syncs the URL itself, so the widget is not bound to a
+    query parameter; Streamlit ends a keyed widget's id with "-<key>"."""
+    return w.query_param_key or str(w.id).rsplit("-", 1)[-1]
+
+
 def random_period(rng: random.Random) -> list[str]:
     (y1, m1), (y2, m2) = (MONTHS[i] for i in sorted(rng.sample(range(len(MONTHS)), 2)))
     return [date(y1, m1, 1).isoformat(), (date(y2 + m2 // 12, m2 % 12 + 1, 1) - timedelta(days=1)).isoformat()]
@@ -244,7 +250,7 @@ class Session:
             run.caption = el.markdown.body
         elif kind == "metric":
             run.metrics.append(f"{el.metric.label}={el.metric.body}")
-        elif kind in ("selectbox", "multiselect", "date_input") and getattr(el, kind).query_param_key in FILTERS:
+        elif kind in ("selectbox", "multiselect", "date_input") and widget_key(getattr(el, kind)) in FILTERS:
             self.track_widget(kind, getattr(el, kind))
 
     def track_widget(self, kind: str, w) -> None:
@@ -256,9 +262,9 @@ class Session:
             value_type, default, server = "string_array_value", [w.options[i] for i in w.default], list(w.raw_values)
         else:
             value_type, default, server = "string_array_value", list(w.default), list(w.value)
-        old = self.widgets.get(w.query_param_key)
+        old = self.widgets.get(widget_key(w))
         value = server if w.set_value else old.value if old and old.id == w.id else default
-        self.widgets[w.query_param_key] = Widget(w.id, value_type, value, default, list(getattr(w, "options", [])))
+        self.widgets[widget_key(w)] = Widget(w.id, value_type, value, default, list(getattr(w, "options", [])))
 
     def url_query(self) -> str:
         """The query string the frontend writes for bound widgets: values that differ from the default."""
@@ -495,6 +501,11 @@ def main() -> int:
     ap.add_argument("--pid", type=int, help="with --url: the server's pid, for memory and CPU")
     ap.add_argument("--json", type=Path, help="also write the results to this file")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        help="start the server on this store (kept), e.g. one built with python -m dashboard ingest",
+    )
     args = ap.parse_args()
     data_dir, server, pid = None, None, args.pid
     try:
@@ -507,14 +518,17 @@ def main() -> int:
 
             from tests.browser.harness import start_app
 
-            data_dir = tempfile.mkdtemp(prefix="tideline-loadbench-")
+            store = args.data_dir or Path(tempfile.mkdtemp(prefix="tideline-loadbench-"))
+            data_dir = None if args.data_dir else store  # a given store is kept
+            started = time.monotonic()
             try:
-                server = start_app(Path(data_dir))
+                server = start_app(store)
             except (Exception, pytest.fail.Exception) as exc:  # the harness fails through pytest.fail
                 print(f"could not start the app server: {exc}", file=sys.stderr)
                 return 2
             url, pid = server.base_url, server.process.pid
-            print(f"started {url} (pid {pid}) on demo data in {data_dir}, log {server.log_path}")
+            what = f"the store in {store}" if args.data_dir else f"demo data in {store}"
+            print(f"started {url} (pid {pid}) on {what} in {time.monotonic() - started:.1f} s, log {server.log_path}")
         args.pre_warm_mb = tree_usage(pid)[0] if pid else None
         try:
             result = asyncio.run(load(args, url, pid))

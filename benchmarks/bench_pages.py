@@ -1,6 +1,6 @@
 """Benchmark: each page's script run time on the demo data, through AppTest from the entry script.
 
-    .venv/bin/python benchmarks/bench_pages.py [--repeats 5]
+    .venv/bin/python benchmarks/bench_pages.py [--repeats 5] [--data-dir STORE]
 
 "cold" clears the query caches before the run (the data version stays loaded, as on a running
 server); "warm" is a rerun with the caches filled (what an analyst gets when moving between
@@ -28,8 +28,9 @@ PAGES = [p for p in registry.PAGES if p.shared_filters]  # the briefing has no f
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--data-dir", help="an existing store (e.g. ten million incidents imported); default: the demo")
     args = ap.parse_args()
-    os.environ["TIDELINE_DATA_DIR"] = tempfile.mkdtemp(prefix="tideline-bench-")
+    os.environ["TIDELINE_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="tideline-bench-")
     import logging
 
     import streamlit as st

@@ -51,9 +51,6 @@ FORMAT = 1
 
 Frame: TypeAlias = pd.DataFrame | pa.Table
 
-# A table above this many rows is written in the order its rows arrive (kept rows, then the file's) rather than
-# sorted by its CLUSTER_BY column: sorting ten million rows costs more than the whole rest of an import.
-SORT_ROWS = 1_000_000
 WRITE_MEMORY = "1GB"  # DuckDB's memory for writing one table of a version; beyond it, it spills (spill_dir)
 
 
@@ -690,7 +687,9 @@ def write_parts(
     lives (the previous version's file for Kept, the importer's database for Staged), in bounded memory; returns
     the row count. Frames are cast and checked as typed_table does; staged and kept rows were checked already.
 
-    Up to SORT_ROWS rows are sorted by the table's CLUSTER_BY column; a bigger table keeps arrival order."""
+    Rows are sorted by the table's CLUSTER_BY column, so a page's period filter skips the row groups outside it:
+    at ten million incidents the sort costs the import about 4 s and saves every page's queries about two thirds
+    of their time (benchmarks/bench_scale.py)."""
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
         ":memory:",
@@ -698,7 +697,7 @@ def write_parts(
     )
     try:
         columns = schema.columns(table)
-        selects, total = [], 0
+        selects = []
         for i, part in enumerate(parts):
             name = f"_part{i}"
             if isinstance(part, Kept):
@@ -715,7 +714,6 @@ def write_parts(
             else:
                 con.register(name, typed_table(table, part, sha256=sha256, version_id=version_id, spill=spill))
             present = {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {name})").fetchall()}
-            total += int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
             cols = []
             for c in columns:
                 if c.name == "source_sha256":
@@ -745,7 +743,7 @@ def write_parts(
         else:  # nothing kept, nothing new: an empty table with its columns
             con.execute(schema.create_sql(table))
             body = f'SELECT * FROM "{table}"'
-        order = f' ORDER BY "{schema.CLUSTER_BY[table]}"' if total <= SORT_ROWS else ""
+        order = f' ORDER BY "{schema.CLUSTER_BY[table]}"'
         try:
             con.execute(
                 f"COPY ({body}{order}) TO {_sql_string(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
