@@ -34,7 +34,7 @@ spec = registry.page(page.url_path)
 st.set_page_config(page_title=f"{spec.title} · Tideline")
 layout.accessibility_css()
 layout.marking()
-who = access.gate(spec)  # the sign-in, no-access or expired screen stops here
+who = access.gate(spec, closing=layout.marking)  # the sign-in, no-access or expired screen stops here
 try:
     if not spec.shared_filters:  # the big screen: no filters, its views carry their own
         access.record_view(who, spec, {k: st.query_params.get_all(k) for k in st.query_params})

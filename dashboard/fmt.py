@@ -98,6 +98,14 @@ def esc(value: object, quote: bool = False) -> str:
     return html.escape(text(value), quote=quote)
 
 
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"  # what st.markdown would read as formatting, links, HTML or maths
+
+
+def md_escape(value: str) -> str:
+    """Text made inert for st.markdown: every character Markdown (or Streamlit's extensions) reads, escaped."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in value)
+
+
 def short(value: object, limit: int = LABEL_MAX) -> str:
     """At most ``limit`` characters, cut with an ellipsis: labels that cannot squeeze a chart."""
     t = text(value)

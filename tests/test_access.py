@@ -86,6 +86,14 @@ def test_signed_out_sees_only_the_sign_in_screen(store, page):
     assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart") and not at.get("download_button")
     assert "Sign-in is off" not in texts(at)
     assert not records(store)  # nobody to record yet
+    assert_marked_top_and_bottom(at)
+
+
+def assert_marked_top_and_bottom(at: AppTest) -> None:
+    """The protective marking is the first and the last thing in the page, on every screen."""
+    shown = [at.main.children[i] for i in sorted(at.main.children)]
+    marked = [getattr(e, "value", None) == "**:red-background[OFFICIAL]**" for e in shown]
+    assert marked[0] and marked[-1] and sum(marked) == 2, shown
 
 
 def test_sign_in_off_is_the_local_demo_and_says_so(store):
@@ -135,6 +143,7 @@ def test_the_audit_page_is_for_admins_and_a_forged_link_is_refused_and_recorded(
         assert not any(r.event == "access_denied" for r in records(store))
     else:
         assert at.title[0].value == "No access"
+        assert_marked_top_and_bottom(at)
         assert not at.dataframe
         denied = [r for r in records(store) if r.event == "access_denied"]
         assert [(r.sub, r.details["page"]) for r in denied] == [(f"sub-{role}", "/audit")]

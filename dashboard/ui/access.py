@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from .. import audit, auth, registry
+from .. import audit, auth, fmt, registry
 from ..auth import LOCAL, Identity, Permission
 from . import session
 
@@ -74,9 +74,10 @@ def identify() -> Identity | None:
         return None
 
 
-def gate(page: registry.Page) -> Identity:
+def gate(page: registry.Page, closing: Callable[[], None] = lambda: None) -> Identity:
     """Who is here and whether they may see `page`; draws the sign-in, no-access or expiry screen and
-    stops the script otherwise. Records sign-ins, denials and expiries."""
+    stops the script otherwise (drawing `closing` first: the page's bottom marking). Records sign-ins,
+    denials and expiries."""
     if not sign_in_on():
         st.sidebar.caption(
             ":material/lock_open: **Sign-in is off — local demo.** Anyone who reaches this address sees every "
@@ -89,9 +90,10 @@ def gate(page: registry.Page) -> Identity:
             max_hours = auth.max_session_hours(_section(""))
         except auth.ConfigError as exc:
             st.error(f"Sign-in is misconfigured, so nothing is shown: {exc}.", icon="⛔")
+            closing()
             st.stop()
         if not st.user.is_logged_in:
-            _sign_in_screen(page)
+            _sign_in_screen(page, closing)
         who = Identity.from_claims(st.user.to_dict(), roles)
         if auth.session_expired(who, max_hours):
             started = who.started_at.isoformat() if who.started_at else "unknown"
@@ -109,11 +111,11 @@ def gate(page: registry.Page) -> Identity:
             st.session_state[SIGNED_IN_KEY] = (who.sub, who.started_at)
         _account_box(who)
         if not who.roles:
-            deny(who, page, "no Tideline role: none of the user's groups is mapped in [tideline.roles]")
+            deny(who, page, "no Tideline role: none of the user's groups is mapped in [tideline.roles]", closing)
         _resume_link(page)
     st.session_state[IDENTITY_KEY] = who
     if not who.can(page.permission):
-        deny(who, page, f"the page needs the {auth.least_role(page.permission)} role")
+        deny(who, page, f"the page needs the {auth.least_role(page.permission)} role", closing)
     return who
 
 
@@ -127,7 +129,7 @@ def can(permission: Permission) -> bool:
     return current().can(permission)
 
 
-def _sign_in_screen(page: registry.Page) -> NoReturn:
+def _sign_in_screen(page: registry.Page, closing: Callable[[], None]) -> NoReturn:
     """Signed out: the product name, the marking and a sign-in button; no figures, filters or data."""
     st.title("Tideline")
     st.subheader("Sign in to continue")
@@ -138,6 +140,7 @@ def _sign_in_screen(page: registry.Page) -> NoReturn:
     target = page.link + (f"?{urlencode(_query(), doseq=True)}" if _query() else "")
     _return_to(data={"mode": "remember", "target": target}, key="tideline_remember")
     st.button("Sign in", type="primary", icon=":material/login:", key="sign_in", on_click=st.login)
+    closing()
     st.stop()
 
 
@@ -152,7 +155,7 @@ def _resume_link(page: registry.Page) -> None:
 
 def _account_box(who: Identity) -> None:
     with st.sidebar.container(border=True, key="account"):
-        st.caption(f"Signed in as **{_md(who.label())}** · {', '.join(who.roles) or 'no role'}")
+        st.caption(f"Signed in as **{fmt.md_escape(who.label())}** · {', '.join(who.roles) or 'no role'}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             record("sign_out", who, {})
             st.session_state.pop(SIGNED_IN_KEY, None)
@@ -160,27 +163,24 @@ def _account_box(who: Identity) -> None:
             st.stop()
 
 
-def deny(who: Identity, page: registry.Page, why: str) -> NoReturn:
+def deny(who: Identity, page: registry.Page, why: str, closing: Callable[[], None] = lambda: None) -> NoReturn:
     """The no-access screen, recorded once per page per session."""
     if st.session_state.get(DENIED_KEY) != page.url_path:
         record("access_denied", who, {"page": page.link, "query": urlencode(_query(), doseq=True), "why": why})
         st.session_state[DENIED_KEY] = page.url_path
     st.title("No access")
+    name, title = fmt.md_escape(who.label()), fmt.md_escape(page.title)
     st.error(
-        f"{_md(who.label())} may not open {_md(page.title)}: {_md(why)}. Ask your Tideline administrator for "
+        f"{name} may not open {title}: {fmt.md_escape(why)}. Ask your Tideline administrator for "
         "access; this attempt has been recorded.",
         icon=":material/block:",
     )
+    closing()
     st.stop()
 
 
 def _query() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params}
-
-
-def _md(text: str) -> str:
-    # Imported late: layout imports this module (it hides controls by role).
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
 
 
 # -- the audit trail ----------------------------------------------------------------------------

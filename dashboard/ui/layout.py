@@ -44,16 +44,12 @@ def accessibility_css() -> None:
 
 def marking() -> None:
     """Classification marking, plain text (never HTML)."""
-    st.markdown(f"**:red-background[{_escape_md(settings.classification())}]**")
-
-
-def _escape_md(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
+    st.markdown(f"**:red-background[{fmt.md_escape(settings.classification())}]**")
 
 
 def plain(value: object) -> str:
     """Data-derived text made inert for st.markdown (no links, HTML, maths or formatting)."""
-    return "–" if fmt.is_missing(value) else _escape_md(fmt.text(value))
+    return "–" if fmt.is_missing(value) else fmt.md_escape(fmt.text(value))
 
 
 def page_header(title: str, state: FilterState) -> None:

@@ -35,8 +35,12 @@ ROUTE = "Central Mediterranean"
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
     """oidc-provider-mock on a free port, with the users above and their groups in the ID token."""
-    pytest.importorskip("oidc_provider_mock", reason="oidc-provider-mock is in requirements-test.txt")
-    from oidc_provider_mock import run_server_in_thread
+    try:
+        from oidc_provider_mock import run_server_in_thread
+    except ImportError:
+        if os.environ.get("CI"):  # CI installs requirements-test.txt: a missing provider is a failure there
+            raise
+        pytest.skip("oidc-provider-mock is not installed (pip install -r requirements-test.txt)")
 
     os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on localhost, in the test only
     with run_server_in_thread(port=0) as server:
@@ -190,6 +194,9 @@ def test_a_shared_link_opens_after_sign_in_and_the_analyst_may_export(browser, p
     expect(page.get_by_text(re.compile(r"Central Mediterranean · .*data version 1"))).to_be_visible()
     expect(page.get_by_text("Signed in as Ana Analyst")).to_be_visible()
     assert "map.zoom=5" in page.url
+    # the shot after deck.gl has drawn: its canvas, then a moment for the first frame of tiles and layers
+    expect(page.locator('[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay').first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)
     screenshot(page, "signed_in_shared_link")
     # An analyst exports: the file says who produced it, and the trail has it
     with page.expect_download() as dl:
