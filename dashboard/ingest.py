@@ -191,7 +191,7 @@ def rejection_row(r: Rejection) -> tuple[object, ...]:
     """One rejected row as the report's columns (REPORT_COLUMNS); cells are neutralised by the writer."""
     return (
         r.file,
-        r.sheet or "",
+        r.sheet or (f"layer {r.layer}" if r.layer else ""),
         "" if r.row is None else r.row,
         r.column or "",
         r.reason,

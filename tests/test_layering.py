@@ -17,7 +17,7 @@ PACKAGE = REPO / "dashboard"
 LAYERS: list[tuple[str, set[str]]] = [
     ("primitives", {"clean", "files", "settings", "nationality", "auth"}),
     ("foundation", {"schema", "registry", "filters", "sources.base"}),
-    ("set-based import checks", {"sources.canonical_sql"}),
+    ("import readers under the canonical importer", {"sources.canonical_sql", "sources.spatial"}),
     (
         "storage and importers",
         {

@@ -38,7 +38,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_module_contract():
     assert canonical.NAME == "canonical"
-    assert "CSV, XLSX, Parquet or GeoJSON" in canonical.LABEL
+    assert "CSV, XLSX, Parquet, or a GeoJSON, GeoPackage, Shapefile" in canonical.LABEL
 
 
 @pytest.mark.parametrize("name", sorted(TABLE_OF))
@@ -274,18 +274,13 @@ def test_structural_ambiguous(tmp_path):
     [
         ("bad.xlsx", b"not a zip", "bad.xlsx: not a readable XLSX workbook"),
         ("bad.parquet", b"not parquet", "bad.parquet: not a readable Parquet file"),
-        ("bad.geojson", b"{nope", "bad.geojson: not valid JSON"),
-        ("list.geojson", b"[]", "list.geojson: not a GeoJSON FeatureCollection"),
-        (
-            "osgb.geojson",
-            b'{"type": "FeatureCollection", "features": [], '
-            b'"crs": {"type": "name", "properties": {"name": "EPSG:27700"}}}',
-            "coordinates are in EPSG:27700",
-        ),
+        ("bad.geojson", b"{nope", "bad.geojson: not a readable spatial file (bad.geojson not recognized"),
+        ("list.geojson", b"[]", "list.geojson: not a readable spatial file"),
+        ("bad.gpkg", b"SQLite format 3\x00 but cut short", "bad.gpkg: not a readable spatial file"),
         ("empty.csv", b"", "empty.csv: the file is empty"),
         ("binary.csv", bytes(range(256)), "binary.csv: binary content"),
         ("dup.csv", b"month,route,Route,nationality,source\n", "dup.csv: column(s) route appear more than once"),
-        ("data.txt", b"a,b\n", "data.txt: not a CSV, XLSX, Parquet or GeoJSON file"),
+        ("data.txt", b"a,b\n", "data.txt: not a CSV, XLSX, Parquet, GeoJSON, GeoPackage, FlatGeobuf, KML or zipped"),
     ],
 )
 def test_structural_unreadable(tmp_path, name, content, message):

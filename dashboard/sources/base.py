@@ -51,11 +51,14 @@ class Rejection:
     sheet: str | None = None
     value: str | None = None
     unit: str | None = None  # what `row` counts when not a line or sheet row: "record" (Parquet), "feature"
+    layer: str | None = None  # a spatial file's layer (a GeoPackage's incidents, a KML folder)
 
     def where(self) -> str:
         parts = [self.file]
         if self.sheet:
             parts.append(f"sheet {self.sheet}")
+        if self.layer:
+            parts.append(f"layer {self.layer}")
         if self.row is not None:
             parts.append(f"{self.unit or ('row' if self.sheet else 'line')} {self.row}")
         if self.column:

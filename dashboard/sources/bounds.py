@@ -17,6 +17,7 @@ from typing import IO, cast
 from xml.etree.ElementTree import Element, XMLPullParser
 
 from ..settings import ImportLimits
+from . import spatial
 from .base import StructuralError, TooLarge
 
 CHUNK = 1 << 20
@@ -35,8 +36,26 @@ def check(path: Path, limits: ImportLimits) -> None:
         _check_zip(path, limits)
     elif head == b"PAR1":
         _check_parquet(path, limits)
-    else:
+    elif path.suffix.lower() not in BINARY_SPATIAL:
         _check_text(path, limits)
+    if path.suffix.lower() in SPATIAL:
+        _check_spatial(path, limits)
+
+
+SPATIAL = {".gpkg", ".fgb", ".kml", ".zip", ".shp", ".geojson", ".json"}  # read through GDAL: counted by layer
+BINARY_SPATIAL = {".gpkg", ".fgb", ".shp"}  # not text: their lines mean nothing
+
+
+def _check_spatial(path: Path, limits: ImportLimits) -> None:
+    """A spatial file's features and fields, from each layer's metadata (GDAL reads no feature to tell)."""
+    try:
+        layers = spatial.layers(path)
+    except StructuralError:
+        return  # unreadable: the importer says so, naming the file
+    totals = _Totals(path, limits)
+    for layer in layers:
+        totals.where = f", layer {layer.name}"
+        totals.add(layer.features, len(layer.fields) + 1)
 
 
 def _refuse(path: Path, limits: ImportLimits, field: str, found: int | None, what: str, where: str = "") -> None:

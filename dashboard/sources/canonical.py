@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import nationality, schema
-from . import canonical_sql
+from . import canonical_sql, spatial
 from .base import (
     COUNT_MAX,
     DATE_FORMATS,
@@ -34,7 +34,10 @@ from .base import (
 )
 
 NAME = "canonical"
-LABEL = "A canonical Tideline table (CSV, XLSX, Parquet or GeoJSON)"
+LABEL = (
+    "A canonical Tideline table (CSV, XLSX, Parquet, or a GeoJSON, GeoPackage, Shapefile, FlatGeobuf, KML or "
+    "File Geodatabase layer)"
+)
 
 KINDS = {
     ".csv": "csv",
@@ -42,11 +45,17 @@ KINDS = {
     ".xlsm": "xlsx",
     ".parquet": "parquet",
     ".pq": "parquet",
-    ".geojson": "geojson",
-    ".json": "geojson",
+    # spatial files, read through geopandas/pyogrio (GDAL): any CRS, reprojected to WGS84
+    ".geojson": "spatial",
+    ".json": "spatial",
+    ".gpkg": "spatial",
+    ".fgb": "spatial",
+    ".kml": "spatial",
+    ".zip": "spatial",  # a zipped Shapefile or File Geodatabase
+    ".shp": "spatial",
 }
 PROVENANCE = {c.name for c in schema.PROVENANCE}
-GEOMETRY = "\x00geometry"  # where a GeoJSON feature's geometry waits in a record; no column can have this name
+GEOMETRY = "\x00geometry"  # where a feature's geometry (as GeoJSON) waits in a record; no column can have this name
 
 # Values the pages rely on, beyond the column types.
 ALLOWED = {
@@ -108,6 +117,7 @@ class _File:
     derived: tuple[str, ...] = ()  # columns a GeoJSON file gives through its geometries (lat, lon, path)
     sheet: str | None = None
     unit: str = "line"  # what a row number counts: line (CSV), row (XLSX sheet), record, feature
+    layer: str | None = None  # a spatial file's layer (GeoPackage, KML folder, File Geodatabase feature class)
 
 
 @dataclass(frozen=True)
@@ -167,11 +177,32 @@ def read(
             raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
         if (set_based or big) and chosen not in NAMED_NATIONALITY and canonical_sql.supports(chosen):
             return _read_set_based(path, chosen, progress, staging)
+    if kind == "spatial":
+        return _read_spatial(path, table, progress)
     data = _load(path, kind)
+    table, out, rejected, notes = _checked(path, data, table, progress)
+    source = _source(path, sorted(set(out["source"])), notes)
+    progress(f"Read {path.name}", 1.0)
+    return ImportResult(
+        format=NAME,
+        source=source,
+        tables={table: out},
+        rows_read=len(data.records),
+        rejected=rejected,
+        notes=notes,
+        totals_by_year=_totals(table, out),
+    )
+
+
+def _checked(
+    path: Path, data: _File, table: str | None, progress: Progress
+) -> tuple[str, pd.DataFrame, list[Rejection], list[str]]:
+    """The file's (or layer's) records checked against their table: (table, accepted rows, rejections, notes)."""
     found = set(data.columns) | set(data.derived)
     table = _table(path, found, table, data.columns)
     if not data.records:
-        raise StructuralError(f"{path.name}: the header has no data rows under it")
+        where = f", layer {data.layer}" if data.layer else ""
+        raise StructuralError(f"{path.name}{where}: the header has no data rows under it")
 
     spec = schema.TABLES[table]
     bounds = _date_bounds(table, date.today())
@@ -196,7 +227,16 @@ def read(
         except _BadCell as bad:
             value = None if bad.value is None else str(bad.value)[:80]
             rejected.append(
-                Rejection(path.name, number, bad.column, bad.reason, sheet=data.sheet, value=value, unit=unit)
+                Rejection(
+                    path.name,
+                    number,
+                    bad.column,
+                    bad.reason,
+                    sheet=data.sheet,
+                    value=value,
+                    unit=unit,
+                    layer=data.layer,
+                )
             )
             continue
         first[seen] = number
@@ -210,17 +250,7 @@ def read(
             listed = ", ".join(f"{label!r} ({k} row{'s' * (k != 1)})" for label, k in sorted(unknown.items()))
             total = sum(unknown.values())
             notes.append(f"unknown nationality labels kept as-is: {listed}; {total} row{'s' * (total != 1)}")
-    source = _source(path, sorted(set(out["source"])), notes)
-    progress(f"Read {path.name}", 1.0)
-    return ImportResult(
-        format=NAME,
-        source=source,
-        tables={table: out},
-        rows_read=total,
-        rejected=rejected,
-        notes=notes,
-        totals_by_year=_totals(table, out),
-    )
+    return table, out, rejected, notes
 
 
 def _table(path: Path, found: set[str], table: str | None, columns: Iterable[str] | None = None) -> str:
@@ -398,7 +428,10 @@ def _choose(path: Path, found: set[str]) -> str:
 def _kind(path: Path) -> str:
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
-        raise StructuralError(f"{path.name}: not a CSV, XLSX, Parquet or GeoJSON file (by its extension)")
+        raise StructuralError(
+            f"{path.name}: not a CSV, XLSX, Parquet, GeoJSON, GeoPackage, FlatGeobuf, KML or zipped Shapefile/File "
+            "Geodatabase file (by its extension)"
+        )
     return kind
 
 
@@ -430,8 +463,8 @@ def _header(path: Path, kind: str) -> list[str]:
             return _names(pq.read_schema(path).names, path)
         except Exception as exc:
             raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
-    data = _load(path, kind)
-    return data.columns + list(data.derived)
+    layer, _ = _spatial_layers(path, None)[0]
+    return [n for n in _untruncated(_names(layer.fields, path))[0] if n] + list(layer.derived())
 
 
 def _load(path: Path, kind: str) -> _File:
@@ -446,9 +479,7 @@ def _load(path: Path, kind: str) -> _File:
         return _File([c for c in columns if c], records)
     if kind == "xlsx":
         return _load_xlsx(path)
-    if kind == "parquet":
-        return _load_parquet(path)
-    return _load_geojson(path)
+    return _load_parquet(path)
 
 
 def _workbook(path: Path):
@@ -520,35 +551,99 @@ def _parquet_values(column) -> list:
     return out
 
 
-def _load_geojson(path: Path) -> _File:
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise StructuralError(f"{path.name}: not UTF-8 text") from exc
-    except ValueError as exc:
-        raise StructuralError(f"{path.name}: not valid JSON ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise StructuralError(f"{path.name}: not a GeoJSON FeatureCollection")
-    crs = doc.get("crs")  # GeoJSON is WGS84; an old-style crs member may say otherwise
-    crs = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
-    if crs and "4326" not in crs and "CRS84" not in crs:
-        raise StructuralError(f"{path.name}: coordinates are in {crs}; save the file in WGS84 (EPSG:4326)")
-    columns: list[str] = []
-    derived: set[str] = set()
+def _spatial_layers(path: Path, table: str | None) -> list[tuple[spatial.Layer, str | None]]:
+    """The layers to read and the table each is (None: chosen by its columns). One layer: that layer. Several:
+    those named like a canonical table (a GeoPackage with an incidents and a routes layer), or StructuralError."""
+    found = spatial.layers(path)
+    if len(found) == 1:
+        return [(found[0], table)]
+    named = [(layer, layer.name.strip().lower()) for layer in found if layer.name.strip().lower() in schema.TABLES]
+    if table is not None:
+        named = [(layer, t) for layer, t in named if t == table]
+    if not named:
+        listed = ", ".join(layer.name for layer in found)
+        raise StructuralError(
+            f"{path.name}: {len(found)} layers ({listed}) and none is named like a canonical table"
+            f"{f' ({table})' if table else ''}: name each layer after its table (incidents, routes, …), or save the "
+            "layer to import as a file of its own"
+        )
+    return [(layer, t) for layer, t in named]
+
+
+def _load_layer(path: Path, layer: spatial.Layer, named: bool) -> tuple[_File, str | None]:
+    """A spatial layer's features as records (geometry as GeoJSON, in WGS84), and the CRS note. `named`: the file
+    has several layers, so a rejection names its layer."""
+    features = spatial.read(path, layer)
+    columns, renamed = _untruncated(_names(features.properties.columns, path))
     records = []
-    fills: dict[object, tuple[str, ...]] = {"Point": ("lat", "lon"), "LineString": ("path",)}  # by geometry type
-    for number, feature in enumerate(doc["features"], start=1):
-        feature = feature if isinstance(feature, dict) else {}
-        properties = feature.get("properties") or {}
-        names = _names(properties, path)
-        record = dict(zip(names, properties.values(), strict=True))
-        geometry = feature.get("geometry")
+    for number, (values, geometry) in enumerate(
+        zip(features.properties.itertuples(index=False, name=None), features.geometries, strict=True), start=1
+    ):
+        record = dict(zip(columns, values, strict=True))
         record[GEOMETRY] = geometry
-        kind = geometry.get("type") if isinstance(geometry, dict) else None
-        derived.update(fills.get(kind, ()))
-        columns += [n for n in names if n and n not in columns]
         records.append((number, record))
-    return _File(columns, records, derived=tuple(sorted(derived)), unit="feature")
+    kinds = {g.get("type") for g in features.geometries if isinstance(g, dict)}
+    derived = {c for kind in kinds for c in {"Point": ("lat", "lon"), "LineString": ("path",)}.get(str(kind), ())}
+    data = _File([c for c in columns if c], records, derived=tuple(sorted(derived | set(layer.derived()))),
+                 unit="feature", layer=layer.name if named else None)  # fmt: skip
+    note = features.crs_note
+    if renamed:
+        cut = ", ".join(f"{a} → {b}" for a, b in renamed)
+        note = "; ".join(x for x in (note, f"field names cut to 10 characters (a Shapefile's) read as: {cut}") if x)
+    return data, note
+
+
+SHAPEFILE_NAME = 10  # characters a Shapefile's (dBASE) field name keeps
+CANONICAL_COLUMNS = sorted({c.name for spec in schema.TABLES.values() for c in spec})
+
+
+def _untruncated(columns: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Field names a Shapefile cut to 10 characters, given back their canonical names where exactly one canonical
+    column starts so (incident_t → incident_type); others as they are. Returns the names and what was renamed."""
+    out, renamed = [], []
+    for name in columns:
+        matches = [c for c in CANONICAL_COLUMNS if len(name) == SHAPEFILE_NAME and c != name and c.startswith(name)]
+        if len(matches) == 1 and name not in CANONICAL_COLUMNS and matches[0] not in columns:
+            out.append(matches[0])
+            renamed.append((name, matches[0]))
+        else:
+            out.append(name)
+    return out, renamed
+
+
+def _read_spatial(path: Path, table: str | None, progress: Progress) -> ImportResult:
+    """A spatial file: each layer read (reprojected to WGS84) and checked as its table; several tables from a
+    GeoPackage with a layer per table land in one version."""
+    chosen = _spatial_layers(path, table)
+    several = len(chosen) > 1
+    tables: dict[str, pd.DataFrame] = {}
+    rejected: list[Rejection] = []
+    notes: list[str] = []
+    rows_read = 0
+    for layer, wanted in chosen:
+        progress(f"Reading {path.name}, layer {layer.name}", 0.0)
+        data, crs_note = _load_layer(path, layer, several)
+        name, out, bad, layer_notes = _checked(path, data, wanted, progress)
+        if name in tables:
+            raise StructuralError(f"{path.name}: two layers are both table {name}; keep one")
+        tables[name] = out
+        rejected += bad
+        rows_read += len(data.records)
+        for note in ([crs_note] if crs_note else []) + layer_notes:
+            notes.append(f"layer {layer.name}: {note}" if several else note)
+    sources = sorted({str(v) for out in tables.values() for v in out["source"].dropna()})
+    source = _source(path, sources, notes)
+    main = next((t for t in TOTALS if t in tables), None)
+    progress(f"Read {path.name}", 1.0)
+    return ImportResult(
+        format=NAME,
+        source=source,
+        tables=tables,
+        rows_read=rows_read,
+        rejected=rejected,
+        notes=notes,
+        totals_by_year=None if main is None else _totals(main, tables[main]),
+    )
 
 
 # -- one row ----------------------------------------------------------------------------------
@@ -588,6 +683,8 @@ def _with_geometry(table: str, spec: tuple[schema.Column, ...], record: dict) ->
         return record  # the table has no place for a geometry
     geometry = record[GEOMETRY]
     kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if isinstance(geometry, dict) and geometry.get("problem"):  # empty or invalid: said by the reader
+        raise _BadCell("geometry", str(geometry["problem"]), kind)
     if kind != wanted:
         raise _BadCell("geometry", f"a {kind or 'malformed'} geometry where {table} takes a {wanted}", kind)
     coords = geometry.get("coordinates")

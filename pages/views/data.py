@@ -145,15 +145,19 @@ st.caption(
 st.subheader("Import a file")
 st.caption(
     "Home Office small-boats tables (ODS, XLSX or CSV), IOM Missing Migrants CSV, Frontex detections "
-    "CSV, or any CSV/XLSX/Parquet/GeoJSON with a canonical table's columns. Nothing changes until you "
-    "confirm; the import then becomes a new data version and earlier versions stay readable."
+    "CSV, or any CSV/XLSX/Parquet with a canonical table's columns; spatial files from QGIS or ArcGIS too "
+    "(GeoJSON, GeoPackage with a layer per table, zipped Shapefile or File Geodatabase, FlatGeobuf, KML), in any "
+    "coordinate system. Nothing changes until you confirm; the import then becomes a new data version and "
+    "earlier versions stay readable."
 )
 if not access.can(Permission.IMPORT):
     st.info(f"Imports need the {least_role(Permission.IMPORT)} role: ask your Tideline administrator.", icon="🔒")
     file = None
 else:
     file = st.file_uploader(
-        "File to import", type=["ods", "xlsx", "csv", "parquet", "geojson", "json"], key="data_upload"
+        "File to import",
+        type=["ods", "xlsx", "csv", "parquet", "geojson", "json", "gpkg", "zip", "fgb", "kml"],
+        key="data_upload",
     )
 if file is not None:
     plan, error = upload.plan_upload(file)
