@@ -153,3 +153,21 @@ def test_the_import_limits_count_a_geopackage_s_features_by_layer(tmp_path):
     bounds.check(path, ImportLimits())
     with pytest.raises(TooLarge, match=r"kent.gpkg, layer incidents: its number of rows \(5\) is over the limit of 4"):
         bounds.check(path, ImportLimits(max_rows=4))
+
+
+def test_a_zipped_file_geodatabase_from_arcgis(tmp_path):
+    gdb = tmp_path / "field.gdb"
+    frame = incidents_frame([Point(x, y) for x, y in BNG], "EPSG:27700")
+    with pytest.warns(RuntimeWarning, match="Float64"):  # ArcGIS's older format keeps whole numbers as doubles
+        frame.to_file(gdb, layer="incidents", driver="OpenFileGDB")
+    archive = tmp_path / "field.gdb.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in gdb.iterdir():
+            zf.write(part, f"field.gdb/{part.name}")
+    result = canonical.read(archive)
+    assert not result.rejected
+    got = result.tables["incidents"]
+    assert got["people"].tolist() == [10, 11, 12]
+    for (x, y), (lat, lon) in zip(BNG, got[["lat", "lon"]].itertuples(index=False), strict=True):
+        want_lon, want_lat = TO_WGS84.transform(x, y)
+        assert lon == pytest.approx(want_lon, abs=1e-6) and lat == pytest.approx(want_lat, abs=1e-6)
