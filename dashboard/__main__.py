@@ -15,7 +15,7 @@ from typing import Any, TextIO, cast
 
 from . import analyst_sql, audit, diff, fmt, schema, settings
 from .analyst_sql import check_read_only as check_read_only  # moved there; still importable from here
-from .files import write_text_atomic
+from .files import write_bytes_atomic, write_text_atomic
 from .store import DEMO_DIR, Store, StoreError, UnknownVersionError, data_dir_from_env
 
 log = logging.getLogger(__name__)
@@ -369,6 +369,84 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_FORMATS = (".gpkg", ".geojson", ".kml", ".csv", ".xlsx")
+
+
+def _link_params(link: str) -> dict[str, list[str]]:
+    """A share link's (or a bare query string's) parameters; Refused when it does not parse."""
+    from urllib.parse import parse_qs, urlsplit
+
+    link = link.strip()
+    try:
+        query = urlsplit(link).query if ("://" in link or link.startswith("/") or "?" in link) else link
+        return parse_qs(query, keep_blank_values=False, strict_parsing=bool(query))
+    except ValueError as exc:
+        raise Refused(f"the link does not parse as a Tideline share link ({exc}): {link[:120]!r}") from exc
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The map's incidents for a share link's filters and pinned version (default: the current version, the
+    default filters) as GeoPackage, GeoJSON, KML, CSV or XLSX, marked and described; written atomically."""
+    from datetime import UTC, datetime
+
+    from . import exports, gis_export, queries, viewstate
+    from .filters import FilterState, small_int
+
+    out = Path(args.out)
+    ext = out.suffix.lower()
+    if ext not in EXPORT_FORMATS:
+        raise Refused(f"{out.name}: unknown export format {ext or '(no extension)'}; use {', '.join(EXPORT_FORMATS)}")
+    raw = _link_params(args.link) if args.link else {}
+    _audit_ready()
+    store = Store()
+    store.ensure_initialised()
+    ids = tuple(v.id for v in store.versions())
+    current = ids[-1]
+    pinned = small_int(raw.get("version", [""])[-1])
+    if "version" in raw and pinned not in ids:
+        raise Refused(f"the link pins data version {raw['version'][-1]!r}, which this store does not have")
+    version = pinned if pinned in ids else current
+    con = store.connect(version)
+    try:
+        options = queries.filter_options(con, ids, current)
+        known = set().union(*(viewstate.keys(p) for p in viewstate.PARAMS)) | {"embed", "embed_options"}
+        state, notices = FilterState.from_query_params({**raw, "version": [str(version)]}, options, known=known)
+        if notices:  # a scheduled job must not quietly export other rows than the link names
+            raise Refused("the link's filters do not all apply to this store: " + "; ".join(notices))
+        incidents = queries.incidents_for_export(con, state)
+        routes = queries.routes_with_flows(con, state)
+        source = queries.source_text(con, queries.is_synthetic(con), {"incidents": "", "routes": ""})
+    finally:
+        con.close()
+    meta: dict[str, Any] = {
+        "classification": settings.classification(),
+        "description": state.describe(with_version=False),
+        "version": version,
+        "source": source,
+        "generated_at": datetime.now(UTC),
+        "produced_by": f"{audit.os_actor()[0]} (command line)",
+    }
+    if ext == ".csv":
+        data = exports.to_csv_bytes(incidents, **meta)
+    elif ext == ".xlsx":
+        data = exports.to_xlsx_bytes(incidents, sheet_name="incidents", **meta)
+    else:
+        data = gis_export.build(ext, {"incidents": incidents, "routes": routes}, **meta)
+    try:
+        write_bytes_atomic(out, data)
+    except OSError as exc:
+        raise Refused(f"cannot write {out}: {exc.strerror or exc}") from exc
+    placed = int((incidents["lat"].notna() & incidents["lon"].notna()).sum())
+    _audit("export", {"file": out.name, "rows": len(incidents), "version": version, "bytes": len(data)})
+    unplaced = len(incidents) - placed
+    left_out = f"; {unplaced:,} without one left out" if ext in gis_export.FORMATS and unplaced else ""
+    print(
+        f"Export: {out} · {len(data):,} bytes · {len(incidents):,} incidents ({placed:,} with a position{left_out})"
+        f" · data version {version} · {meta['description']}"
+    )
+    return 0
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
@@ -542,6 +620,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated view ids in order (default: the saved views, or the "
         "default sequence when none are saved)",
     )
+    x = sub.add_parser(
+        "export",
+        help="export the map's incidents (GeoPackage, GeoJSON, KML, CSV or XLSX) for a share link's filters",
+    )
+    x.add_argument("what", choices=["incidents"], help="what to export")
+    x.add_argument(
+        "--out", required=True, help="the file to write; its extension is the format: " + ", ".join(EXPORT_FORMATS)
+    )
+    x.add_argument("--link", help="a share link or its query string: the filters and the pinned data version")
     d = sub.add_parser(
         "diff",
         help="what changed between two data versions, as CSV (rows added, removed, changed; totals; revisions)",
@@ -606,6 +693,7 @@ COMMANDS = {
     "diff": cmd_diff,
     "audit": cmd_audit,
     "engine": cmd_engine,
+    "export": cmd_export,
 }
 
 

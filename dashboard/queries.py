@@ -426,6 +426,16 @@ def map_points(con: Con, state: FilterState) -> pd.DataFrame:
     return _df(con, f"SELECT {POINT_COLUMNS} FROM incidents WHERE {w} ORDER BY date DESC, incident_id", p)
 
 
+EXPORT_COLUMNS = ", ".join(c.name for c in schema.TABLES["incidents"])  # every canonical column, provenance aside
+
+
+def incidents_for_export(con: Con, state: FilterState) -> pd.DataFrame:
+    """The incidents in the filters with every canonical column: what a file export carries (the map's rows, with
+    their source), so the file imports back into Tideline as it is."""
+    w, p = _incident_filter(state)
+    return _df(con, f"SELECT {EXPORT_COLUMNS} FROM incidents WHERE {w} ORDER BY date DESC, source, incident_id", p)
+
+
 def map_cells(con: Con, state: FilterState, cell_deg: float = 0.25) -> pd.DataFrame:
     """Incidents aggregated into square lat/lon grid cells of `cell_deg` degrees."""
     w, p = _incident_filter(state)
@@ -477,7 +487,8 @@ def map_incidents(
 
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
-    """Routes with their waypoint paths and the flow in the period (detections; Channel: arrivals)."""
+    """Routes with their waypoint paths and the flow in the period (detections; Channel: arrivals), and their
+    source (so a GIS export of them imports back as the routes table)."""
     wf, pf = _flows_filter(state)
     wc, pc = state.where("c", date_col="date", route_col="route")
     wr, pr = state.where("r", date_col=None, region_col="region", route_col="route")
@@ -487,7 +498,7 @@ def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:
         WITH f AS (SELECT route, sum(detections)::BIGINT AS detections FROM route_flows WHERE {wf} GROUP BY 1),
              c AS (SELECT route, sum(people)::BIGINT AS people_arrived FROM crossings_daily WHERE {wc} GROUP BY 1)
         SELECT r.route, r.region, r.mode, r.path, r.description, coalesce(f.detections, 0) AS detections,
-               c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS people_or_flow
+               c.people_arrived, coalesce(c.people_arrived, f.detections, 0) AS people_or_flow, r.source
         FROM routes r LEFT JOIN f USING (route) LEFT JOIN c USING (route)
         WHERE {wr} ORDER BY people_or_flow DESC, route""",
         params(pf, pc, pr),

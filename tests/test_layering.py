@@ -34,7 +34,10 @@ LAYERS: list[tuple[str, set[str]]] = [
     ),
     ("formatting", {"fmt"}),
     ("queries, exports, figures, maps", {"queries", "exports", "charts", "maps", "catalog", "analyst_sql", "diff"}),
-    ("import pipeline, pack map, page view state, audit trail", {"ingest", "plotly_map", "viewstate", "audit"}),
+    (
+        "import pipeline, pack map, page view state, audit trail, GIS exports",
+        {"ingest", "plotly_map", "viewstate", "audit", "gis_export"},
+    ),
     ("slides, the isolated reader", {"slides", "reader"}),
     ("pack", {"pack"}),
     ("engines: SQL translation", {"engines.translate"}),

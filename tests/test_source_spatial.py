@@ -171,3 +171,12 @@ def test_a_zipped_file_geodatabase_from_arcgis(tmp_path):
     for (x, y), (lat, lon) in zip(BNG, got[["lat", "lon"]].itertuples(index=False), strict=True):
         want_lon, want_lat = TO_WGS84.transform(x, y)
         assert lon == pytest.approx(want_lon, abs=1e-6) and lat == pytest.approx(want_lat, abs=1e-6)
+
+
+def test_layers_not_named_like_a_table_are_ignored_and_said(tmp_path):
+    path = tmp_path / "mixed.gpkg"
+    incidents_frame([Point(1.35, 51.05)], "EPSG:4326").to_file(path, layer="incidents", driver="GPKG")
+    routes_frame("EPSG:27700").to_file(path, layer="sketch_lines", driver="GPKG")
+    result = canonical.read(path)
+    assert set(result.tables) == {"incidents"}
+    assert "layers not named like a canonical table ignored: sketch_lines" in result.notes

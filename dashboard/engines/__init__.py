@@ -182,6 +182,7 @@ NAMED_QUERIES: tuple[NamedQuery, ...] = (
         filtered=False,
     ),
     NamedQuery("map_points", lambda con, s: queries.map_points(con, s)),
+    NamedQuery("incidents_for_export", lambda con, s: queries.incidents_for_export(con, s)),
     NamedQuery("map_cells", lambda con, s: queries.map_cells(con, s)),
     NamedQuery("map_incidents", lambda con, s: queries.map_incidents(con, s, 4000)),
     NamedQuery("map_incidents:cells", lambda con, s: queries.map_incidents(con, s, -1)),

@@ -619,6 +619,10 @@ def _read_spatial(path: Path, table: str | None, progress: Progress) -> ImportRe
     tables: dict[str, pd.DataFrame] = {}
     rejected: list[Rejection] = []
     notes: list[str] = []
+    taken = {layer.name for layer, _ in chosen}
+    ignored = [layer.name for layer in spatial.layers(path) if layer.name not in taken]
+    if ignored:
+        notes.append(f"layers not named like a canonical table ignored: {', '.join(ignored)}")
     rows_read = 0
     for layer, wanted in chosen:
         progress(f"Reading {path.name}, layer {layer.name}", 0.0)

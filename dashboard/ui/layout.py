@@ -5,6 +5,7 @@ controls; ``plain`` makes data-derived text inert for markdown."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import exports, fmt, queries, registry, settings
+from .. import exports, fmt, gis_export, queries, registry, settings
 from ..auth import Forbidden, Permission
 from ..filters import COMPARE, FilterState, format_period
 from ..saved_views import ViewError, ViewStore
@@ -147,14 +148,55 @@ def chart(fig: go.Figure, key: str, filter_by: str | None = None) -> None:
         st.caption(f"Click a bar to show only that {filter_by} on every page; clear it in the sidebar.")
 
 
-def download_buttons(df: pd.DataFrame, name: str, state: FilterState, source: str, key: str, detail: str = "") -> None:
-    """'Download CSV' and 'Download XLSX' of the filtered data behind a view, marked and described."""
+def download_buttons(
+    df: pd.DataFrame,
+    name: str,
+    state: FilterState,
+    source: str,
+    key: str,
+    detail: str = "",
+    gis: Mapping[str, pd.DataFrame | None] | None = None,
+) -> None:
+    """'Download CSV' and 'Download XLSX' of the filtered data behind a view, marked and described; with `gis`
+    (gis_export.layers' frames: incidents, cells, routes, operations) GeoPackage, GeoJSON and KML too."""
     description = state.describe(with_version=False) + (f" · {detail}" if detail else "")
     tip = (
         f"The {len(df):,} rows behind this view, with the classification marking, the filters and the data "
         f"version. {exports.NEUTRALISED_NOTE}"
     )
     export_buttons(df, name, key, description=description, version=state.version, source=source, tip=tip)
+    if gis is not None and access.can(Permission.EXPORT):
+        marking = settings.classification()
+        now = datetime.now(UTC)
+        rows = sum(len(f) for f in gis.values() if f is not None)
+        what = ", ".join(k.replace("_", " ") for k, f in gis.items() if f is not None)
+        with st.container(horizontal=True, key=f"{key}_gis_downloads"):
+            for ext, label in ((".gpkg", "GeoPackage"), (".geojson", "GeoJSON"), (".kml", "KML")):
+                file_name = exports.export_filename(name, marking, ext, now)
+                data = access.audited_build(
+                    access.current(),
+                    file_name,
+                    rows,
+                    state.version,
+                    functools.partial(gis_export.build, ext, dict(gis)),
+                    generated_at=now,
+                    classification=marking,
+                    description=description,
+                    version=state.version,
+                    source=source,
+                    produced_by=access.produced_by(),
+                )
+                st.download_button(
+                    label,
+                    data,
+                    file_name=file_name,
+                    mime=gis_export.MIME[ext],
+                    key=f"{key}_{ext[1:]}",
+                    help=f"For QGIS or ArcGIS, in WGS84 (EPSG:4326): {what} as the page shows them, each feature "
+                    "with the classification marking, the file with the filters",
+                    on_click="ignore",
+                    icon=":material/map:",
+                )
 
 
 def export_buttons(

@@ -191,7 +191,7 @@ def table(kind: str, incidents: pd.DataFrame, routes: pd.DataFrame, picked: str 
             )
     with tab_r:
         st.dataframe(
-            routes.drop(columns=["path"]),
+            routes.drop(columns=["path", "source"], errors="ignore"),
             hide_index=True,
             placeholder="–",
             width="stretch",

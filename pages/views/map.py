@@ -101,7 +101,17 @@ def map_view() -> None:
     mapview.details(event, incidents if kind == "points" else None, MAX_POINTS, group)
     mapview.table(kind, incidents, routes, picked=picked)
     layout.download_buttons(
-        incidents, "map-incidents" if kind == "points" else "map-incident-cells", view_state, source, key="map_export"
+        incidents,
+        "map-incidents" if kind == "points" else "map-incident-cells",
+        view_state,
+        source,
+        key="map_export",
+        gis={
+            # the points as a file carries them: every column, with its source, so the file imports back
+            "incidents": session.cached(queries.incidents_for_export, view_state) if kind == "points" else None,
+            "cells": incidents if kind == "cells" else None,
+            "routes": routes if show_routes else None,
+        },
     )
     session.write_url(state, "map")  # a focus, zoom or month change reruns only this fragment: keep the URL whole
 

@@ -30,6 +30,7 @@ else:
         layout.source_line(state, "operations"),
         key="operations_export",
         detail="; ".join(f"{label}: {', '.join(v)}" for label, v in chosen.items() if v),
+        gis={"operations": shown},
     )
 
     op = opsview.selected(shown, event)
