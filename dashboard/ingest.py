@@ -19,7 +19,7 @@ import pandas as pd
 from . import schema, settings
 from .exports import neutralise
 from .files import sha256_file
-from .sources import bounds, canonical, frontex, home_office, home_office_irregular, iom
+from .sources import bounds, canonical, frontex, home_office, home_office_irregular, iom, region_shapes
 from .sources.base import (
     Importer,
     ImportResult,
@@ -133,6 +133,7 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
                 raise StoreError(read_only_message(store.data_dir, exc)) from exc
         else:
             result = importer.read(path, regions=regions, progress=progress)
+        _place_by_position(result, set(regions["region"]) | set(schema.REGIONS))
         digest = sha256_file(path)
         duplicate_of = _version_holding(con, digest)
         drops_demo = _has_demo_rows(con)
@@ -149,6 +150,32 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
         len(result.rejected),
     )
     return Plan(path, importer, result, digest, duplicate_of, drops_demo)
+
+
+def _place_by_position(result: ImportResult, known: set[str]) -> None:
+    """Incidents with a position and a region label Tideline does not know get the region containing them
+    (sources/region_shapes.py); the report says how many, from which labels. Rows staged on disk (a big
+    canonical Parquet file) keep their labels: a canonical file names Tideline's regions itself."""
+    frame = result.tables.get("incidents")
+    if not isinstance(frame, pd.DataFrame):
+        return
+    placed_frame, placed, outside = region_shapes.place(frame, known)
+    if not placed and not outside:
+        return
+    result.tables = {**result.tables, "incidents": placed_frame}
+    if placed:
+        listed = ", ".join(f"{label!r} → {region} ({n})" for (label, region), n in sorted(placed.items()))
+        total = sum(placed.values())
+        result.notes.append(
+            f"{total:,} incident{'s' * (total != 1)} with a region label Tideline does not know placed in the "
+            f"region that contains {'them' if total != 1 else 'it'}: {listed}"
+        )
+    if outside:
+        one = outside == 1
+        result.notes.append(
+            f"{outside:,} incident{'' if one else 's'} with an unknown region label {'lies' if one else 'lie'} "
+            f"outside every Tideline region and {'keeps its' if one else 'keep their'} own label"
+        )
 
 
 def _version_holding(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:

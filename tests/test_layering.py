@@ -17,7 +17,10 @@ PACKAGE = REPO / "dashboard"
 LAYERS: list[tuple[str, set[str]]] = [
     ("primitives", {"clean", "files", "settings", "nationality", "auth"}),
     ("foundation", {"schema", "registry", "filters", "sources.base"}),
-    ("import readers under the canonical importer", {"sources.canonical_sql", "sources.spatial"}),
+    (
+        "import readers under the canonical importer, region shapes",
+        {"sources.canonical_sql", "sources.spatial", "sources.region_shapes"},
+    ),
     (
         "storage and importers",
         {

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon
@@ -180,3 +181,59 @@ def test_layers_not_named_like_a_table_are_ignored_and_said(tmp_path):
     result = canonical.read(path)
     assert set(result.tables) == {"incidents"}
     assert "layers not named like a canonical table ignored: sketch_lines" in result.notes
+
+
+# -- regions from coordinates ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lon", "lat", "region"),
+    [
+        (1.6, 50.95, "UK & Channel"),  # off Calais
+        (-5.3, 50.1, "UK & Channel"),  # Cornwall
+        (12.6, 35.5, "Mediterranean"),  # off Lampedusa
+        (26.3, 39.1, "Mediterranean"),  # off Lesbos
+        (-15.4, 28.1, "Atlantic"),  # Gran Canaria
+        (-17.4, 14.7, "Atlantic"),  # off Dakar
+        (20.4, 44.8, "Balkans & Eastern Europe"),  # Belgrade
+        (23.9, 52.1, "Balkans & Eastern Europe"),  # the Polish-Belarusian border
+    ],
+)
+def test_hand_placed_points_fall_in_their_region(lon, lat, region):
+    from dashboard.sources import region_shapes
+
+    frame = pd.DataFrame({"region": ["Somewhere IOM"], "lat": [lat], "lon": [lon]})
+    placed, counts, outside = region_shapes.place(frame, known={"UK & Channel"})
+    assert placed["region"].tolist() == [region] and counts == {("Somewhere IOM", region): 1} and outside == 0
+
+
+def test_known_labels_and_positions_outside_every_region_are_kept():
+    from dashboard.sources import region_shapes
+
+    frame = pd.DataFrame(
+        {
+            "region": ["Mediterranean", "Central America", "Western Asia", "Northern Africa"],
+            "lat": [50.9, 14.6, 33.3, None],  # a known label is kept even where another region lies
+            "lon": [1.6, -90.5, 44.4, None],
+        }
+    )
+    placed, counts, outside = region_shapes.place(frame, known={"Mediterranean"})
+    assert placed["region"].tolist() == frame["region"].tolist()  # Guatemala, Baghdad, no position: kept
+    assert not counts and outside == 2
+
+
+def test_an_iom_style_import_places_unknown_labels_by_position_and_says_how_many(tmp_path):
+    store = Store(tmp_path / "store")
+    ingest.init_empty(store)
+    frame = incidents_frame([Point(12.6, 35.5), Point(13.0, 36.0), Point(-90.5, 14.6), Point(1.5, 51.0)], "EPSG:4326")
+    frame["region"] = ["Northern Africa", "Northern Africa", "Central America", "UK & Channel"]
+    path = tmp_path / "iom-like.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    plan = ingest.plan(store, path)
+    got = plan.result.tables["incidents"]
+    assert got["region"].tolist() == ["Mediterranean", "Mediterranean", "Central America", "UK & Channel"]
+    assert (
+        "2 incidents with a region label Tideline does not know placed in the region that contains them: "
+        "'Northern Africa' → Mediterranean (2)"
+    ) in plan.result.notes
+    assert "1 incident with an unknown region label lies outside every Tideline region and keeps its own label" in (
+        plan.result.notes
+    )
