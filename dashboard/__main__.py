@@ -437,14 +437,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise Refused(f"cannot write {out}: {exc.strerror or exc}") from exc
     placed = int((incidents["lat"].notna() & incidents["lon"].notna()).sum())
-    _audit("export", {"file": out.name, "rows": len(incidents), "version": version, "bytes": len(data)})
+    audited = _audit("export", {"file": out.name, "rows": len(incidents), "version": version, "bytes": len(data)})
     unplaced = len(incidents) - placed
     left_out = f"; {unplaced:,} without one left out" if ext in gis_export.FORMATS and unplaced else ""
     print(
         f"Export: {out} · {len(data):,} bytes · {len(incidents):,} incidents ({placed:,} with a position{left_out})"
         f" · data version {version} · {meta['description']}"
     )
-    return 0
+    return 0 if audited else EXIT_REFUSED  # the file is written; its missing record must not go unnoticed
 
 
 def _day(value: str) -> date:

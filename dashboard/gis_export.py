@@ -10,6 +10,7 @@ in the other exports (exports.safe_frame: no formula prefixes, no bidi controls)
 
 from __future__ import annotations
 
+import html
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime
@@ -124,7 +125,11 @@ def to_bytes(
             pyogrio.write_dataframe(merged, path, driver="GeoJSON", layer="tideline", layer_options={
                 "DESCRIPTION": about, "RFC7946": "YES", "WRITE_NAME": "NO"})  # fmt: skip
         elif ext == ".kml":
+            about = html.escape(about)  # Google Earth shows a KML description (and a placemark's) as HTML
             for i, (name, frame) in enumerate(cleaned.items()):
+                for column in frame.columns:
+                    if str(column).lower() in ("description", "name") and frame[column].dtype == object:
+                        frame[column] = [None if v is None else html.escape(str(v)) for v in frame[column]]
                 pyogrio.write_dataframe(frame, path, driver="LIBKML", layer=name, append=i > 0,
                                         dataset_options={"NAME": f"Tideline · {classification}", "DESCRIPTION": about}
                                         if i == 0 else None)  # fmt: skip

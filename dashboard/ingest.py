@@ -133,10 +133,16 @@ def plan(store: Store, path: Path, source: str | None = None, progress: Progress
                 raise StoreError(read_only_message(store.data_dir, exc)) from exc
         else:
             result = importer.read(path, regions=regions, progress=progress)
-        _place_by_position(result, set(regions["region"]) | set(schema.REGIONS))
-        digest = sha256_file(path)
-        duplicate_of = _version_holding(con, digest)
-        drops_demo = _has_demo_rows(con)
+        try:
+            _place_by_position(result, set(regions["region"]) | set(schema.REGIONS))
+            digest = sha256_file(path)
+            duplicate_of = _version_holding(con, digest)
+            drops_demo = _has_demo_rows(con)
+        except BaseException:  # no plan to hand back: what the read staged on disk goes now
+            for frame in result.tables.values():
+                if isinstance(frame, Staged):
+                    frame.discard()
+            raise
     finally:
         con.close()
     log.info(

@@ -709,6 +709,11 @@ def write_parts(
                     f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(previous)}) WHERE {part.where}"
                 )
             elif isinstance(part, Staged):
+                if not part.database.is_file():
+                    raise StoreError(
+                        f"table {table}: the checked rows of this import are gone (a read nobody confirmed is removed "
+                        "after a day): read the file again"
+                    )
                 con.execute(f"ATTACH {_sql_string(part.database)} AS {name}_db (READ_ONLY)")
                 con.execute(f'CREATE VIEW {name} AS SELECT * FROM {name}_db."{part.table}"')
             else:
@@ -734,6 +739,10 @@ def write_parts(
                     value = f"""regexp_replace("{c.name}", '{BIDI_SQL_PATTERN}', '', 'g')"""
                 else:
                     value = f'"{c.name}"'
+                if isinstance(part, Staged) and not c.nullable:  # NOT NULL, as typed_table's table enforces it
+                    value = (
+                        f"""CASE WHEN "{c.name}" IS NULL THEN error('{c.name} is required but NULL') ELSE {value} END"""
+                    )
                 cols.append(f'CAST({value} AS {c.type}) AS "{c.name}"')
             selects.append(f"SELECT {', '.join(cols)} FROM {name}")
         con.execute("SET VARIABLE _sha256 = $sha", {"sha": sha256})

@@ -135,3 +135,15 @@ def test_the_map_page_offers_the_gis_downloads(store):
     at.switch_page("pages/views/map.py").run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert {"GeoPackage", "GeoJSON", "KML", "Download CSV", "Download XLSX"} <= set(labels)
+
+
+def test_kml_descriptions_are_text_not_html(tmp_path):
+    """Google Earth shows a KML description as HTML: a route's imported description is escaped."""
+    routes = pd.DataFrame(
+        {"route": ["R"], "description": ["<script>alert(1)</script> & more"], "path": [[[1.0, 51.0], [2.0, 51.5]]]}
+    )
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    data = gis_export.to_bytes(".kml", gis_export.layers(routes=routes), classification=MARKING,
+                               description="<b>x</b>", version=1, source="s", generated_at=moment)  # fmt: skip
+    assert b"<script>" not in data and b"<b>x</b>" not in data
+    assert b"&lt;script&gt;" in data

@@ -273,3 +273,62 @@ def test_check_memory_is_bounded(tmp_path):
         assert temp == str(tmp_path / "c" / "spill")
     finally:
         check.close()
+
+
+def float_ids_file(path: Path) -> Path:
+    """Ids written as float64 with a gap (what pandas writes for numeric ids with a missing one), and a column
+    type with no set-based rule (DECIMAL) holding the people: every such row is judged per row."""
+    table = pa.table(
+        {
+            "incident_id": pa.array([1.0, None, 3.0, 4.0], pa.float64()),
+            "date": pa.array([date(2024, 1, d) for d in (1, 2, 3, 4)], pa.date32()),
+            "region": ["UK & Channel"] * 4,
+            "route": ["Channel"] * 4,
+            "incident_type": ["launch"] * 4,
+            "people": pa.array([1, 2, None, 4], pa.decimal128(10, 0)),
+            "source": ["S"] * 4,
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def test_a_required_column_of_a_type_sql_does_not_judge_is_judged_per_row(tmp_path):
+    per_row, set_based = both_ways(float_ids_file(tmp_path / "ids.parquet"), tmp_path)
+    assert [(r.row, r.column, r.reason) for r in set_based.rejected] == [
+        (2, "incident_id", "incident_id is required but empty")
+    ]
+    assert set_based.rejected == per_row.rejected
+    assert rows_of("incidents", set_based.tables["incidents"]) == rows_of("incidents", per_row.tables["incidents"])
+
+
+def test_a_file_with_its_own_file_row_number_column_is_read_per_row(tmp_path):
+    path = tmp_path / "numbered.parquet"
+    table = pq.read_table(incidents_file(tmp_path / "i.parquet"))
+    pq.write_table(table.append_column("file_row_number", pa.array(range(table.num_rows))), path)
+    result = canonical.read(path, staging=tmp_path / "s", set_based=True)
+    assert isinstance(result.tables["incidents"], pd.DataFrame)  # not staged: DuckDB's own column would clash
+    assert "columns not in table incidents ignored: notes, file_row_number" in result.notes
+
+
+def test_the_commit_refuses_a_staged_null_in_a_required_column(tmp_path):
+    """A backstop under the checks: staged rows with a NULL where the schema requires a value never land."""
+    import duckdb
+
+    from dashboard.store import StoreError
+
+    folder = tmp_path / "stage"
+    folder.mkdir()
+    con = duckdb.connect(str(folder / "rows.duckdb"))
+    con.execute(schema.create_sql("crossings_daily", provenance=False).replace(" NOT NULL", ""))
+    con.execute("INSERT INTO crossings_daily (date, route, people, status, source) VALUES "
+                "(DATE '2024-01-01', 'Channel', 3, 'published', NULL)")  # fmt: skip
+    con.close()
+    staged = Staged(folder / "rows.duckdb", "crossings_daily", 1)
+    with pytest.raises(StoreError, match="source is required but NULL"):
+        write_parts("crossings_daily", [staged], tmp_path / "out.parquet", previous=None, sha256=None, version_id=1,
+                    spill=tmp_path / "spill")  # fmt: skip
+    staged.discard()
+    with pytest.raises(StoreError, match="the checked rows of this import are gone"):
+        write_parts("crossings_daily", [staged], tmp_path / "out.parquet", previous=None, sha256=None, version_id=1,
+                    spill=tmp_path / "spill")  # fmt: skip

@@ -237,3 +237,23 @@ def test_an_iom_style_import_places_unknown_labels_by_position_and_says_how_many
     assert "1 incident with an unknown region label lies outside every Tideline region and keeps its own label" in (
         plan.result.notes
     )
+
+
+def test_a_geopackage_with_an_attribute_table_beside_a_point_layer(tmp_path):
+    path = tmp_path / "mixed.gpkg"
+    incidents_frame([Point(1.35, 51.05)], "EPSG:4326").to_file(path, layer="incidents", driver="GPKG")
+    crossings = pd.DataFrame(
+        {
+            "date": ["2024-01-05"],
+            "route": ["English Channel"],
+            "people": [40],
+            "status": ["provisional"],
+            "source": ["S"],
+        }
+    )
+    import pyogrio
+
+    pyogrio.write_dataframe(crossings, path, layer="crossings_daily", driver="GPKG", append=True)
+    result = canonical.read(path)
+    assert set(result.tables) == {"incidents", "crossings_daily"} and not result.rejected
+    assert result.tables["crossings_daily"]["people"].tolist() == [40]

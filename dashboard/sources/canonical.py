@@ -175,7 +175,8 @@ def read(
             big = pq.ParquetFile(path).metadata.num_rows >= SET_BASED_ROWS
         except Exception as exc:
             raise StructuralError(f"{path.name}: not a readable Parquet file ({exc})") from exc
-        if (set_based or big) and chosen not in NAMED_NATIONALITY and canonical_sql.supports(chosen):
+        file_columns = _header(path, kind)
+        if (set_based or big) and chosen not in NAMED_NATIONALITY and canonical_sql.supports(chosen, file_columns):
             return _read_set_based(path, chosen, progress, staging)
     if kind == "spatial":
         return _read_spatial(path, table, progress)
@@ -314,21 +315,20 @@ def _read_set_based(path: Path, table: str, progress: Progress, staging: Path) -
             raise StructuralError(f"{path.name}: the header has no data rows under it")
         slow = check.unvouched()
         rejected: list[Rejection] = []
-        rows: list[dict] = []
-        for numbers, raw in check.raw_batches(slow):
+        for numbers, raw in check.raw_batches(slow):  # batch by batch: memory stays bounded however many
             progress(f"Checking rows of {path.name} one by one", 0.1 + 0.6 * numbers[0] / total)
             values = [_parquet_values(raw.column(i)) for i in range(raw.num_columns)]
+            rows: list[dict] = []
             for number, record in zip(numbers, zip(*values, strict=True), strict=True):
                 try:
                     rows.append({"_n": number, **_row(table, spec, dict(zip(columns, record, strict=True)), bounds)})
                 except _BadCell as bad:
                     value = None if bad.value is None else str(bad.value)[:80]
                     rejected.append(Rejection(path.name, number, bad.column, bad.reason, value=value, unit="record"))
-        accepted = None
-        if rows:
-            frame = _frame(spec, rows).assign(_n=[r["_n"] for r in rows])
-            accepted = pa.Table.from_pandas(frame, preserve_index=False)
-        check.replace_unvouched(accepted)
+            if rows:
+                frame = _frame(spec, rows).assign(_n=[r["_n"] for r in rows])
+                check.add_accepted(pa.Table.from_pandas(frame, preserve_index=False))
+        check.drop_unvouched()
         progress(f"Looking for repeated keys in {path.name}", 0.8)
         key = schema.KEYS[table]
         for number, first, seen in check.duplicates(key):

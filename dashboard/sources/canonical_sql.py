@@ -37,9 +37,15 @@ TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"}
 EXACT_FLOAT = 2**53  # a float count beyond this may not be the integer it looks like: checked per row
 
 
-def supports(table: str) -> bool:
+ROW_NUMBER = "file_row_number"  # the column DuckDB adds for a record's number; a file with its own is read per row
+
+
+def supports(table: str, file_columns: Sequence[str] = ()) -> bool:
     """Tables whose column types all have a set-based rule here: not those with list columns (routes, regions:
-    reference tables of a few rows, read per row)."""
+    reference tables of a few rows, read per row); and a file without a column DuckDB's record number would clash
+    with."""
+    if any(c.strip().lower() == ROW_NUMBER for c in file_columns):
+        return False
     return not any(c.type.endswith("]") for c in schema.TABLES[table])
 
 
@@ -124,7 +130,8 @@ def _value_and_check(table: str, col: schema.Column, raw: str | None, raw_type: 
     else:  # no canonical column type is left; kept so a new one is checked per row, not waved through
         return "NULL", "false"
     if value == "NULL":  # a type with no set-based rule (DECIMAL, BOOLEAN, a list, …): per row
-        return f"CAST(NULL AS {col.type})", f"({r} IS NULL)"
+        # an empty optional cell is fine; any other cell, and every cell of a required column, is judged per row
+        return f"CAST(NULL AS {col.type})", f"({r} IS NULL)" if col.nullable else "false"
     if not col.nullable:  # a required value: present and vouched for
         return f"TRY_CAST({value} AS {col.type})", f"({ok} AND {value} IS NOT NULL)"
     # an optional one: a NULL cell is fine (the value is NULL with it), any other must be vouched for
@@ -192,14 +199,17 @@ class Check:
             if nxt is None:
                 return
 
-    def replace_unvouched(self, accepted: pa.Table | None) -> None:
-        """Drop the rows that were judged per row, and add back those accepted (columns _n, then canonical)."""
-        self.con.execute(f"DELETE FROM {TABLE} WHERE NOT _ok")
-        if accepted is not None and accepted.num_rows:
+    def add_accepted(self, accepted: pa.Table) -> None:
+        """Rows the per-row rules accepted (columns _n, then canonical), added batch by batch as vouched for."""
+        if accepted.num_rows:
             self.con.register("_accepted", accepted)
             cols = ", ".join(f'CAST("{c.name}" AS {c.type})' for c in self.spec)
             self.con.execute(f"INSERT INTO {TABLE} SELECT CAST(_n AS BIGINT), true, {cols} FROM _accepted")
             self.con.unregister("_accepted")
+
+    def drop_unvouched(self) -> None:
+        """Drop the staged copies of the rows that were judged per row (those accepted were added anew)."""
+        self.con.execute(f"DELETE FROM {TABLE} WHERE NOT _ok")
 
     def duplicates(self, key: Sequence[str]) -> list[tuple[int, int, str]]:
         """(record, first record with the same key, the key as text) for each row whose key an earlier

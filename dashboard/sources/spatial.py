@@ -96,6 +96,9 @@ def read(path: Path, layer: Layer) -> Features:
         frame = geopandas.read_file(path, layer=layer.name, engine="pyogrio")
     except Exception as exc:
         raise StructuralError(f"{path.name}, layer {layer.name}: not readable ({_why(exc, path)})") from exc
+    if not isinstance(frame, geopandas.GeoDataFrame):  # a table without geometry (a GeoPackage's attribute table)
+        attributes = pd.DataFrame(frame).astype(object)
+        return Features(attributes.where(attributes.notna(), None), [None] * len(frame), None)
     note = None
     present = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.crs is None:

@@ -28,6 +28,10 @@ def plan_upload(upload: UploadedFile) -> tuple[ingest.Plan | None, str | None]:
     while it parses, and a file that would need more memory than the import limit is stopped. The copy
     on disk lives only while it is read; messages name the file as the analyst uploaded it."""
     key = f"{PLAN_KEY}{upload.file_id}"
+    for old in [k for k in st.session_state if str(k).startswith(PLAN_KEY) and k != key]:
+        plan, _ = st.session_state.pop(old)  # another file replaced it: what its read staged on disk goes
+        if plan is not None:
+            plan.discard()
     if key not in st.session_state:
         require(access.current(), Permission.IMPORT)  # the server's check, whatever the page showed
         store = session.store()

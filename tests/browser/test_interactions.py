@@ -468,3 +468,28 @@ def test_download_csv_is_built_on_click_and_marked(page, base_url):
     assert lines[1].startswith("# UK & Channel · 1 Jan – 30 Jun 2025")
     assert len(lines) > 6
     assert_no_exception(page)
+
+
+def test_download_geopackage_from_the_map_opens_as_qgis_would(page, base_url):
+    """The Map's GeoPackage button: a file built on the click that GDAL opens, in WGS84, with the map's incidents
+    of the period as points, the routes as lines and the marking on every feature."""
+    import geopandas as gpd
+    import pyogrio
+
+    goto_app(page, base_url, "/map", period_query(*PERIOD))
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text(points_caption(len(in_period(incidents(), *PERIOD))), timeout=10_000)
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="GeoPackage").first.click()
+    download = info.value
+    assert download.suggested_filename.startswith("OFFICIAL-tideline-map-incidents-")
+    assert download.suggested_filename.endswith(".gpkg")
+    path = Path(download.path())
+    assert dict(pyogrio.list_layers(path).tolist()) == {"incidents": "Point", "routes": "LineString"}
+    points = gpd.read_file(path, layer="incidents")
+    assert points.crs.to_epsg() == 4326
+    shown = in_period(incidents(), *PERIOD)
+    assert len(points) == int(shown["lat"].notna().sum())
+    assert set(points["classification"]) == {"OFFICIAL"}
+    assert pyogrio.read_info(path, layer="incidents")["dataset_metadata"]["CLASSIFICATION"] == "OFFICIAL"
+    assert_no_exception(page)
