@@ -16,7 +16,7 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import gis_export, ingest, queries
+from dashboard import gis_export, ingest, queries, registry
 from dashboard.filters import FilterState
 from dashboard.store import Store
 
@@ -132,7 +132,7 @@ def test_cells_are_squares_and_text_is_cleaned(tmp_path):
 
 def test_the_map_page_offers_the_gis_downloads(store):
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120).run()
-    at.switch_page("pages/views/map.py").run()
+    at.switch_page(registry.page("map").script).run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert {"GeoPackage", "GeoJSON", "KML", "Download CSV", "Download XLSX"} <= set(labels)
 
