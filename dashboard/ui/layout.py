@@ -5,7 +5,7 @@ controls; ``plain`` makes data-derived text inert for markdown."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -165,38 +165,27 @@ def download_buttons(
         f"version. {exports.NEUTRALISED_NOTE}"
     )
     export_buttons(df, name, key, description=description, version=state.version, source=source, tip=tip)
-    if gis is not None and access.can(Permission.EXPORT):
-        marking = settings.classification()
-        now = datetime.now(UTC)
-        rows = sum(len(f) for f in gis.values() if f is not None)
+    if gis is not None:
         what = ", ".join(k.replace("_", " ") for k, f in gis.items() if f is not None)
-        with st.container(horizontal=True, key=f"{key}_gis_downloads"):
-            for ext, label in ((".gpkg", "GeoPackage"), (".geojson", "GeoJSON"), (".kml", "KML")):
-                file_name = exports.export_filename(name, marking, ext, now)
-                data = access.audited_build(
-                    access.current(),
-                    file_name,
-                    rows,
-                    state.version,
-                    functools.partial(gis_export.build, ext, dict(gis)),
-                    generated_at=now,
-                    classification=marking,
-                    description=description,
-                    version=state.version,
-                    source=source,
-                    produced_by=access.produced_by(),
-                )
-                st.download_button(
-                    label,
-                    data,
-                    file_name=file_name,
-                    mime=gis_export.MIME[ext],
-                    key=f"{key}_{ext[1:]}",
-                    help=f"For QGIS or ArcGIS, in WGS84 (EPSG:4326): {what} as the page shows them, each feature "
-                    "with the classification marking, the file with the filters",
-                    on_click="ignore",
-                    icon=":material/map:",
-                )
+        gis_tip = (
+            f"For QGIS or ArcGIS, in WGS84 (EPSG:4326): {what} as the page shows them, each feature with the "
+            "classification marking, the file with the filters"
+        )
+        _download_row(
+            f"{key}_gis",
+            name,
+            sum(len(f) for f in gis.values() if f is not None),
+            [
+                (ext, label, gis_export.MIME[ext], functools.partial(gis_export.build, ext, dict(gis)))
+                for ext, label in ((".gpkg", "GeoPackage"), (".geojson", "GeoJSON"), (".kml", "KML"))
+            ],
+            description=description,
+            version=state.version,
+            source=source,
+            tip=gis_tip,
+            icon=":material/map:",
+            button_key=lambda ext: f"{key}_{ext.lstrip('.')}",
+        )
 
 
 def export_buttons(
@@ -204,24 +193,53 @@ def export_buttons(
 ) -> None:
     """The CSV and XLSX buttons themselves: each file marked, described (`description`: what the rows are
     and which filters or versions they follow), built only when clicked."""
+    _download_row(
+        key,
+        name,
+        len(df),
+        [
+            ("csv", "Download CSV", exports.CSV_MIME, functools.partial(exports.to_csv_bytes, df)),
+            ("xlsx", "Download XLSX", exports.XLSX_MIME, functools.partial(exports.to_xlsx_bytes, df)),
+        ],
+        description=description,
+        version=version,
+        source=source,
+        tip=tip,
+        icon=":material/download:",
+        button_key=lambda ext: f"{key}_{ext}",
+    )
+
+
+def _download_row(
+    key: str,
+    name: str,
+    rows: int,
+    files: list[tuple[str, str, str, Callable[..., bytes]]],
+    *,
+    description: str,
+    version: int | None,
+    source: str,
+    tip: str,
+    icon: str,
+    button_key: Callable[[str], str],
+) -> None:
+    """A row of download buttons, one per (extension, label, mime, builder): each file marked, described and
+    named with the marking first, built only when clicked."""
     if not access.can(Permission.EXPORT):  # viewers: no buttons (and the builder would refuse them anyway)
         return
     marking = settings.classification()
     now = datetime.now(UTC)  # the moment the view was drawn: in the file name and the file
     with st.container(horizontal=True, key=f"{key}_downloads"):
-        for ext, label, mime, build in (
-            ("csv", "Download CSV", exports.CSV_MIME, exports.to_csv_bytes),
-            ("xlsx", "Download XLSX", exports.XLSX_MIME, exports.to_xlsx_bytes),
-        ):
+        for ext, label, mime, build in files:
             file_name = exports.export_filename(name, marking, ext, now)
             # Built on click, on Streamlit's download thread: a rerun never pays for a file nobody asked for.
             # The builder checks the role again and records the export in the audit trail.
             data = access.audited_build(
                 access.current(),
                 file_name,
-                len(df),
+                rows,
                 version,
-                functools.partial(build, df),
+                build,
                 generated_at=now,
                 classification=marking,
                 description=description,
@@ -234,10 +252,10 @@ def export_buttons(
                 data,
                 file_name=file_name,
                 mime=mime,
-                key=f"{key}_{ext}",
+                key=button_key(ext),
                 help=tip,
                 on_click="ignore",
-                icon=":material/download:",
+                icon=icon,
             )
 
 
