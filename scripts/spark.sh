@@ -6,7 +6,7 @@
 #
 # Only the URL goes to stdout (sc://127.0.0.1:15002), so
 #   export TIDELINE_TEST_SPARK_URL="$(scripts/spark.sh start)"
-# works. Logs, the pid file and Spark's scratch space live in $TIDELINE_SPARK_DIR (default /tmp/tideline-spark).
+# works. TIDELINE_SPARK_DRIVER_MEMORY sets the server's heap (default 4g). Logs, the pid file and Spark's scratch space live in $TIDELINE_SPARK_DIR (default /tmp/tideline-spark).
 # SPARK_HOME defaults to the pyspark package installed in .venv (pip install -r requirements-spark.txt, or
 # `make spark`); JAVA_HOME to the JDK /usr/bin/java belongs to, else a JDK 17 or 21 in /usr/lib/jvm.
 set -euo pipefail
@@ -28,6 +28,9 @@ usage() {
 [[ $# -eq 1 ]] || usage
 action=$1
 dir=${TIDELINE_SPARK_DIR:-/tmp/tideline-spark}
+# local[2] runs the executors in the driver: its heap holds a query's rows (1g ran out sorting and returning
+# ten million incidents for `engine check`)
+memory=${TIDELINE_SPARK_DRIVER_MEMORY:-4g}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 find_spark_home() {
@@ -103,7 +106,7 @@ start)
     # the UI and Ivy downloads off: the server needs no network.
     "$SPARK_HOME/sbin/start-connect-server.sh" \
         --master 'local[2]' \
-        --driver-memory 1g \
+        --driver-memory "$memory" \
         --conf spark.ui.enabled=false \
         --conf spark.connect.grpc.binding.address=$HOST \
         --conf spark.connect.grpc.binding.port=$PORT \

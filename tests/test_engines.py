@@ -3,6 +3,8 @@ on a real Spark Connect server over the tiny dataset, on several filter states (
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date, datetime
 
@@ -138,7 +140,15 @@ def test_engine_from_env():
             engines.engine_from_env({"TIDELINE_ENGINE": bad}, check=False)
 
 
-def test_comparison_normalises_representations_not_values():
+@pytest.fixture(params=["per value", "vectorised"])
+def comparison(request, monkeypatch):
+    """Each comparison test both ways: per value (short frames) and in numpy (long frames)."""
+    if request.param == "vectorised":
+        monkeypatch.setattr(engines, "VECTOR_ROWS", 0)
+    return request.param
+
+
+def test_comparison_normalises_representations_not_values(comparison):
     a = pd.DataFrame(
         {
             "d": pd.to_datetime(["2025-01-01", "2025-02-01"]),
@@ -164,6 +174,52 @@ def test_comparison_normalises_representations_not_values():
     assert engines.difference(("points", a), ("points", b)) is None
     assert engines.difference(3, 3.0) is None and engines.difference(3, 4)
     assert engines.difference(0.1 + 0.2, 0.3) is None
+
+
+def test_long_results_are_compared_in_numpy_and_still_name_the_first_difference():
+    """Ten thousand rows, unordered, with the representations the two engines use: equal; one cell changed: named
+    by row and column, as the per-value way names it."""
+    n = 10_000
+    rng = np.random.default_rng(7)
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D")
+    a = pd.DataFrame(
+        {
+            "incident_id": [f"S{i}" for i in range(n)],
+            "date": days,
+            "people": rng.integers(0, 60, n).astype(float),
+            "lat": rng.uniform(30, 55, n),
+            "missing": np.full(n, np.nan),
+            "note": [None if i % 3 else "x" for i in range(n)],
+            "flag": rng.integers(0, 2, n).astype(bool),
+        }
+    )
+    b = (
+        pd.DataFrame(
+            {
+                "incident_id": a["incident_id"],
+                "date": [d.date() for d in days],
+                "people": pd.array(a["people"].astype(int), dtype="Int64"),
+                "lat": a["lat"] * (1 + 1e-12),
+                "missing": [None] * n,
+                "note": a["note"].fillna(np.nan),
+                "flag": a["flag"],
+            }
+        )
+        .sample(frac=1, random_state=3)
+        .reset_index(drop=True)
+    )
+    assert engines._vector_difference(a, b, ordered=False) is None  # the numpy way itself, not a fallback
+    assert engines.difference(a, b, ordered=False) is None
+    assert engines.difference(a, b, ordered=True)  # shuffled: unequal in order
+    changed = b.copy()
+    row = int(changed.index[changed["incident_id"] == "S5000"][0])
+    changed.loc[row, "people"] = changed.loc[row, "people"] + 1
+    at = sorted(a["incident_id"]).index("S5000")  # unordered: rows are counted in the sorted order
+    assert engines.difference(a, changed, ordered=False) == (
+        f"row {at} column people: {int(a.loc[5000, 'people'])} vs {int(a.loc[5000, 'people']) + 1}"
+    )
+    later = a.assign(date=a["date"] + pd.Timedelta(hours=12))  # a date is not the same as noon that day
+    assert engines.difference(a, later).startswith("row 0 column date:")
 
 
 def test_spark_types_and_table_uris(tiny_store):
@@ -277,6 +333,27 @@ def test_engine_check_command(store, spark_url, monkeypatch, capsys):  # noqa: F
     assert len(lines) == 1 + 1 + 4 and all(",yes," in line for line in lines[1:])
 
 
+@pytest.mark.spark
+def test_engine_check_does_not_collect_more_rows_than_asked(store, spark_url, monkeypatch, capsys):  # noqa: F811
+    """The tiny store has 4, 2, 2 and 3 incidents on the four states: with --max-rows 2 the map's points are
+    compared on the region and route states only, and with --max-rows 1 on none, which fails the check."""
+    monkeypatch.setenv("TIDELINE_DATA_DIR", str(store.data_dir))
+    monkeypatch.setenv("TIDELINE_ENGINE", spark_url)
+    assert cli.main(["engine", "check", "--query", "map_points", "--max-rows", "2"]) == 0
+    rows = {r["state"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert {s: r["equal"] for s, r in rows.items()} == {
+        "all": "not compared",
+        "region": "yes",
+        "route": "yes",
+        "period": "not compared",
+    }
+    assert rows["all"]["rows_duckdb"] == "4" and "not compared: 4 rows, more than the 2" in rows["all"]["difference"]
+    assert cli.main(["engine", "check", "--query", "map_points", "--max-rows", "1"]) == 1
+    assert "not compared on any filter state (every result longer than --max-rows 1): map_points" in (
+        capsys.readouterr().err
+    )
+
+
 def test_compare_engines_reports_each_difference(tiny_store, tmp_path):
     """Two DuckDB stores, one with a changed figure: the comparison names the queries and states that differ."""
     frames = tiny.frames()
@@ -287,7 +364,15 @@ def test_compare_engines_reports_each_difference(tiny_store, tmp_path):
     try:
         states = engines.sample_states(queries.filter_options(a, (1,), 1), a)
         same = list(engines.compare_engines(a, a, states))
-        assert same and all(o.equal and not o.difference for o in same)
+        assert same and all(o.equal and o.compared and not o.difference for o in same)
+        points = [q for q in engines.NAMED_QUERIES if q.name in ("map_points", "incidents_for_export")]
+        bounded = {(o.query, o.state): o for o in engines.compare_engines(a, a, states, points, max_rows=2)}
+        assert {k: o.compared for k, o in bounded.items()} == {
+            (q, s): s in ("region", "route") for q in ("map_points", "incidents_for_export") for s in states
+        }
+        assert all(o.equal for o in bounded.values() if o.compared)
+        skipped = bounded["incidents_for_export", "period"]
+        assert not skipped.equal and skipped.rows_duckdb == 3 and skipped.difference.startswith("not compared: 3 rows")
         named = [q for q in engines.NAMED_QUERIES if q.name in ("kpis", "incident_count")]
         found = {(o.query, o.state): o for o in engines.compare_engines(a, b, states, named)}
         assert not found["kpis", "all"].equal and "row 0 column value: 190 vs 191" in found["kpis", "all"].difference

@@ -135,12 +135,15 @@ Call = Callable[[Any, FilterState], object]
 class NamedQuery:
     """One way of calling a function of dashboard.queries: `name` is the function's name, with ':variant' for a
     second set of arguments; `filtered` when the result depends on the filter state; `ordered` when the rows come
-    in a meaningful order (compared as they come) rather than in any order (compared sorted)."""
+    in a meaningful order (compared as they come) rather than in any order (compared sorted). `rows`, for a query
+    with a row per incident that the app runs only on a bounded set (the map's points, the map's file export): its
+    row count, so a comparison can decline to collect millions of rows from an engine."""
 
     name: str
     call: Call
     filtered: bool = True
     ordered: bool = True
+    rows: Callable[[Any, FilterState], int] | None = None
 
     @property
     def function(self) -> str:
@@ -181,8 +184,10 @@ NAMED_QUERIES: tuple[NamedQuery, ...] = (
         ),
         filtered=False,
     ),
-    NamedQuery("map_points", lambda con, s: queries.map_points(con, s)),
-    NamedQuery("incidents_for_export", lambda con, s: queries.incidents_for_export(con, s)),
+    NamedQuery("map_points", lambda con, s: queries.map_points(con, s), rows=queries.incident_count),
+    NamedQuery(
+        "incidents_for_export", lambda con, s: queries.incidents_for_export(con, s), rows=queries.incident_count
+    ),
     NamedQuery("map_cells", lambda con, s: queries.map_cells(con, s)),
     NamedQuery("map_incidents", lambda con, s: queries.map_incidents(con, s, 4000)),
     NamedQuery("map_incidents:cells", lambda con, s: queries.map_incidents(con, s, -1)),
@@ -352,12 +357,129 @@ def _sort_key(row: tuple[object, ...]) -> tuple[tuple[bool, str, str], ...]:
     return tuple((v is not None, type(v).__name__, f"{v:.9g}" if isinstance(v, float) else str(v)) for v in row)
 
 
+# Frames longer than this are compared column by column in numpy: canonical() per value costs about a
+# microsecond, so a ten-million-row result (incidents_for_export on all the data) took minutes that way.
+VECTOR_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One column reduced for a vectorised comparison: its kind, its values (missing ones filled) and which are
+    missing. The kinds are the ones canonical() makes of its values: an instant (a date is its midnight),
+    a number, a truth value, text."""
+
+    kind: str
+    values: np.ndarray
+    missing: np.ndarray
+    order: np.ndarray | None = None  # text: the values' ranks, to sort on (numpy does not sort objects)
+
+
+def _reduced(s: pd.Series) -> _Column | None:
+    """The column as canonical() would see it, in arrays; None for what only the per-value way compares
+    (lists, mixed types, instants outside what nanoseconds hold)."""
+    missing = s.isna().to_numpy(dtype=bool)
+    dtype = s.dtype
+    try:
+        if pd.api.types.is_bool_dtype(dtype):
+            return _Column("bool", s.to_numpy(dtype=object, na_value=False).astype(bool), missing)
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            stamps = s.dt.tz_convert(None) if getattr(dtype, "tz", None) is not None else s
+            return _Column("instant", _nanoseconds(stamps), missing)
+        if pd.api.types.is_numeric_dtype(dtype):
+            return _Column("number", s.astype("Float64").to_numpy(dtype=float, na_value=np.nan), missing)
+        inferred = pd.api.types.infer_dtype(s, skipna=True)
+        if inferred in ("string", "empty"):
+            codes = pd.factorize(s.to_numpy(dtype=object, na_value=""), sort=True)[0]
+            return _Column("text", s.to_numpy(dtype=object, na_value=""), missing, codes)
+        if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+            return _Column("number", s.astype(float).to_numpy(dtype=float, na_value=np.nan), missing)
+        if inferred in ("date", "datetime", "datetime64"):
+            stamps = pd.to_datetime(s, utc=True).dt.tz_convert(None)
+            return _Column("instant", _nanoseconds(stamps), missing)
+    except (TypeError, ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None
+    return None
+
+
+def _nanoseconds(stamps: pd.Series) -> np.ndarray:
+    return stamps.astype("datetime64[ns]").to_numpy().view("int64")
+
+
+def _equal_values(x: _Column, y: _Column) -> np.ndarray:
+    """Per row: the two values are the same as _same() judges them (missing on both sides is the same)."""
+    both = x.missing & y.missing
+    if x.kind == "number":
+        a, b = x.values, y.values
+        with np.errstate(invalid="ignore"):
+            close = (a == b) | (np.abs(a - b) <= np.maximum(1e-9 * np.maximum(np.abs(a), np.abs(b)), 1e-9))
+        same = close
+    else:
+        same = x.values == y.values
+    return both | (~x.missing & ~y.missing & same)
+
+
+def _sort_keys(c: _Column) -> list[np.ndarray]:
+    """np.lexsort keys that order a column as _sort_key does closely enough: missing first, numbers to nine
+    significant digits (sums added up in another order still pair up)."""
+    values = c.values
+    if c.kind == "number":
+        finite = np.isfinite(values) & (values != 0)
+        magnitude = np.zeros_like(values)
+        magnitude[finite] = np.floor(np.log10(np.abs(values[finite])))
+        scale = np.power(10.0, 8 - magnitude)
+        with np.errstate(invalid="ignore", over="ignore"):
+            values = np.where(finite, np.round(values * scale) / scale, np.nan_to_num(values))
+    return [~c.missing, c.order if c.order is not None else values]
+
+
+class _PerValue(Exception):
+    """A column only the per-value comparison handles (lists, mixed types, two kinds)."""
+
+
+def _vector_difference(a: pd.DataFrame, b: pd.DataFrame, ordered: bool) -> str | None:
+    """frame_difference for long frames, in numpy; _PerValue when a column needs the per-value way."""
+    columns = []
+    for name in a.columns:
+        x, y = _reduced(a[name]), _reduced(b[name])
+        if x is not None and y is not None and x.missing.all():  # an all-NULL column has no kind of its own
+            x = dataclasses.replace(y, missing=x.missing)
+        elif x is not None and y is not None and y.missing.all():
+            y = dataclasses.replace(x, missing=y.missing)
+        if x is None or y is None or x.kind != y.kind:
+            raise _PerValue(name)
+        columns.append((name, x, y))
+    order_a = order_b = None
+    if not ordered:  # the same rows in any order: both sorted on every column, first column first
+        keys_a = [k for _, x, _ in reversed(columns) for k in reversed(_sort_keys(x))]
+        keys_b = [k for _, _, y in reversed(columns) for k in reversed(_sort_keys(y))]
+        order_a, order_b = np.lexsort(keys_a), np.lexsort(keys_b)
+    first: tuple[int, str] | None = None
+    for name, x, y in columns:
+        if order_a is not None and order_b is not None:
+            x = _Column(x.kind, x.values[order_a], x.missing[order_a])
+            y = _Column(y.kind, y.values[order_b], y.missing[order_b])
+        unequal = np.flatnonzero(~_equal_values(x, y))
+        if unequal.size and (first is None or unequal[0] < first[0]):
+            first = (int(unequal[0]), name)
+    if first is None:
+        return None
+    row, name = first
+    i = row if order_a is None else int(order_a[row])
+    j = row if order_b is None else int(order_b[row])
+    return f"row {row} column {name}: {canonical(a[name].iloc[i])!r} vs {canonical(b[name].iloc[j])!r}"
+
+
 def frame_difference(a: pd.DataFrame, b: pd.DataFrame, ordered: bool = True) -> str | None:
     """None when the frames hold the same values (after canonical()), else the first difference in words."""
     if list(a.columns) != list(b.columns):
         return f"columns {list(a.columns)} vs {list(b.columns)}"
     if len(a) != len(b):
         return f"{len(a)} rows vs {len(b)}"
+    if len(a) > VECTOR_ROWS:
+        try:
+            return _vector_difference(a, b, ordered)
+        except _PerValue:
+            pass
     rows_a = [tuple(canonical(v) for v in row) for row in a.itertuples(index=False, name=None)]
     rows_b = [tuple(canonical(v) for v in row) for row in b.itertuples(index=False, name=None)]
     if not ordered:
@@ -394,9 +516,16 @@ def rows_of(result: object) -> int:
     return 1
 
 
+# The most rows a comparison collects from each engine for one result. The app asks the row-per-incident
+# queries only for a bounded set (4,000 points); on all of a ten-million-incident store they return every row,
+# which a Spark Connect server on one machine ran out of memory collecting (4 GB heap).
+COMPARE_MAX_ROWS = 1_000_000
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """One named query on one filter state, on DuckDB and on the other engine."""
+    """One named query on one filter state, on DuckDB and on the other engine. `compared` is False when the result
+    was too long to collect (NamedQuery.rows above the limit): `difference` then says so, and `equal` is False."""
 
     query: str
     state: str
@@ -406,6 +535,7 @@ class Outcome:
     seconds_duckdb: float
     seconds_engine: float
     difference: str
+    compared: bool = True
 
 
 def _timed(q: NamedQuery, con: Any, state: FilterState) -> tuple[object, float, BaseException | None]:
@@ -418,13 +548,32 @@ def _timed(q: NamedQuery, con: Any, state: FilterState) -> tuple[object, float, 
 
 
 def compare_engines(
-    duck: Any, other: Any, states: Mapping[str, FilterState], named: Sequence[NamedQuery] = NAMED_QUERIES
+    duck: Any,
+    other: Any,
+    states: Mapping[str, FilterState],
+    named: Sequence[NamedQuery] = NAMED_QUERIES,
+    max_rows: int = COMPARE_MAX_ROWS,
 ) -> Iterator[Outcome]:
-    """Every named query on DuckDB and on the other engine, per state (a query that ignores the filters: once)."""
+    """Every named query on DuckDB and on the other engine, per state (a query that ignores the filters: once);
+    a row-per-incident query whose result would be longer than `max_rows` is not run, and says so."""
     first = next(iter(states))
     for q in named:
         for label, state in states.items():
             if not q.filtered and label != first:
+                continue
+            if q.rows is not None and (n := q.rows(duck, state)) > max_rows:
+                yield Outcome(
+                    q.name,
+                    label,
+                    False,
+                    n,
+                    0,
+                    0.0,
+                    0.0,
+                    f"not compared: {n:,} rows, more than the {max_rows:,} a comparison collects "
+                    "(the app runs this query only on a bounded set)",
+                    compared=False,
+                )
                 continue
             a, ta, ea = _timed(q, duck, state)
             b, tb, eb = _timed(q, other, state)
