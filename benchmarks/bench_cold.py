@@ -26,6 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 from bench_load import PAGES, Session, Stats, tree_usage  # noqa: E402
 
 TARGET_S = 2.0  # issue 15: a cold server's first view
+NAMES = {path or "overview": path for path in PAGES}  # the overview's url path is empty
 
 
 async def first_view(base_url: str, page: str) -> float:
@@ -45,7 +46,7 @@ async def first_view(base_url: str, page: str) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, help="an existing store (kept), e.g. ten million incidents imported")
-    ap.add_argument("--pages", nargs="+", default=PAGES, choices=PAGES)
+    ap.add_argument("--pages", nargs="+", default=list(NAMES), choices=list(NAMES))
     args = ap.parse_args()
     import pytest
 
@@ -63,7 +64,7 @@ def main() -> int:
                 return 2
             try:
                 up = time.monotonic() - started
-                seconds = asyncio.run(first_view(server.base_url, page))
+                seconds = asyncio.run(first_view(server.base_url, NAMES[page]))
                 rss = tree_usage(server.process.pid)[0]
             finally:
                 server.stop()

@@ -121,46 +121,30 @@ class Diff:
 def compare(store: Store, old_id: int, new_id: int, *, top: int = TOP) -> Diff:
     """Data version `old_id` against `new_id` (UnknownVersionError from the store for an unknown id)."""
     old, new = store.version(old_id), store.version(new_id)
-    old_con = store.connect(old.id)
+    con = store.connect(new.id, beside=old.id, temp_directory=store.data_dir / "tmp" / "diff")
     try:
-        new_con = old_con if old.id == new.id else store.connect(new.id)
-        try:
-            return compare_connections(old_con, new_con, old, new, top=top)
-        finally:
-            if new_con is not old_con:
-                new_con.close()
+        return compare_connection(con, old, new, top=top)
     finally:
-        old_con.close()
+        con.close()
 
 
-def compare_connections(
-    old_con: duckdb.DuckDBPyConnection,
-    new_con: duckdb.DuckDBPyConnection,
-    old: Version,
-    new: Version,
-    *,
-    top: int = TOP,
-) -> Diff:
-    """`compare` on connections already open (Store.connect, or the app's cached ones): cursors only, so a
-    connection shared with other threads is never used directly and sees nothing registered."""
+def compare_connection(con: duckdb.DuckDBPyConnection, old: Version, new: Version, *, top: int = TOP) -> Diff:
+    """`compare` on a connection already open on `new` with `old` beside it (Store.connect(new, beside=old)): both
+    versions are read in place by DuckDB, so memory does not grow with their rows."""
     changes, totals, revisions = [], [], []
     for table in schema.DATA_TABLES:
-        cols = ", ".join(f'"{c.name}"' for c in schema.columns(table, provenance=False))
-        reader = old_con.cursor()
+        cur = con.cursor()
         try:
-            before = reader.sql(f'SELECT {cols} FROM "{table}"').to_arrow_table()
-        finally:
-            reader.close()
-        cur = new_con.cursor()
-        try:
-            cur.register("_before", before)
-            changes.append(_changes(cur, table))
+            before_file, after_file = (v.tables.get(table, {}).get("file") for v in (old, new))
+            shared = before_file is not None and before_file == after_file
+            counted = _unchanged(cur, table) if shared else _changes(cur, table)
+            changes.append(counted)
             if table in MEASURES:
                 totals.append(_totals(cur, table))
-                revisions.append(_revisions(cur, table, top))
+                if counted["changed"].sum():  # the largest revisions: only where a row changed
+                    revisions.append(_revisions(cur, table, top))
         finally:
             cur.close()
-        del before
     return Diff(
         old=old,
         new=new,
@@ -185,12 +169,12 @@ def _key(table: str) -> tuple[str, ...]:
 
 
 def _joined(table: str, select: str) -> str:
-    """`select` over the two sides joined on the key: b (before: the registered Arrow rows) and a (after: the
-    connection's table), each with `_present`, which is NULL on the side a row is missing from."""
+    """`select` over the two sides joined on the key: b (before: the table in the schema `before`) and a (after:
+    the connection's table), each with `_present`, which is NULL on the side a row is missing from."""
     cols = ", ".join(f'"{c.name}"' for c in schema.columns(table, provenance=False))
     on = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM a."{k}"' for k in _key(table))
     return (
-        f"WITH b AS (SELECT true AS _present, {cols} FROM _before), "
+        f'WITH b AS (SELECT true AS _present, {cols} FROM before."{table}"), '
         f'a AS (SELECT true AS _present, {cols} FROM "{table}") '
         f"{select} FROM b FULL OUTER JOIN a ON {on}"
     )
@@ -214,26 +198,38 @@ def _status(table: str) -> str:
     )
 
 
-def _as_of(table: str) -> str:
+def _unchanged(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """_changes for a table both versions read from the same file (a later import left it as it was): nothing
+    added, removed or changed, without joining the rows to themselves."""
     m = MEASURES.get(table)
-    return f'max("{m.date}")' if m else "CAST(NULL AS DATE)"
+    as_of = f'CAST(max("{m.date}") AS DATE)' if m else "CAST(NULL AS DATE)"
+    sql = f"""
+        SELECT $table AS "table", source, count(*) AS rows_before, count(*) AS rows_after, 0 AS added,
+               0 AS removed, 0 AS changed, {as_of} AS as_of_before, {as_of} AS as_of_after
+        FROM "{table}" GROUP BY source ORDER BY source"""
+    return cur.execute(sql, {"table": table}).df()
 
 
 def _changes(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    joined = _joined(table, f"SELECT coalesce(a.source, b.source) AS source, {_status(table)} AS status")
+    """Rows before and after, added, removed and changed, and the latest date on each side, per source. A key
+    matches at most one row on each side and holds the source, so added = rows after - matched and removed =
+    rows before - matched; only matched pairs are compared column by column (DuckDB fetches the columns of
+    those rows only: 15 ms where joining every column of ten million rows took 0.55 s)."""
+    m = MEASURES.get(table)
+    as_of = f'CAST(max("{m.date}") AS DATE)' if m else "CAST(NULL AS DATE)"
+    on = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM a."{k}"' for k in _key(table))
     sql = f"""
-        WITH j AS ({joined}),
-        s AS (
-            SELECT source,
-                   count(*) FILTER (WHERE status = 'added') AS added,
-                   count(*) FILTER (WHERE status = 'removed') AS removed,
-                   count(*) FILTER (WHERE status = 'changed') AS changed
-            FROM j GROUP BY source),
-        nb AS (SELECT source, count(*) AS n, {_as_of(table)} AS as_of FROM _before GROUP BY source),
-        na AS (SELECT source, count(*) AS n, {_as_of(table)} AS as_of FROM "{table}" GROUP BY source)
-        SELECT $table AS "table", s.source, coalesce(nb.n, 0) AS rows_before, coalesce(na.n, 0) AS rows_after,
-               s.added, s.removed, s.changed, nb.as_of AS as_of_before, na.as_of AS as_of_after
-        FROM s LEFT JOIN nb USING (source) LEFT JOIN na USING (source)
+        WITH nb AS (SELECT source, count(*) AS n, {as_of} AS as_of FROM before."{table}" GROUP BY source),
+             na AS (SELECT source, count(*) AS n, {as_of} AS as_of FROM "{table}" GROUP BY source),
+             m AS (SELECT a.source, count(*) AS matched, count(*) FILTER (WHERE NOT ({_same(table)})) AS changed
+                   FROM before."{table}" b JOIN "{table}" a ON {on} GROUP BY a.source),
+             s AS (SELECT coalesce(na.source, nb.source) AS source, coalesce(nb.n, 0) AS rows_before,
+                          coalesce(na.n, 0) AS rows_after, nb.as_of AS as_of_before, na.as_of AS as_of_after
+                   FROM nb FULL JOIN na ON nb.source IS NOT DISTINCT FROM na.source)
+        SELECT $table AS "table", s.source, s.rows_before, s.rows_after,
+               s.rows_after - coalesce(m.matched, 0) AS added, s.rows_before - coalesce(m.matched, 0) AS removed,
+               coalesce(m.changed, 0) AS changed, s.as_of_before, s.as_of_after
+        FROM s LEFT JOIN m ON m.source IS NOT DISTINCT FROM s.source
         ORDER BY s.source"""
     return cur.execute(sql, {"table": table}).df()
 
@@ -241,17 +237,20 @@ def _changes(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
 def _totals(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     m = MEASURES[table]
     value = m.sql("r")
+    # each side summed by source and month first (one pass over each), then years and the last year's months
+    # from those sums: a month's sum is NULL only when none of its rows has a value, as a year's is
+    month = f'year(r."{m.date}") AS y, month(r."{m.date}") AS mo, sum({value}) AS v'
     sql = f"""
         WITH rows AS (
-            SELECT 0 AS side, r.source, r."{m.date}" AS d, {value} AS v FROM _before r
+            SELECT 0 AS side, r.source, {month} FROM before."{table}" r GROUP BY ALL
             UNION ALL
-            SELECT 1 AS side, r.source, r."{m.date}" AS d, {value} AS v FROM "{table}" r),
-        last AS (SELECT source, max(year(d)) AS y FROM rows GROUP BY source),
+            SELECT 1 AS side, r.source, {month} FROM "{table}" r GROUP BY ALL),
+        last AS (SELECT source, max(y) AS y FROM rows GROUP BY source),
         periods AS (
-            SELECT source, 'year' AS period_type, CAST(year(d) AS VARCHAR) AS period, side, v FROM rows
+            SELECT source, 'year' AS period_type, CAST(y AS VARCHAR) AS period, side, v FROM rows
             UNION ALL
-            SELECT rows.source, 'month', strftime(d, '%Y-%m'), side, v
-            FROM rows JOIN last ON rows.source = last.source AND year(rows.d) = last.y)
+            SELECT rows.source, 'month', strftime(make_date(rows.y, rows.mo, 1), '%Y-%m'), side, v
+            FROM rows JOIN last ON rows.source = last.source AND rows.y = last.y)
         SELECT $table AS "table", source, $measure AS measure, period_type, period,
                CAST(sum(v) FILTER (WHERE side = 0) AS BIGINT) AS before,
                CAST(sum(v) FILTER (WHERE side = 1) AS BIGINT) AS after

@@ -232,8 +232,9 @@ def columns(table: str, provenance: bool = True) -> tuple[Column, ...]:
     return cols + PROVENANCE if provenance else cols
 
 
-def create_sql(table: str, provenance: bool = True) -> str:
-    """CREATE TABLE statement enforcing types and NOT NULL for a canonical table."""
+def create_sql(table: str, provenance: bool = True, in_schema: str | None = None) -> str:
+    """CREATE TABLE statement enforcing types and NOT NULL for a canonical table (in `in_schema`, if given)."""
     cols = SNAPSHOT_COLUMNS if table == "snapshots" else columns(table, provenance)
     body = ",\n  ".join(f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in cols)
-    return f'CREATE TABLE "{table}" (\n  {body}\n)'
+    name = f'"{table}"' if in_schema is None else f'"{in_schema}"."{table}"'
+    return f"CREATE TABLE {name} (\n  {body}\n)"

@@ -563,11 +563,15 @@ class Store:
         *,
         temp_directory: Path | None = None,
         temp_limit_bytes: int = 2_000_000_000,
+        beside: int | None = None,
     ) -> duckdb.DuckDBPyConnection:
         """A hardened DuckDB connection on one version: each table a view over the version's Parquet file,
         read in place (nothing copied, so opening costs milliseconds and memory does not grow with rows).
-        It may read those files and no other; it spills to disk only into `temp_directory` (see harden)."""
+        It may read those files and no other; it spills to disk only into `temp_directory` (see harden).
+        With `beside`, that version's tables too, as views in the schema `before` (to compare two versions in
+        one connection, both read in place)."""
         version = self.version(version_id)
+        other = None if beside is None else self.version(beside)
         manifest = self._read_manifest()
         con = duckdb.connect(
             ":memory:",
@@ -577,22 +581,10 @@ class Store:
             },
         )
         con.execute("SET threads = 2")
-        files: list[Path] = []
-        for table in schema.DATA_TABLES:
-            info = version.tables.get(table)
-            if not info:  # a table added after this version was written: empty, with its columns
-                con.execute(schema.create_sql(table))
-                continue
-            path, found = self._table_schema(version.id, table, info)
-            files.append(path)
-            # The schema's types, whatever an older Tideline wrote; a column added since reads as NULL.
-            cols = ", ".join(
-                f'CAST("{c.name}" AS {c.type}) AS "{c.name}"'
-                if c.name in found.names
-                else f'CAST(NULL AS {c.type}) AS "{c.name}"'
-                for c in schema.columns(table)
-            )
-            con.execute(f'CREATE VIEW "{table}" AS SELECT {cols} FROM read_parquet({_sql_string(path)})')
+        files = self._views(con, version)
+        if other is not None:
+            con.execute("CREATE SCHEMA before")
+            files += self._views(con, other, "before")
         con.execute(schema.create_sql("snapshots"))
         for v in manifest["versions"]:
             if v["id"] > version.id:
@@ -614,6 +606,28 @@ class Store:
             )
         harden(con, memory_limit, temp_directory=temp_directory, temp_limit_bytes=temp_limit_bytes, allowed_paths=files)
         return con
+
+    def _views(self, con: duckdb.DuckDBPyConnection, version: Version, in_schema: str | None = None) -> list[Path]:
+        """A view per table over the version's Parquet files (in `in_schema`, else the default one); returns the
+        files they read."""
+        prefix = "" if in_schema is None else f'"{in_schema}".'
+        files: list[Path] = []
+        for table in schema.DATA_TABLES:
+            info = version.tables.get(table)
+            if not info:  # a table added after this version was written: empty, with its columns
+                con.execute(schema.create_sql(table, in_schema=in_schema))
+                continue
+            path, found = self._table_schema(version.id, table, info)
+            files.append(path)
+            # The schema's types, whatever an older Tideline wrote; a column added since reads as NULL.
+            cols = ", ".join(
+                f'CAST("{c.name}" AS {c.type}) AS "{c.name}"'
+                if c.name in found.names
+                else f'CAST(NULL AS {c.type}) AS "{c.name}"'
+                for c in schema.columns(table)
+            )
+            con.execute(f'CREATE VIEW {prefix}"{table}" AS SELECT {cols} FROM read_parquet({_sql_string(path)})')
+        return files
 
 
 def _sql_string(path: Path) -> str:

@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -307,3 +308,35 @@ def test_cli_versions_say_which_release_is_revised(releases):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert r.returncode == 0 and [row["revises"] for row in rows][:2] == ["", ""]
     assert rows[2]["revises"].startswith("revises release of sb01-release-1.csv (version 2, ")
+
+
+def test_a_table_both_versions_share_is_counted_without_joining_it_to_itself(store: Store, tmp_path: Path):
+    """After an import of crossings, every other table of the new version is the previous version's own file: the
+    shortcut for those gives what joining the two sides gives (the demo data: thousands of rows per table)."""
+    v2 = import_file(store, write_release(tmp_path / "sb01-release-1.csv", RELEASE_1))
+    v1 = store.version(v2.id - 1)
+    shared = [t for t in v2.tables if v1.tables.get(t, {}).get("file") == v2.tables[t]["file"]]
+    assert "incidents" in shared and "crossings_daily" not in shared
+    con = store.connect(v2.id, beside=v1.id)
+    try:
+        for table in shared:
+            quick, joined = diff._unchanged(con.cursor(), table), diff._changes(con.cursor(), table)
+            assert len(quick) and quick.astype(str).equals(joined.astype(str)), table
+    finally:
+        con.close()
+    d = diff.compare(store, v1.id, v2.id)
+    assert set(d.changed()["table"]) == {"crossings_daily"}
+
+
+def test_comparing_reads_both_versions_in_place(releases: Store, tmp_path: Path):
+    """One connection reads the two versions' files, and no others: the earlier version's rows are not copied
+    into Python to be compared (a ten-million-row version would be gigabytes)."""
+    con = releases.connect(3, beside=2)
+    try:
+        assert con.execute('SELECT count(*) FROM before."crossings_daily"').fetchall() == [(7,)]
+        assert con.execute('SELECT count(*) FROM "crossings_daily"').fetchall() == [(8,)]
+        other = releases.table_file(1, "routes", releases.version(1).tables["routes"])
+        with pytest.raises(duckdb.Error, match="Permission Error"):
+            con.execute(f"SELECT count(*) FROM read_parquet('{other.parent / 'nothing.parquet'}')").fetchall()
+    finally:
+        con.close()

@@ -120,10 +120,7 @@ def compare_versions(old_id: int, new_id: int) -> diff.Diff:
 
 @st.cache_data(max_entries=8, show_spinner="Comparing the two data versions…")
 def _compare_versions(data_dir: str, old_id: int, new_id: int) -> diff.Diff:
-    s = _store(data_dir)
-    return diff.compare_connections(
-        _connection(data_dir, old_id), _connection(data_dir, new_id), s.version(old_id), s.version(new_id)
-    )
+    return diff.compare(_store(data_dir), old_id, new_id)  # its own DuckDB connection on both versions
 
 
 def source_text(version_id: int, items: dict[str, str]) -> str:
