@@ -703,7 +703,8 @@ def write_parts(
 
     Rows are sorted by the table's CLUSTER_BY column, so a page's period filter skips the row groups outside it:
     at ten million incidents the sort costs the import about 4 s and saves every page's queries about two thirds
-    of their time (benchmarks/bench_scale.py)."""
+    of their time (benchmarks/bench_scale.py). Rows an importer found already in that order (Staged.clustered),
+    written alone, are written as they come: each row group still holds a narrow range."""
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
         ":memory:",
@@ -766,7 +767,9 @@ def write_parts(
         else:  # nothing kept, nothing new: an empty table with its columns
             con.execute(schema.create_sql(table))
             body = f'SELECT * FROM "{table}"'
-        order = f' ORDER BY "{schema.CLUSTER_BY[table]}"'
+        alone = [p for p in parts if not (isinstance(p, Kept) and previous is None)]
+        in_order = len(alone) == 1 and isinstance(alone[0], Staged) and alone[0].clustered
+        order = "" if in_order else f' ORDER BY "{schema.CLUSTER_BY[table]}"'
         try:
             con.execute(
                 f"COPY ({body}{order}) TO {_sql_string(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"

@@ -332,3 +332,62 @@ def test_the_commit_refuses_a_staged_null_in_a_required_column(tmp_path):
     with pytest.raises(StoreError, match="the checked rows of this import are gone"):
         write_parts("crossings_daily", [staged], tmp_path / "out.parquet", previous=None, sha256=None, version_id=1,
                     spill=tmp_path / "spill")  # fmt: skip
+
+
+def dated_file(path: Path, days: list[date]) -> Path:
+    """Clean incidents, one per day given, in the order given."""
+    n = len(days)
+    pq.write_table(
+        pa.table(
+            {
+                "incident_id": [f"D{i}" for i in range(n)],
+                "date": pa.array(days, pa.date32()),
+                "lat": [50.0] * n,
+                "lon": [1.0] * n,
+                "region": ["UK & Channel"] * n,
+                "route": ["Channel"] * n,
+                "incident_type": ["arrival"] * n,
+                "people": [i % 40 for i in range(n)],
+                "source": ["S1"] * n,
+            }
+        ),
+        path,
+    )
+    return path
+
+
+def date_ranges(store: Store, version) -> list[tuple[date, date]]:
+    """(min, max) of `date` in each row group of the version's incidents file, in file order."""
+    meta = pq.ParquetFile(store.table_file(version.id, "incidents", version.tables["incidents"])).metadata
+    col = meta.schema.names.index("date")
+    return [(meta.row_group(g).column(col).statistics.min, meta.row_group(g).column(col).statistics.max)
+            for g in range(meta.num_row_groups)]  # fmt: skip
+
+
+@pytest.mark.parametrize("order", ["rising", "falling", "shuffled"])
+def test_a_file_already_in_date_order_is_written_as_it_comes(tmp_path, order):
+    """250,000 incidents over 2,500 days: in date order (either way) the store skips its sort and each row group
+    still holds a narrow range of dates; shuffled, the store sorts them. The rows are the same either way."""
+    days = [date(2010, 1, 1) + timedelta(days=i // 100) for i in range(250_000)]
+    if order == "falling":
+        days.reverse()
+    elif order == "shuffled":
+        import random
+
+        random.Random(0).shuffle(days)
+    store = Store(tmp_path / "store")
+    store.ensure_initialised()
+    plan = ingest.plan(store, dated_file(tmp_path / "d.parquet", days))
+    staged = plan.result.tables["incidents"]
+    assert isinstance(staged, Staged) and staged.clustered is (order != "shuffled")
+    version = ingest.apply(store, plan)
+    ranges = date_ranges(store, version)
+    assert len(ranges) >= 2
+    span = (max(days) - min(days)).days
+    spans = sum((hi - lo).days for lo, hi in ranges)
+    if order == "shuffled":  # sorted by the store: the row groups follow one another
+        assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert spans <= 1.5 * span, ranges  # a period filter skips most row groups, whichever way the file came
+    con = store.connect(version.id)
+    got = con.execute("SELECT count(*), min(date), max(date), sum(people) FROM incidents").fetchall()
+    assert got == [(250_000, min(days), max(days), sum(i % 40 for i in range(250_000)))]

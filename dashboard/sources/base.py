@@ -74,6 +74,9 @@ class Staged:
     database: Path
     table: str
     rows: int
+    # the rows already come in the table's CLUSTER_BY order, block by block (ascending or descending): written
+    # alone, they need no sort (see canonical_sql.Check.clustered)
+    clustered: bool = False
 
     def __len__(self) -> int:
         return self.rows

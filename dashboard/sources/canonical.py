@@ -344,6 +344,7 @@ def _read_set_based(path: Path, table: str, progress: Progress, staging: Path) -
             )
         rejected.sort(key=lambda r: r.row or 0)
         kept = check.finish()
+        clustered = check.clustered(schema.CLUSTER_BY[table])
         notes = _column_notes(table, columns, set(columns))
         sources = [r[0] for r in check.query(f"SELECT DISTINCT source FROM {canonical_sql.TABLE} ORDER BY 1")]
         source = _source(path, sources, notes)
@@ -364,7 +365,7 @@ def _read_set_based(path: Path, table: str, progress: Progress, staging: Path) -
     return ImportResult(
         format=NAME,
         source=source,
-        tables={table: Staged(check.database, table, kept)},
+        tables={table: Staged(check.database, table, kept, clustered=clustered)},
         rows_read=total,
         rejected=rejected,
         notes=notes,

@@ -23,6 +23,7 @@ from .base import COUNT_MAX
 
 CHECK_MEMORY = "512MB"  # DuckDB's memory while checking; it spills into the staging folder beyond it
 TABLE = "rows"  # the staged table: _n (the record number), _ok, then the canonical columns
+CLUSTER_BLOCK = 61_440  # records per block when judging whether a file comes in date order (half a row group)
 
 # Characters Python's str.strip() removes (str.isspace); a text value that starts or ends with one goes the
 # per-row way, so the staged value is exactly what strip() would give. (One anchored regular expression is the
@@ -234,6 +235,23 @@ class Check:
         self.con.execute(f'CREATE VIEW "{self.table}" AS SELECT {cols} FROM {TABLE}')
         self.con.execute("CHECKPOINT")
         return int(self.con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
+
+    def clustered(self, column: str, block: int = CLUSTER_BLOCK) -> bool:
+        """Whether the kept rows, taken in the file's order `block` records at a time, cover date ranges that do
+        not overlap and run one way (ascending or descending): an export sorted by date, or a release written in
+        date order. The store then writes them as they come, each row group still holding a narrow range, and
+        skips the sort (about a fifth of a ten-million-row import)."""
+        found = self.con.execute(
+            f'SELECT min("{column}"), max("{column}") FROM {TABLE} WHERE "{column}" IS NOT NULL '
+            f"GROUP BY _n // {int(block)} ORDER BY _n // {int(block)}"
+        ).fetchall()
+        if len(found) < 2:
+            return True
+        if self.con.execute(f'SELECT count(*) FROM {TABLE} WHERE "{column}" IS NULL').fetchall()[0][0]:
+            return False  # NULLs would be written where they come, not first or last as a sort puts them
+        rising = all(a[1] <= b[0] for a, b in zip(found, found[1:], strict=False))
+        falling = all(a[0] >= b[1] for a, b in zip(found, found[1:], strict=False))
+        return rising or falling
 
     def query(self, sql: str, params: dict | None = None) -> list[tuple]:
         return self.con.execute(sql, params or {}).fetchall()
