@@ -391,3 +391,23 @@ def test_a_file_already_in_date_order_is_written_as_it_comes(tmp_path, order):
     con = store.connect(version.id)
     got = con.execute("SELECT count(*), min(date), max(date), sum(people) FROM incidents").fetchall()
     assert got == [(250_000, min(days), max(days), sum(i % 40 for i in range(250_000)))]
+
+
+def test_kept_rows_and_rows_in_order_are_written_without_a_sort(tmp_path):
+    """A second source imported in date order beside the first: the kept rows and the new ones are written as
+    they come; the row groups still hold narrow ranges but where the two meet."""
+    first = [date(2010, 1, 1) + timedelta(days=i // 100) for i in range(250_000)]
+    second = [date(2017, 1, 1) + timedelta(days=i // 100) for i in range(250_000)]
+    store = Store(tmp_path / "store")
+    store.ensure_initialised()
+    ingest.apply(store, ingest.plan(store, dated_file(tmp_path / "one.parquet", first)))
+    path = dated_file(tmp_path / "two.parquet", second)
+    pq.write_table(pq.read_table(path).set_column(8, "source", pa.array(["S2"] * len(second))), path)
+    plan = ingest.plan(store, path)
+    assert plan.result.tables["incidents"].clustered
+    version = ingest.apply(store, plan)
+    ranges = date_ranges(store, version)
+    span = (max(second) - min(first)).days
+    assert len(ranges) >= 4 and sum((hi - lo).days for lo, hi in ranges) <= 1.5 * span, ranges
+    got = store.connect(version.id).execute("SELECT source, count(*) FROM incidents GROUP BY 1 ORDER BY 1").fetchall()
+    assert got == [("S1", 250_000), ("S2", 250_000)]
