@@ -515,13 +515,6 @@ compared, 2 when refused (no Spark engine configured, an unknown version or quer
 correct translation, the server not reachable)."""
 
 
-def engines_max_rows() -> int:
-    """engines.COMPARE_MAX_ROWS, for the engine command's help."""
-    from .engines import COMPARE_MAX_ROWS
-
-    return COMPARE_MAX_ROWS
-
-
 def cmd_engine(args: argparse.Namespace) -> int:
     """check: every named query on DuckDB and on the configured engine, compared (exit 1 on any difference)."""
     from . import engines, queries
@@ -698,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = gsub.add_parser(
         "check",
         help="run every named query on DuckDB and on the engine; CSV; exit 0 only when all are equal",
-        description=ENGINE_CHECK_HELP.format(max_rows=engines_max_rows()),
+        description=ENGINE_CHECK_HELP.format(max_rows=settings.COMPARE_MAX_ROWS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     c.add_argument("--version", type=int, help="data version id (default: current)")
@@ -706,7 +699,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--max-rows",
         type=int,
-        default=engines_max_rows(),
+        default=settings.COMPARE_MAX_ROWS,
         metavar="N",
         help="the longest result of a row-per-incident query to collect and compare (default: %(default)s)",
     )

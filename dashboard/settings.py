@@ -98,3 +98,8 @@ def _size(text: str) -> int | None:
     factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:].upper(), 1)
     digits = text[:-1] if factor > 1 else text
     return int(digits) * factor if digits.isascii() and digits.isdigit() and len(digits) <= 15 else None
+
+
+# `engine check`: the most rows it collects from each engine for one result (dashboard.engines.compare_engines).
+# Here, not in dashboard.engines, so the command line's help shows it without importing the engines.
+COMPARE_MAX_ROWS = 1_000_000

@@ -174,6 +174,10 @@ def test_comparison_normalises_representations_not_values(comparison):
     assert engines.difference(("points", a), ("points", b)) is None
     assert engines.difference(3, 3.0) is None and engines.difference(3, 4)
     assert engines.difference(0.1 + 0.2, 0.3) is None
+    inf = pd.DataFrame({"x": [np.inf, 1.0]})
+    assert engines.difference(inf, inf.copy()) is None  # an infinity equals itself
+    assert "row 0 column x" in (engines.difference(inf, pd.DataFrame({"x": [5.0, 1.0]})) or "")
+    assert engines.difference(inf, pd.DataFrame({"x": [-np.inf, 1.0]}))
 
 
 def test_long_results_are_compared_in_numpy_and_still_name_the_first_difference():

@@ -411,3 +411,21 @@ def test_kept_rows_and_rows_in_order_are_written_without_a_sort(tmp_path):
     assert len(ranges) >= 4 and sum((hi - lo).days for lo, hi in ranges) <= 1.5 * span, ranges
     got = store.connect(version.id).execute("SELECT source, count(*) FROM incidents GROUP BY 1 ORDER BY 1").fetchall()
     assert got == [("S1", 250_000), ("S2", 250_000)]
+
+
+def test_rows_accepted_one_by_one_are_judged_where_they_will_be_written(tmp_path):
+    """The rows the per-row rules accept are written after the others: an early date among them breaks the
+    order (the store sorts); a late one keeps it."""
+    days = [date(2010, 1, 1) + timedelta(days=i // 100) for i in range(250_000)]
+    for where, clustered in ((10, False), (249_990, True)):
+        path = dated_file(tmp_path / f"d{where}.parquet", days)
+        table = pq.read_table(path)
+        region = table.column("region").to_pylist()
+        region[where] = "  UK & Channel "  # padded: SQL cannot vouch for it, the per-row rules strip and keep it
+        pq.write_table(table.set_column(4, "region", pa.array(region)), path)
+        store = Store(tmp_path / f"store{where}")
+        store.ensure_initialised()
+        plan = ingest.plan(store, path)
+        staged = plan.result.tables["incidents"]
+        assert staged.rows == 250_000 and staged.clustered is clustered, where
+        plan.discard()

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from .. import queries, schema
+from .. import queries, schema, settings
 from ..filters import FilterOptions, FilterState
 from ..store import Store
 from . import translate
@@ -411,7 +411,8 @@ def _equal_values(x: _Column, y: _Column) -> np.ndarray:
     if x.kind == "number":
         a, b = x.values, y.values
         with np.errstate(invalid="ignore"):
-            close = (a == b) | (np.abs(a - b) <= np.maximum(1e-9 * np.maximum(np.abs(a), np.abs(b)), 1e-9))
+            bounded = np.isfinite(a) & np.isfinite(b)  # math.isclose: an infinity is close only to itself
+            close = (a == b) | (bounded & (np.abs(a - b) <= np.maximum(1e-9 * np.maximum(np.abs(a), np.abs(b)), 1e-9)))
         same = close
     else:
         same = x.values == y.values
@@ -519,7 +520,7 @@ def rows_of(result: object) -> int:
 # The most rows a comparison collects from each engine for one result. The app asks the row-per-incident
 # queries only for a bounded set (4,000 points); on all of a ten-million-incident store they return every row,
 # which a Spark Connect server on one machine ran out of memory collecting (4 GB heap).
-COMPARE_MAX_ROWS = 1_000_000
+COMPARE_MAX_ROWS = settings.COMPARE_MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -561,7 +562,11 @@ def compare_engines(
         for label, state in states.items():
             if not q.filtered and label != first:
                 continue
-            if q.rows is not None and (n := q.rows(duck, state)) > max_rows:
+            try:
+                n = None if q.rows is None else q.rows(duck, state)
+            except Exception:  # the query itself will fail the same way below, and be reported there
+                n = None
+            if n is not None and n > max_rows:
                 yield Outcome(
                     q.name,
                     label,
