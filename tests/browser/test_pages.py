@@ -37,6 +37,13 @@ def test_page_renders(page, base_url, browser_log, path):
     if path == "/map":
         expect(page.locator("canvas").first).to_be_visible()
         page.wait_for_timeout(3000)  # deck.gl paints after the script run
+    if path == "/data":  # the tables lay out after the script run (a busy CI machine caught them 40 px wide)
+        expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].slice(0, 2)
+                     .every(g => g.getBoundingClientRect().width > 400)""",
+            timeout=30_000,
+        )
     screenshot(page, "page_" + (path.strip("/") or "overview"))
     assert not browser_log.page_errors, browser_log.page_errors
     assert not browser_log.unexpected_console_errors(), browser_log.unexpected_console_errors()
