@@ -378,20 +378,36 @@ class Session:
                 await self.ws.close()
 
 
-async def warm_up(base_url: str) -> float:
-    """Open the overview once: on a fresh server the first run loads the data. Raises if it cannot connect."""
+async def warm_up(base_url: str, page: str = "") -> tuple[float, dict[str, list[str]]]:
+    """Open a page (url path; the overview by default) once: on a fresh server the first run loads the data.
+    Returns the run's seconds and the errors it met. Raises if it cannot connect."""
     stats = Stats()
     s = Session(0, base_url, stats, random.Random(0), 0, 0)
     await s.connect()
-    await s.rerun("open", "")
-    await s.ws.close()
-    for kind, messages in stats.errors.items():
-        print(f"warm-up {kind}: {messages[0]}")
-    return stats.runs[0][2]
+    try:
+        await s.rerun("open", page)
+    finally:
+        await s.ws.close()
+    return stats.runs[0][2], dict(stats.errors)
+
+
+def start_server(store: Path):
+    """The app server on `store` (tests/browser/harness.start_app), or None with the reason printed."""
+    import pytest
+
+    from tests.browser.harness import start_app
+
+    try:
+        return start_app(store)
+    except (Exception, pytest.fail.Exception) as exc:  # the harness fails through pytest.fail
+        print(f"could not start the app server: {exc}", file=sys.stderr)
+        return None
 
 
 async def load(args: argparse.Namespace, base_url: str, pid: int | None) -> dict:
-    warm = await warm_up(base_url)
+    warm, problems = await warm_up(base_url)
+    for kind, messages in problems.items():
+        print(f"warm-up {kind}: {messages[0]}")
     await asyncio.sleep(2)
     memory = {"before warm-up": args.pre_warm_mb, "baseline": tree_usage(pid)[0] if pid else None}
     stats, samples, stop = Stats(), [], asyncio.Event()
@@ -514,17 +530,11 @@ def main() -> int:
             if urlsplit(url).path:
                 ap.error("--url takes the server root, e.g. http://127.0.0.1:8501")
         else:
-            import pytest
-
-            from tests.browser.harness import start_app
-
             store = args.data_dir or Path(tempfile.mkdtemp(prefix="tideline-loadbench-"))
             data_dir = None if args.data_dir else store  # a given store is kept
             started = time.monotonic()
-            try:
-                server = start_app(store)
-            except (Exception, pytest.fail.Exception) as exc:  # the harness fails through pytest.fail
-                print(f"could not start the app server: {exc}", file=sys.stderr)
+            server = start_server(store)
+            if server is None:
                 return 2
             url, pid = server.base_url, server.process.pid
             what = f"the store in {store}" if args.data_dir else f"demo data in {store}"

@@ -217,11 +217,16 @@ def _status(table: str) -> str:
     )
 
 
+def _as_of(table: str) -> str:
+    """SQL for a side's latest date (per group): the table's measure date, or a typed NULL."""
+    m = MEASURES.get(table)
+    return f'CAST(max("{m.date}") AS DATE)' if m else "CAST(NULL AS DATE)"
+
+
 def _unchanged(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """_changes for a table both versions read from the same file (a later import left it as it was): nothing
     added, removed or changed, without joining the rows to themselves."""
-    m = MEASURES.get(table)
-    as_of = f'CAST(max("{m.date}") AS DATE)' if m else "CAST(NULL AS DATE)"
+    as_of = _as_of(table)
     sql = f"""
         SELECT $table AS "table", source, count(*) AS rows_before, count(*) AS rows_after, 0 AS added,
                0 AS removed, 0 AS changed, {as_of} AS as_of_before, {as_of} AS as_of_after
@@ -235,8 +240,7 @@ def _changes(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
     rows before - matched; only matched pairs are compared column by column (DuckDB fetches the columns of
     those rows only: 15 ms where joining every column of ten million rows took 0.55 s). None when a key is
     repeated among the matched rows (more pairs than keys): then only the full join counts right."""
-    m = MEASURES.get(table)
-    as_of = f'CAST(max("{m.date}") AS DATE)' if m else "CAST(NULL AS DATE)"
+    as_of = _as_of(table)
     on = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM a."{k}"' for k in _key(table))
     keys_a = ", ".join(f'a."{k}"' for k in _key(table)) + ("" if len(_key(table)) > 1 else ", NULL")  # a row value
     sql = f"""
@@ -263,8 +267,7 @@ def _changes(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
 def _changes_joined(cur: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """_changes by joining every row of the two sides: right whatever the keys (a key repeated on one side counts
     each of its rows), slower at scale."""
-    m = MEASURES.get(table)
-    as_of = f'CAST(max("{m.date}") AS DATE)' if m else "CAST(NULL AS DATE)"
+    as_of = _as_of(table)
     joined = _joined(table, f"SELECT coalesce(a.source, b.source) AS source, {_status(table)} AS status")
     sql = f"""
         WITH j AS ({joined}),
