@@ -68,8 +68,9 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Staged:
-    """Rows an importer has validated and written to a DuckDB database file (a table in its canonical column
-    types, without provenance): committed by DuckDB from that file, never loaded into Python."""
+    """Rows an importer has validated and staged in a DuckDB database file (a table or view in its canonical column
+    types, without provenance, its text already without bidi controls): committed by DuckDB from there, never
+    loaded into Python."""
 
     database: Path
     table: str

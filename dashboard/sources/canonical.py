@@ -328,7 +328,6 @@ def _read_set_based(path: Path, table: str, progress: Progress, staging: Path) -
             if rows:
                 frame = _frame(spec, rows).assign(_n=[r["_n"] for r in rows])
                 check.add_accepted(pa.Table.from_pandas(frame, preserve_index=False))
-        check.drop_unvouched()
         progress(f"Looking for repeated keys in {path.name}", 0.8)
         key = schema.KEYS[table]
         for number, first, seen in check.duplicates(key):

@@ -1,14 +1,18 @@
-"""A big canonical Parquet file checked set-based: DuckDB reads the file once into a staged database, deciding
-for every row at once whether it fits the table (types, ranges, enumerations, required values), and finds
-repeated keys with one grouping. Only the rows it cannot vouch for (a date written as text in another form, a
-count with thousands commas, a bad value) go through the per-row rules of the canonical importer, which accept
-them or say exactly why not. The accepted rows stay in the staged database until the store commits them.
+"""A big canonical Parquet file checked set-based: DuckDB reads the file, deciding for every row at once whether
+it fits the table (types, ranges, enumerations, required values), and finds repeated keys with one grouping. Only
+the rows it cannot vouch for (a date written as text in another form, a count with thousands commas, a bad value)
+go through the per-row rules of the canonical importer, which accept them or say exactly why not.
+
+Nothing is rewritten to stage the rows: the file is copied into the staging folder as it is, and the staged rows
+are a view over that copy (each vouched row's canonical values) without the rows judged per row or repeating a
+key, plus the rows the per-row rules accepted. The store commits them from there, reading the file once more.
 
 This module builds the SQL and runs the passes; dashboard/sources/canonical.py owns the rules and the messages.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,20 +23,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import schema
+from ..clean import BIDI_CHARACTERS, BIDI_SQL_PATTERN
 from .base import COUNT_MAX
 
 CHECK_MEMORY = "512MB"  # DuckDB's memory while checking; it spills into the staging folder beyond it
 TABLE = "rows"  # the staged rows (a view): _n (the record number), _ok, then the canonical columns
-READ = "rows.parquet"  # the file's rows as read and checked, in the staging folder (Parquet: written in half the
-# time a DuckDB table took, 2.8 s against 4.4 s for ten million rows)
+SOURCE = "source.parquet"  # the file as given, copied into the staging folder (its rows are read from there)
+VOUCHED = "vouched"  # a view: the copy's rows vouched for, with their canonical values
 ACCEPTED = "accepted"  # rows the per-row rules accepted (same columns), in the staged database
-REMOVED = "removed"  # record numbers of read rows no longer staged (judged per row, or a repeated key)
+REMOVED = "removed"  # record numbers of the copy's rows not staged from it (judged per row, or a repeated key)
 CLUSTER_BLOCK = 61_440  # records per block when judging whether a file comes in date order (half a row group)
+DISTINCT_TEXT = 10_000  # a text column with at most about this many distinct values is checked value by value
 
 # Characters Python's str.strip() removes (str.isspace); a text value that starts or ends with one goes the
-# per-row way, so the staged value is exactly what strip() would give. (One anchored regular expression is the
-# fastest test of those measured: 2.4 s for six columns of ten million rows, against 3.3 s for a lookup of the
-# first and last characters and 6 s for trim.)
+# per-row way, so the staged value is exactly what strip() would give. So does one with a bidi control (the store
+# keeps text without them: the per-row rows lose them as they are staged). (One regular expression is the fastest
+# test of those measured: 2.4 s for six columns of ten million rows, against 3.3 s for a lookup of the first and
+# last characters and 6 s for trim. A column of few distinct values is checked faster still, value by value.)
 SPACE = (
     r"[\t\n\x{0b}\x{0c}\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 )
@@ -73,13 +80,33 @@ class Rules:
     ranges: Mapping[str, tuple[float, float]]  # coordinate column -> low, high
 
 
-def _value_and_check(table: str, col: schema.Column, raw: str | None, raw_type: str | None, rules: Rules):
-    """(SQL for the canonical value, SQL that is true when the row's value is vouched for) for one column."""
+def text_vouched(value: str) -> bool:
+    """Whether a text value is staged as it is: not empty, nothing str.strip() would remove, no bidi control."""
+    return value != "" and value == value.strip() and not any(ch in value for ch in BIDI_CHARACTERS)
+
+
+def _value_and_check(
+    table: str,
+    col: schema.Column,
+    raw: str | None,
+    raw_type: str | None,
+    rules: Rules,
+    unvouched_text: Sequence[str] | None = None,
+):
+    """(SQL for the canonical value, SQL that is true when the row's value is vouched for) for one column.
+
+    `unvouched_text`: for a text column checked value by value (Check.unvouched_text), its distinct values that
+    text_vouched refuses; None to test each row's value with a regular expression."""
     if raw is None:  # absent from the file: NULL (a required column is refused before this)
         return f"CAST(NULL AS {col.type})", "true"
     r = ident(raw)
     t = (raw_type or "").upper()
-    text = f"(length({r}) > 0 AND NOT regexp_matches({r}, '^{SPACE}|{SPACE}$'))"
+    if unvouched_text is None:
+        text = f"(length({r}) > 0 AND NOT regexp_matches({r}, '^{SPACE}|{SPACE}$|{BIDI_SQL_PATTERN}'))"
+    elif unvouched_text:
+        text = f"({r} NOT IN ({', '.join(literal(v) for v in unvouched_text)}))"
+    else:
+        text = "true"
     value, ok = "NULL", "false"
     if col.type == "DATE":
         if t == "DATE":
@@ -148,10 +175,18 @@ class Check:
 
     def __init__(self, path: Path, table: str, folder: Path, names: dict[str, str]) -> None:
         """`names`: canonical column name -> the file's own column name (for those the file has)."""
-        self.path, self.table, self.folder, self.names = path, table, folder, names
+        self.table, self.folder, self.names = table, folder, names
         folder.mkdir(parents=True, exist_ok=True)
+        # the file is read from a copy in the staging folder: the rows committed are the rows checked, even when the
+        # file given is changed or removed before the analyst confirms (an upload lives only while it is read)
+        self.path = folder / SOURCE
+        try:
+            shutil.copyfile(path, self.path)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         self.database = folder / "rows.duckdb"
-        self.read = literal(str(folder / READ))  # the read rows' Parquet file, as an SQL string
+        self.source = f"read_parquet({literal(str(self.path))}, file_row_number = true)"
         self.con = duckdb.connect(
             str(self.database),
             config={
@@ -165,36 +200,57 @@ class Check:
     def close(self) -> None:
         self.con.close()
 
+    def unvouched_text(self, columns: Sequence[str]) -> dict[str, list[str]]:
+        """For the file's text columns (its own names) with few distinct values: each one's distinct values that
+        text_vouched refuses (usually none), so the rows need no per-row regular expression. Columns with many
+        distinct values (ids, free text) are left out."""
+        if not columns:
+            return {}
+        counts = self.con.execute(
+            f"SELECT {', '.join(f'approx_count_distinct({ident(c)})' for c in columns)} FROM {self.source}"
+        ).fetchall()[0]
+        out = {}
+        for column, count in zip(columns, counts, strict=True):
+            if count <= DISTINCT_TEXT:
+                found = self.con.execute(f"SELECT DISTINCT {ident(column)} FROM {self.source}").fetchall()
+                bad = [v for (v,) in found if v is not None and not text_vouched(v)]
+                if len(found) <= 2 * DISTINCT_TEXT and len(bad) <= 1000:  # else: the regular expression, per row
+                    out[column] = bad
+        return out
+
     def stage(self, rules: Rules) -> int:
-        """Read the file into the staged table, each row's canonical values and whether they are vouched
-        for; returns the rows read."""
-        source = f"read_parquet({literal(str(self.path))}, file_row_number = true)"
+        """Decide for every row of the file whether its values are vouched for, and stage the rows as a view: the
+        vouched rows' canonical values, then those the per-row rules accept (add_accepted). Returns the rows read."""
         types = dict(
-            self.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
+            self.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {self.source})").fetchall()
         )
+        texts = [raw for c in self.spec if (raw := self.names.get(c.name)) and c.type == "VARCHAR"]
+        unvouched = self.unvouched_text([raw for raw in texts if types.get(raw) == "VARCHAR"])
         values, checks = [], []
         for col in self.spec:
             raw = self.names.get(col.name)
-            value, ok = _value_and_check(self.table, col, raw, types.get(raw) if raw else None, rules)
+            value, ok = _value_and_check(
+                self.table, col, raw, types.get(raw) if raw else None, rules, unvouched.get(raw) if raw else None
+            )
             values.append(f'TRY_CAST({value} AS {col.type}) AS "{col.name}"')  # a value's own check vouches
             checks.append(ok)
+        number = "CAST(file_row_number + 1 AS BIGINT)"
         self.con.execute(
-            f"COPY (SELECT CAST(file_row_number + 1 AS BIGINT) AS _n, "
-            f"coalesce({' AND '.join(checks) or 'true'}, false) AS _ok, {', '.join(values)} FROM {source}) "
-            f"TO {self.read} (FORMAT parquet, COMPRESSION lz4)"
+            f"CREATE TABLE {REMOVED} AS SELECT {number} AS _n FROM {self.source} "
+            f"WHERE NOT coalesce({' AND '.join(checks) or 'true'}, false)"
         )
         cols = ", ".join(f'"{c.name}" {c.type}' for c in self.spec)
         self.con.execute(f"CREATE TABLE {ACCEPTED} (_n BIGINT, _ok BOOLEAN, {cols})")
-        self.con.execute(f"CREATE TABLE {REMOVED} (_n BIGINT)")
         self.con.execute(
-            f"CREATE VIEW {TABLE} AS SELECT * FROM read_parquet({self.read}) "
-            f"WHERE _n NOT IN (SELECT _n FROM {REMOVED}) UNION ALL SELECT * FROM {ACCEPTED}"
+            f"CREATE VIEW {VOUCHED} AS SELECT {number} AS _n, true AS _ok, {', '.join(values)} FROM {self.source} "
+            f"WHERE {number} NOT IN (SELECT _n FROM {REMOVED})"
         )
-        return int(self.con.execute(f"SELECT count(*) FROM read_parquet({self.read})").fetchall()[0][0])
+        self.con.execute(f"CREATE VIEW {TABLE} AS SELECT * FROM {VOUCHED} UNION ALL SELECT * FROM {ACCEPTED}")
+        return int(pq.ParquetFile(self.path).metadata.num_rows)
 
     def unvouched(self) -> list[int]:
-        """Record numbers (1-based) of the rows the per-row rules must judge, in order."""
-        return [r[0] for r in self.con.execute(f"SELECT _n FROM {TABLE} WHERE NOT _ok ORDER BY _n").fetchall()]
+        """Record numbers (1-based) of the rows the per-row rules must judge, in order (call before duplicates)."""
+        return [r[0] for r in self.con.execute(f"SELECT _n FROM {REMOVED} ORDER BY _n").fetchall()]
 
     def raw_batches(self, numbers: Sequence[int], batch_size: int = 65536) -> Iterator[tuple[list[int], pa.Table]]:
         """The file's own rows with these record numbers (ascending), as pyarrow reads them, batch by batch."""
@@ -214,16 +270,18 @@ class Check:
                 return
 
     def add_accepted(self, accepted: pa.Table) -> None:
-        """Rows the per-row rules accepted (columns _n, then canonical), added batch by batch as vouched for."""
+        """Rows the per-row rules accepted (columns _n, then canonical), added batch by batch as vouched for; their
+        text without bidi controls, as the store keeps it (vouched rows have none)."""
         if accepted.num_rows:
             self.con.register("_accepted", accepted)
-            cols = ", ".join(f'CAST("{c.name}" AS {c.type})' for c in self.spec)
+            cols = ", ".join(
+                f"""CAST(regexp_replace("{c.name}", '{BIDI_SQL_PATTERN}', '', 'g') AS VARCHAR)"""
+                if c.type == "VARCHAR"
+                else f'CAST("{c.name}" AS {c.type})'
+                for c in self.spec
+            )
             self.con.execute(f"INSERT INTO {ACCEPTED} SELECT CAST(_n AS BIGINT), true, {cols} FROM _accepted")
             self.con.unregister("_accepted")
-
-    def drop_unvouched(self) -> None:
-        """Drop the staged copies of the rows that were judged per row (those accepted were added anew)."""
-        self.con.execute(f"INSERT INTO {REMOVED} SELECT _n FROM read_parquet({self.read}) WHERE NOT _ok")
 
     def duplicates(self, key: Sequence[str]) -> list[tuple[int, int, str]]:
         """(record, first record with the same key, the key as text) for each row whose key an earlier
@@ -231,6 +289,11 @@ class Check:
         k = ", ".join(f'"{c}"' for c in key)
         on = " AND ".join(f'r."{c}" = d."{c}"' for c in key)
         shown = ", ".join(f'CAST(r."{c}" AS VARCHAR)' for c in key)
+        # as many distinct key hashes as rows: no key repeats (rows with one key share its hash), and a grouping by
+        # hash costs half a grouping by the key's text (0.8 s against 1.6 s at ten million rows)
+        rows, hashes = self.con.execute(f"SELECT count(*), count(DISTINCT hash({k})) FROM {TABLE}").fetchall()[0]
+        if rows == hashes:
+            return []
         # the repeated keys first (one pass); the rows that repeat them only when there are any (a second pass)
         self.con.execute(
             f"CREATE TEMP TABLE _keys AS SELECT {k}, min(_n) AS _first FROM {TABLE} GROUP BY ALL HAVING count(*) > 1"
@@ -258,14 +321,14 @@ class Check:
     def clustered(self, column: str, block: int = CLUSTER_BLOCK) -> bool:
         """Whether the kept rows, taken in the order they will be written `block` records at a time, cover date
         ranges that do not overlap and run one way (ascending or descending): an export sorted by date, or a
-        release written in date order. The read rows come in the file's order and the rows accepted one by one
+        release written in date order. The vouched rows come in the file's order and the rows accepted one by one
         after them, as one more block. The store then writes them about as they come (two threads may mix
         neighbouring blocks), each row group still holding a narrow range, and skips the sort (at ten million
         rows, 3.6 s to write against 9.5 s sorted)."""
         c = f'"{column}"'
         found = self.con.execute(
-            f"SELECT min({c}), max({c}) FROM read_parquet({self.read}) WHERE {c} IS NOT NULL AND _ok "
-            f"AND _n NOT IN (SELECT _n FROM {REMOVED}) GROUP BY _n // {int(block)} ORDER BY _n // {int(block)}"
+            f"SELECT min({c}), max({c}) FROM {VOUCHED} WHERE {c} IS NOT NULL "
+            f"GROUP BY _n // {int(block)} ORDER BY _n // {int(block)}"
         ).fetchall()
         found += [
             r for r in self.con.execute(f"SELECT min({c}), max({c}) FROM {ACCEPTED}").fetchall() if r[0] is not None
