@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import ingest, schema
-from dashboard.sources import canonical, frontex, home_office, iom
+from dashboard.sources import base, canonical, frontex, home_office, iom
 from dashboard.sources.base import COUNT_MAX, StructuralError, count_maxima, parse_count, read_text_csv
 
 FIX = Path(__file__).parent / "fixtures"
@@ -179,3 +179,64 @@ def test_utf16_and_nul_checks_do_not_refuse_utf8_text(tmp_path):
     frame, lines = read_text_csv(path)
     assert frame["source"].tolist() == ["Café"] and lines == [2]
     assert ingest.detect(path) is canonical
+
+
+# --- read_text_csv: Arrow's reader for files of one record per line, Python's csv module for the rest ---------
+
+CSV_CASES = {
+    "crlf": (b"a,b\r\n1,2\r\n\r\n3, 4 \r\n", True),
+    "rows of empty fields": (b"a,b\n1,2\n,\n  ,  \n\n3,4\n", True),
+    "quoted": (b'a,b\n"x, y","he said ""hi"""\n2,3\n', True),
+    "a quote inside a field": (b'a,b\nab"c"d,2\n', True),
+    "a space before a quote": (b'a,b\n1, "b"\n', True),
+    "byte-order mark": (b"\xef\xbb\xbfa,b\n1,2\n", True),
+    "not-available markers": (b"a,b\nNA,\n-,x\n", True),
+    "unicode spaces": ("a,b\n\u00a0x\u00a0,\u2003y\n\x1cz\x1c,w\n".encode(), True),
+    "no final line end": (b"a,b\n1,2", True),
+    "blank lines at the end": (b"a,b\n1,2\n\n\n", True),
+    "a repeated header": (b"a,a, b \n1,2,3\n", True),
+    "a line break inside quotes": (b'a,b\n"x\ny",2\n3,4\n', False),
+    "carriage returns alone": (b"a,b\r1,2\r", False),
+    "an odd quote": (b'a,b\n5" gun,2\n', False),
+}
+
+
+@pytest.mark.parametrize("name", list(CSV_CASES))
+def test_arrow_and_python_csv_readers_give_the_same_frame_and_lines(tmp_path, name):
+    data, arrow = CSV_CASES[name]
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    fast = base._arrow_csv(data.removeprefix(b"\xef\xbb\xbf"))
+    assert (fast is not None) is arrow
+    slow = base._python_csv(path, data.decode("utf-8-sig"), str)
+    frame, lines = base.read_text_csv(path)
+    assert lines == slow[1]
+    assert list(frame.columns) == list(slow[0].columns)
+    plain = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    assert plain == slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).parent.glob("fixtures/*/*.csv")), ids=lambda p: p.name)
+def test_every_csv_fixture_reads_alike_both_ways(path):
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+        slow = base._python_csv(path, text, str)
+    except (UnicodeDecodeError, StopIteration, base.StructuralError):
+        slow = None
+    fast = base._arrow_csv(raw.removeprefix(b"\xef\xbb\xbf"))
+    if slow is None:
+        assert fast is None  # what Python's reader refuses, Arrow's does not read
+        return
+    if fast is not None:
+        assert fast[1] == slow[1] and list(fast[0].columns) == list(slow[0].columns)
+        assert fast[0].astype(object).where(fast[0].notna(), None).to_numpy().tolist() == (
+            slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
+        )
+
+
+def test_a_field_over_the_limit_is_still_refused(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a,b\n1," + b"x" * (base.CSV_FIELD_LIMIT + 1) + b"\n")
+    with pytest.raises(base.StructuralError, match="field larger than field limit"):
+        base.read_text_csv(path)

@@ -558,17 +558,21 @@ def test_header_only_file_gives_empty_canonical_frame(tmp_path: Path):
 # --- progress ----------------------------------------------------------------------------------
 
 
-def test_progress_every_5000_rows(tmp_path: Path):
+def test_progress_reported_as_the_rows_are_read(tmp_path: Path):
+    """Progress after the columns are read, then every 5,000 rows read one by one, then done."""
     rows = [one_row(f"2024-{1 + i % 12:02d}-01", main_id=f"P{i}") for i in range(12_000)]
+    rows += [one_row("2024-01-01", main_id=f"Q{i}", coords="POINT (1 50)") for i in range(6_000)]  # per row
     calls = []
     result = iom.read(
         write_current(tmp_path / "big.csv", rows),
         regions=None,
-        progress=lambda message, fraction: calls.append(fraction),
+        progress=lambda message, fraction: calls.append((fraction, message)),
     )
-    assert calls == [5_000 / 12_000, 10_000 / 12_000, 1.0]
-    assert result.rows_accepted == 12_000
-    assert result.totals_by_year.to_dict("list") == {"year": [2024], "dead_and_missing": [12_000]}
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) == 4, calls
+    assert "12,000 of 18,000 rows read at once" in calls[1][1] and "5,000 rows read one by one" in calls[2][1]
+    assert result.rows_accepted == 18_000
+    assert result.totals_by_year.to_dict("list") == {"year": [2024], "dead_and_missing": [18_000]}
 
 
 # --- counts that fit the store, totals that say unknown ----------------------------------------
@@ -611,3 +615,143 @@ def test_a_year_with_no_known_count_totals_null_not_zero(tmp_path: Path):
     totals = iom.read(path, regions=None).totals_by_year
     assert totals["year"].tolist() == [2023, 2024]
     assert pd.isna(totals["dead_and_missing"][0]) and totals["dead_and_missing"][1] == 1
+
+
+# --- column by column against row by row --------------------------------------------------------------------------
+
+TRAP_IDS = ["A1", "A1", "A2", "NA", "n/a", "", "  ", "-", "B 7", "٣", "x"]
+TRAP_DATES = [
+    "2024-01-05",
+    "2024-1-5",
+    "2024-01-05 12:30",
+    "2024-01-05T12:30:15.5",
+    "2024-02-30",
+    "2099-01-01",
+    "1500-01-01",
+    "05/01/2024",
+    "13/01/2024",
+    "01/13/2024",
+    "13/13/2024",
+    "5/1/2024",
+    "Fri, 01/05/2018 - 12:00",
+    "Mon, 01/05/2018",
+    "Friday, 01/05/2018",
+    "fri 01/05/2018 12:00",
+    "March 12, 2018",
+    "12 Mar 2018",
+    "yesterday",
+    "",
+    "NA",
+    "2024-01-05  12:30",
+    "٢٠٢٤-٠١-٠٥",
+    "0000-01-01",
+    "2024/01/05",
+]
+TRAP_COORDS = [
+    "50.9, 1.6",
+    "50.9,1.6",
+    "-33.5 , -70.25",
+    "91, 10",
+    "10, 181",
+    "181, 10",
+    "POINT (1.6 50.9)",
+    "50.9 1.6",
+    "north, east",
+    "",
+    "NA",
+    "1e1, 2",
+    "50.123456789012345678, 1.5",
+    "0, 0",
+    "-0.0, -0",
+    "+50, 1",
+    "50., 1",
+    "١٢, 3",
+]
+TRAP_COUNTS = ["0", "1", "12", "007", "1,200", "2.0", "2.5", "-3", "", "NA", "-", "n/a", "999999999", "2147483647",
+               "2147483648", "1e3", " 4 ", "٣"]  # fmt: skip
+TRAP_ROUTES = [
+    "English Channel to the UK",
+    "Central Mediterranean",
+    "central  mediterranean",
+    "Unknown route",
+    "",
+    "NA",
+]
+TRAP_REGIONS = ["Europe", "Mediterranean", "Nowhere", "", "N/A"]
+
+
+def trap_rows(n: int, seed: int) -> list[tuple]:
+    """Rows of clean values, each field a trap one time in eight (so most rows carry one trap or none)."""
+    import random
+
+    rng = random.Random(seed)
+
+    def pick(clean: str, traps: list[str]) -> str:
+        return rng.choice(traps) if rng.random() < 0.125 else clean
+
+    out = []
+    for _ in range(n):
+        day = f"2023-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        out.append(
+            (
+                pick(f"C{rng.randrange(10**6)}", TRAP_IDS),
+                pick(day, TRAP_DATES),
+                pick(str(rng.randrange(50)), TRAP_COUNTS),
+                pick(str(rng.randrange(50)), TRAP_COUNTS),
+                pick("", TRAP_COUNTS),
+                pick(f"{rng.uniform(-60, 60):.4f}, {rng.uniform(-170, 170):.4f}", TRAP_COORDS),
+                pick("Central Mediterranean", TRAP_ROUTES),
+                pick("Mediterranean", TRAP_REGIONS),
+            )
+        )
+    return out
+
+
+def assert_same_reading(path: Path):
+    fast = iom.read(path, regions=None)
+    slow = iom.read(path, regions=None, vectorised=False)
+    assert fast.rejected == slow.rejected
+    assert fast.notes == slow.notes
+    assert fast.rows_read == slow.rows_read
+    pd.testing.assert_frame_equal(fast.tables["incidents"], slow.tables["incidents"])
+    pd.testing.assert_frame_equal(fast.totals_by_year, slow.totals_by_year)
+    return fast
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_column_by_column_reads_exactly_as_row_by_row_current_layout(tmp_path: Path, seed: int):
+    """Every trap (ids repeated or not given, dates in every form and out of range, coordinates odd or swapped,
+    counts with commas, signs, exponents, Unicode digits, labels unknown or missing) read both ways: the same
+    rows, values, rejections (line, column, reason, value), notes and totals."""
+    rows = [
+        mk.current(i, region, when, dead, missing, surv, "Drowning", "Off Calais", coords, route)
+        for i, when, dead, missing, surv, coords, route, region in trap_rows(3000, seed)
+    ]
+    result = assert_same_reading(write_current(tmp_path / "traps.csv", rows))
+    assert len(result.rejected) > 500 and result.rows_accepted > 1000  # both kinds of row are there
+
+
+@pytest.mark.parametrize("layout", ["older", "split", "no id"])
+def test_column_by_column_reads_exactly_as_row_by_row_other_layouts(tmp_path: Path, layout: str):
+    traps = trap_rows(2000, 7)
+    if layout == "older":
+        rows = [
+            mk.older(i, region, when, dead, missing, dead, surv, "Drowning", "Off Libya", coords, route)
+            for i, when, dead, missing, surv, coords, route, region in traps
+        ]
+        text = mk.csv_text(mk.OLDER_HEADER, rows, newline="\r\n")
+    else:
+        rows = []
+        for _, when, dead, missing, _, coords, route, region in traps:
+            lat, _, lon = coords.partition(",")
+            rows.append([when, region, route, dead, missing, "", lat.strip(), lon.strip(), "Drowning", "x", ""])
+        text = mk.csv_text(mk.SPLIT_HEADER, rows)
+    path = tmp_path / f"{layout}.csv"
+    path.write_text(("\ufeff" if layout == "older" else "") + text, encoding="utf-8", newline="")
+    result = assert_same_reading(path)
+    assert len(result.rejected) > 300 and result.rows_accepted > 600
+
+
+def test_every_fixture_reads_alike_both_ways():
+    for name in ("current.csv", "older.csv", "split.csv", "bad_rows.csv"):
+        assert_same_reading(FIX / name)

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard import schema
 from dashboard.sources.base import (
@@ -311,8 +313,15 @@ class _Bad(Exception):
         self.field, self.reason, self.value = field, reason, value
 
 
-def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_progress) -> ImportResult:
-    """Read an IOM Missing Migrants CSV into `incidents` rows, rejecting bad rows with reasons."""
+def read(
+    path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_progress, vectorised: bool = True
+) -> ImportResult:
+    """Read an IOM Missing Migrants CSV into `incidents` rows, rejecting bad rows with reasons.
+
+    Rows are read column by column (_vouched): a row whose values all take the common forms (ISO, slash or
+    weekday dates, 'lat, lon' pairs, counts in plain digits) is accepted at once; every other row goes through
+    the per-row rules (_parse_row), which accept it or say exactly why not. `vectorised=False` sends every row
+    the per-row way (the tests compare the two)."""
     frame, lines = read_text_csv(path)
     header = list(frame.columns)
     layout, lacking = _best_layout(header)
@@ -329,80 +338,95 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         field: [position[_norm(n)] for n in names if _norm(n) in position]
         for field, names in {**COMMON, **layout.fields}.items()
     }
-
-    values = frame.to_numpy(dtype=object, na_value=None)  # type: ignore[arg-type]  # None is valid; the stubs omit it
     name = {f: header[p[0]] for f, p in cols.items() if p}  # field -> header text, for rejections
+    n = len(frame)
+    progress(f"{path.name}: reading {n:,} rows", 0.1)
+    # each field's first given value per row; blank and not-available markers (NA, N/A, -) are not given
+    given = {field: _given(frame, positions) for field, positions in cols.items()}
     # older downloads are US-style; other layouts must prove their order (module docstring)
-    slash_order = "mdy" if layout.name == "older" else _slash_order([row[cols["date"][0]] for row in values])
+    slash_order = "mdy" if layout.name == "older" else _slash_order(pc.unique(given["date"].drop_null()).to_pylist())
     label_region = _label_regions(regions)
     today = date.today()
+    line_of = np.asarray(lines, dtype=np.int64)
+    has_id = bool(cols["id"])
 
-    rows: list[dict] = []
+    if vectorised:
+        ok, fast = _vouched(given, layout, has_id, line_of, slash_order, today)
+    else:
+        ok, fast = np.zeros(n, dtype=bool), {}
+    progress(f"{path.name}: {int(ok.sum()):,} of {n:,} rows read at once; the rest one by one", 0.5)
+
     rejected: list[Rejection] = []
-    first_line: dict[str, int] = {}  # accepted id -> its line
-    unknown_routes: Counter[str] = Counter()
-    unknown_regions: Counter[str] = Counter()
-    no_route, slash_dates, total_mismatch = 0, 0, []
-    n = len(values)
-    for i, (row, line) in enumerate(zip(values, lines, strict=True)):
-        if i and i % PROGRESS_EVERY == 0:
-            progress(f"{path.name}: {i:,} of {n:,} rows read", i / n)
+    slow: list[dict] = []
+    judged = np.flatnonzero(~ok).tolist()
+    taken = pa.array(judged, type=pa.int64())
+    values = {field: dict(zip(judged, arr.take(taken).to_pylist(), strict=True)) for field, arr in given.items()}
+    for k, i in enumerate(judged):
+        if k and k % PROGRESS_EVERY == 0:
+            progress(f"{path.name}: {k:,} rows read one by one", 0.5 + 0.3 * k / max(1, n - int(ok.sum())))
 
-        def get(field: str, row=row) -> str | None:
-            """The field's first given value; blank and not-available markers (NA, N/A, -) are not given."""
-            if field not in cols:
-                return None
-            return next((row[p] for p in cols[field] if not _not_available(row[p])), None)
+        def get(field: str, i=i) -> str | None:
+            return values[field][i] if field in values else None
 
         try:
-            record = _parse_row(get, layout, bool(cols["id"]), line, slash_order, today)
-            incident_id = record["incident_id"]
-            if incident_id in first_line:
-                # only accepted rows claim an id, so a bad first copy does not block a good second one
-                raise _Bad(
-                    "id",
-                    f"duplicate incident id {incident_id!r} (first on line {first_line[incident_id]})",
-                    incident_id.removeprefix("IOM-"),
-                )
+            slow.append({**_parse_row(get, layout, has_id, int(line_of[i]), slash_order, today), "_pos": i})
         except _Bad as bad:
             value = None if bad.value is None else str(bad.value)[:80]
-            rejected.append(Rejection(path.name, line, name.get(bad.field), bad.reason, value=value))
-            continue
-        first_line[incident_id] = line
-        slash_dates += bool(SLASH_DATE.fullmatch(get("date") or ""))  # never None: _parse_row required it
+            rejected.append(Rejection(path.name, int(line_of[i]), name.get(bad.field), bad.reason, value=value))
 
-        # the file's own total is not stored; a disagreement is worth telling the analyst about
-        try:
-            total = parse_count(get("total"))
-        except ValueError:
-            total = -1
-        if total is not None and total != (record["dead"] or 0) + (record["missing"] or 0):
-            total_mismatch.append(line)
+    columns = [c.name for c in schema.columns("incidents", provenance=False)]
+    positions = np.flatnonzero(ok)
+    quick = pd.DataFrame({c: fast[c][ok] for c in columns if c in fast}, index=positions)
+    rest = pd.DataFrame(slow, columns=[*columns, "_pos"]).set_index("_pos")
+    rest.index = rest.index.astype(np.int64)
+    rest["date"] = pd.to_datetime(rest["date"])
+    parts = [f for f in (quick, rest) if len(f)]
+    accepted = pd.concat(parts).sort_index() if parts else rest
+    # only accepted rows claim an id, so a bad first copy does not block a good second one
+    first = pd.Series(line_of[accepted.index], index=accepted.index).groupby(accepted["incident_id"]).transform("first")
+    repeated = accepted["incident_id"].duplicated(keep="first").to_numpy()
+    for i, incident_id, line_first in zip(
+        accepted.index[repeated], accepted["incident_id"][repeated], first[repeated], strict=True
+    ):
+        reason = f"duplicate incident id {incident_id!r} (first on line {line_first})"
+        value = str(incident_id.removeprefix("IOM-"))[:80]
+        rejected.append(Rejection(path.name, int(line_of[i]), name.get("id"), reason, value=value))
+    rejected.sort(key=lambda r: r.row or 0)
+    accepted = accepted[~repeated]
+    at = accepted.index.to_numpy()
 
-        route_label, region_label = get("route"), get("region")
-        route = ROUTE_OF_LABEL.get(_norm(route_label)) if route_label else None
-        if route:
-            region: str | None = label_region.get(_norm(route_label)) or REGION_OF_ROUTE[route]
-        else:
-            # unknown labels are kept as they are, never dropped (and listed in the notes)
-            if route_label:
-                unknown_routes[route_label] += 1
-            else:
-                no_route += 1
-            route = route_label or NOT_STATED
-            region = label_region.get(_norm(route_label or "")) or label_region.get(_norm(region_label or ""))
-            if region is None:
-                region = region_label or NOT_STATED
-                if region_label:
-                    unknown_regions[region_label] += 1
-        rows.append({**record, "region": region, "route": route})
+    # the file's own total is not stored; a disagreement is worth telling the analyst about
+    total = _per_value(given["total"].take(at), _total_or_bad)
+    sums = accepted["dead"].fillna(0).astype("int64") + accepted["missing"].fillna(0).astype("int64")
+    differs = np.array([t is not None for t in total], dtype=bool) & (
+        np.array([-1 if t is None else t for t in total], dtype=np.int64) != sums.to_numpy()
+    )
+    total_mismatch = line_of[at[differs]].tolist()
+
+    unknown_routes: Counter[str] = Counter()
+    unknown_regions: Counter[str] = Counter()
+    # labels are mapped once per distinct (route, region) pair
+    pairs = list(zip(given["route"].take(at).to_pylist(), given["region"].take(at).to_pylist(), strict=True))
+    counts = Counter(pairs)
+    mapped = {pair: _place(pair[0], pair[1], label_region) for pair in counts}
+    for pair, count in counts.items():
+        _, _, unknown_route, unknown_region = mapped[pair]
+        if unknown_route is not None:
+            unknown_routes[unknown_route] += count
+        if unknown_region is not None:
+            unknown_regions[unknown_region] += count
+    no_route = sum(count for (route_label, _), count in counts.items() if route_label is None)
+    routes = [mapped[pair][0] for pair in pairs]
+    places = [mapped[pair][1] for pair in pairs]
+    accepted = accepted.assign(route=routes, region=places)
+    slash_dates = sum(_per_value(given["date"].take(at), lambda v: bool(SLASH_DATE.fullmatch(v or ""))))
     progress(f"{path.name}: {n:,} rows read", 1.0)
 
     notes = [f"IOM {layout.name} layout."]
     if slash_dates:
         order = {"mdy": "month/day/year", "dmy": "day/month/year"}.get(slash_order or "", "the order each one proves")
         notes.append(f"{slash_dates} date(s) written dd/dd/yyyy read as {order}.")
-    if not cols["id"]:
+    if not has_id:
         notes.append(
             "No Main ID, Web ID or Incident ID column: ids are made from line numbers (IOM-line-N), "
             "so they will not match another copy of the data."
@@ -413,13 +437,13 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         notes.append(unknown_labels("region", unknown_regions))
     if no_route:
         notes.append(f"{no_route} row(s) give no migration route: route set to {NOT_STATED!r}.")
-    unplaced = sum(r["lat"] is None for r in rows)
+    unplaced = int(accepted["lat"].isna().sum())
     if unplaced:
         notes.append(
             f"{unplaced} incident(s) give no coordinates: kept without a position, counted in every total "
             "and table, left off the map."
         )
-    grouped = Counter(r["group_id"] for r in rows if r["group_id"] is not None)
+    grouped = Counter(g for g in accepted["group_id"].tolist() if g is not None and g == g)
     groups = {g: k for g, k in grouped.items() if k > 1}
     if groups:
         notes.append(
@@ -434,7 +458,7 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
             f"(line {shown}); the separate counts are used."
         )
 
-    incidents = _frame(rows)
+    incidents = _frame(accepted.reset_index(drop=True)[columns])
     return ImportResult(
         format=NAME,
         source=SOURCE,
@@ -444,6 +468,230 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         notes=notes,
         totals_by_year=_totals_by_year(incidents),
     )
+
+
+def _place(route_label: str | None, region_label: str | None, label_region: dict[str, str]):
+    """(route, region, the route label if unknown, the region label if unknown) for a row's labels: unknown
+    labels are kept as they are, never dropped (and listed in the notes)."""
+    route = ROUTE_OF_LABEL.get(_norm(route_label)) if route_label else None
+    if route:
+        return route, label_region.get(_norm(route_label)) or REGION_OF_ROUTE[route], None, None
+    region = label_region.get(_norm(route_label or "")) or label_region.get(_norm(region_label or ""))
+    unknown_region = None
+    if region is None:
+        region = region_label or NOT_STATED
+        unknown_region = region_label or None
+    return route_label or NOT_STATED, region, route_label or None, unknown_region
+
+
+def _total_or_bad(value: object) -> int | None:
+    """The file's own total as a count; -1 when it is not one (it then differs from any sum)."""
+    try:
+        return parse_count(value)
+    except ValueError:
+        return -1
+
+
+# Every text t with `t in NOT_AVAILABLE or t.upper() in NOT_AVAILABLE` (_not_available): the markers, and each way
+# of writing NA and N/A in upper and lower case (no other character upper-cases to N or A).
+NOT_GIVEN = pa.array(
+    sorted(NOT_AVAILABLE | {f"{n}{sep}{a}" for n in "nN" for a in "aA" for sep in ("", "/")}), type=pa.string()
+)
+
+
+def _given(frame: pd.DataFrame, positions: list[int]) -> pa.Array:
+    """A field's first given value per row among its columns (text; null where none is): blank and
+    not-available markers (NA, N/A, -, …: _not_available) are not given."""
+    out = pa.nulls(len(frame), type=pa.string())
+    for p in reversed(positions):  # the first column wins: it is laid over the others last
+        column = pa.array(frame.iloc[:, p].array, type=pa.string())
+        given = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=NOT_GIVEN)))
+        out = pc.if_else(given, column, out)
+    return out
+
+
+def _per_value(values: pa.Array, function) -> list:
+    """function(value) for each value (None for null), computed once per distinct value."""
+    distinct = pc.unique(values)
+    results = [function(v) for v in distinct.to_pylist()]
+    return [results[i] for i in pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # strftime("%a") in the C locale, lower case
+NUMBER = r"-?\d{1,3}(?:\.\d{1,15})?"  # a coordinate the fast path reads (any other form: the per-row rules)
+FAST_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+FAST_SLASH = re.compile(r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})$")
+FAST_WEEKDAY = re.compile(
+    r"^(?P<w>[A-Za-z]{3})[A-Za-z]*,? +(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?: *-? *\d{1,2}:\d{2})?$"
+)
+FAST_PAIR = re.compile(rf"^(?P<lat>{NUMBER}) *, *(?P<lon>{NUMBER})$")
+FAST_NUMBER = re.compile(rf"^{NUMBER}$")
+FAST_COUNT = re.compile(r"^\d{1,9}$")  # at most 999,999,999: fits INTEGER, three of them fit BIGINT
+
+
+def _groups(values: pa.Array, pattern: re.Pattern[str]) -> dict[str, np.ndarray] | None:
+    """The named groups of `pattern` (RE2, anchored) in each value as text (None where it does not match),
+    and "_ok" where it does; None when no value matches."""
+    found = pc.extract_regex(values, pattern.pattern)
+    if found.null_count == len(found):
+        return None
+    valid = found.is_valid().to_numpy(zero_copy_only=False)
+    return {field.name: found.field(i).to_numpy(zero_copy_only=False) for i, field in enumerate(found.type)} | {
+        "_ok": valid
+    }
+
+
+def _ints(text: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Digit strings as int64 where ok (0 elsewhere)."""
+    out = np.zeros(len(text), dtype=np.int64)
+    if ok.any():
+        out[ok] = pc.cast(pa.array(text[ok], type=pa.string()), pa.int64()).to_numpy()
+    return out
+
+
+def _floats(text: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Decimal strings as float64 where ok (NaN elsewhere): Arrow parses them as float() does (correctly
+    rounded)."""
+    out = np.full(len(text), np.nan)
+    if ok.any():
+        out[ok] = pc.cast(pa.array(text[ok], type=pa.string()), pa.float64()).to_numpy()
+    return out
+
+
+def _fast_dates(raw: pa.Array, slash_order: str | None, today: date) -> tuple[np.ndarray, np.ndarray]:
+    """(vouched, datetime64[s]) for the dates _date reads the same way: ISO, slash dates in the file's order (or
+    one that proves its own), weekday dates whose weekday agrees; not in the future. Others: not vouched."""
+    n = len(raw)
+    year, month, day = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    ok = np.zeros(n, dtype=bool)
+    weekday = np.full(n, None, dtype=object)
+    iso = _groups(raw, FAST_ISO)
+    if iso is not None:
+        m = iso["_ok"]
+        year[m], month[m], day[m] = _ints(iso["y"], m)[m], _ints(iso["m"], m)[m], _ints(iso["d"], m)[m]
+        ok |= m
+    slash = _groups(raw, FAST_SLASH)
+    if slash is not None:
+        m = slash["_ok"] & ~ok
+        a, b, y = _ints(slash["a"], m), _ints(slash["b"], m), _ints(slash["y"], m)
+        if slash_order is None:
+            dmy = a > 12
+            m &= (a > 12) | (b > 12)  # a date that could be either is ambiguous: the per-row rules say so
+        else:
+            dmy = np.full(n, slash_order == "dmy")
+        year[m], month[m], day[m] = y[m], np.where(dmy, b, a)[m], np.where(dmy, a, b)[m]
+        ok |= m
+    named = _groups(raw, FAST_WEEKDAY)
+    if named is not None:
+        m = named["_ok"] & ~ok
+        year[m], month[m], day[m] = _ints(named["y"], m)[m], _ints(named["m"], m)[m], _ints(named["d"], m)[m]
+        weekday[m] = [w.lower() for w in named["w"][m]]
+        ok |= m
+    when = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    if ok.any():
+        parts = pd.DataFrame({"year": year[ok], "month": month[ok], "day": day[ok]})
+        found = pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[s]")
+        when[ok] = found
+        ok &= ~np.isnat(when)
+    ok &= when <= np.datetime64(today, "s")
+    checked = ok & (weekday != None)  # noqa: E711  (elementwise: the rows read from a weekday date)
+    if checked.any():
+        days = pd.DatetimeIndex(when[checked]).day_of_week.to_numpy()
+        agrees = np.array([WEEKDAYS[d] for d in days], dtype=object) == weekday[checked]
+        ok[np.flatnonzero(checked)[~agrees]] = False
+    return ok, when
+
+
+def _fast_lat_lon(lat: np.ndarray, lon: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Where the pair is in range (the per-row rules word the refusal of any other)."""
+    return ok & (lat >= -90) & (lat <= 90) & (lon >= -180) & (lon <= 180)
+
+
+def _vouched(
+    given: dict[str, pa.Array], layout: Layout, has_id: bool, lines: np.ndarray, slash_order: str | None, today: date
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Which rows _parse_row would accept as they are, and their values, column by column: ids given, dates
+    and coordinates in the common forms, counts in plain digits. A row not vouched for goes the per-row way."""
+    n = len(lines)
+    if has_id:
+        ok = given["id"].is_valid().to_numpy(zero_copy_only=False)
+        incident_id = _prefixed(given["id"])
+    else:
+        ok = np.ones(n, dtype=bool)
+        incident_id = np.array([f"IOM-line-{line}" for line in lines], dtype=object)
+    dated, when = _fast_dates(given["date"], slash_order, today)
+    ok &= dated
+    lat, lon = np.full(n, np.nan), np.full(n, np.nan)
+    if "coordinates" in layout.fields:
+        raw = given["coordinates"]
+        absent = raw.is_null().to_numpy(zero_copy_only=False)
+        pair = _groups(raw, FAST_PAIR)
+        if pair is not None:
+            m = pair["_ok"]
+            lat, lon = _floats(pair["lat"], m), _floats(pair["lon"], m)
+            ok &= absent | _fast_lat_lon(lat, lon, m)
+        else:
+            ok &= absent
+    else:
+        raw_lat, raw_lon = given["lat"], given["lon"]
+        absent = pc.and_(raw_lat.is_null(), raw_lon.is_null()).to_numpy(zero_copy_only=False)
+        a, b = _groups(raw_lat, FAST_NUMBER), _groups(raw_lon, FAST_NUMBER)
+        if a is not None and b is not None:
+            m = a["_ok"] & b["_ok"]
+            lat = _floats(raw_lat.to_numpy(zero_copy_only=False), m)
+            lon = _floats(raw_lon.to_numpy(zero_copy_only=False), m)
+            ok &= absent | _fast_lat_lon(lat, lon, m)
+        else:
+            ok &= absent
+    counts: dict[str, np.ndarray] = {}
+    known = np.zeros(n, dtype=np.int64)
+    anything = np.zeros(n, dtype=bool)
+    for field in ("dead", "missing", "survivors"):
+        raw = given[field]
+        absent = raw.is_null().to_numpy(zero_copy_only=False)
+        digits = _groups(raw, FAST_COUNT)
+        m = digits["_ok"] if digits is not None else np.zeros(n, dtype=bool)
+        value = _ints(raw.to_numpy(zero_copy_only=False), m)
+        ok &= absent | m
+        known += np.where(m, value, 0)
+        anything |= m
+        counts[field] = _where(m, value)
+    ok &= known <= MAXIMA["people"]
+    people = _where(anything, known)
+    placed = ~np.isnan(lat)
+    return ok, {
+        "incident_id": incident_id,
+        "group_id": _prefixed(given.get("group", pa.nulls(n, type=pa.string()))),
+        "date": when,
+        "lat": np.where(placed, lat, np.nan),
+        "lon": np.where(placed, lon, np.nan),
+        "incident_type": np.full(n, INCIDENT_TYPE, dtype=object),
+        "people": people,
+        **counts,
+        "cause": _text(given, "cause", n),
+        "location": _text(given, "location", n),
+        "source": np.full(n, SOURCE, dtype=object),
+        "source_url": _text(given, "url", n),
+        "source_quality": _text(given, "quality", n),
+    }
+
+
+def _text(given: dict[str, pd.Series], field: str, n: int) -> np.ndarray:
+    """A text field's given values (None where not given)."""
+    return given[field].to_numpy(zero_copy_only=False) if field in given else np.full(n, None, dtype=object)
+
+
+def _where(ok: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Python ints where ok, None elsewhere (object array)."""
+    out = np.full(len(values), None, dtype=object)
+    out[ok] = values[ok].astype(object)
+    return out
+
+
+def _prefixed(ids: pa.Array) -> np.ndarray:
+    """IOM's ids as Tideline's: "IOM-" before each (None stays None)."""
+    return pc.binary_join_element_wise("IOM-", ids, "").to_numpy(zero_copy_only=False)
 
 
 def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | None, today: date) -> dict:
@@ -522,7 +770,7 @@ def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | 
     }
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
+def _frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     """Accepted rows as an `incidents` frame in schema column order, with nullable integer counts."""
     columns = [c.name for c in schema.columns("incidents", provenance=False)]
     frame = pd.DataFrame(rows, columns=columns)
