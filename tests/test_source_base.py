@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard import ingest, schema
@@ -209,11 +210,14 @@ def test_arrow_and_python_csv_readers_give_the_same_frame_and_lines(tmp_path, na
     fast = base._arrow_csv(data.removeprefix(b"\xef\xbb\xbf"))
     assert (fast is not None) is arrow
     slow = base._python_csv(path, data.decode("utf-8-sig"), str)
+    expected = slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
     frame, lines = base.read_text_csv(path)
     assert lines == slow[1]
-    assert list(frame.columns) == list(slow[0].columns)
-    plain = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-    assert plain == slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
+    assert list(frame.columns) == list(slow[0].columns) and frame.dtypes.tolist() == slow[0].dtypes.tolist()
+    assert frame.astype(object).where(frame.notna(), None).to_numpy().tolist() == expected
+    header, columns, numbers = base.read_text_columns(path)  # the same, as Arrow columns
+    assert header == list(slow[0].columns) and numbers.tolist() == slow[1]
+    assert [list(row) for row in zip(*(c.to_pylist() for c in columns))] == expected
 
 
 @pytest.mark.parametrize("path", sorted(Path(__file__).parent.glob("fixtures/*/*.csv")), ids=lambda p: p.name)
@@ -228,9 +232,13 @@ def test_every_csv_fixture_reads_alike_both_ways(path):
     if slow is None:
         assert fast is None  # what Python's reader refuses, Arrow's does not read
         return
+    frame, lines = base.read_text_csv(path)
+    assert lines == slow[1] and frame.dtypes.tolist() == slow[0].dtypes.tolist()
+    pd.testing.assert_frame_equal(frame, slow[0])
     if fast is not None:
-        assert fast[1] == slow[1] and list(fast[0].columns) == list(slow[0].columns)
-        assert fast[0].astype(object).where(fast[0].notna(), None).to_numpy().tolist() == (
+        header, columns, lines = fast
+        assert lines.tolist() == slow[1] and header == list(slow[0].columns)
+        assert [list(row) for row in zip(*(c.to_pylist() for c in columns))] == (
             slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
         )
 

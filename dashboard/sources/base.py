@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -292,19 +293,46 @@ def read_text_csv(path: Path, *, dtype=str) -> tuple[pd.DataFrame, list[int]]:
     if dtype is str:
         fast = _arrow_csv(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
         if fast is not None:
-            return fast
+            header, columns, lines = fast
+            import pyarrow.compute as pc
+
+            frame = pd.DataFrame({i: pd.Series(pc.fill_null(c, ""), dtype=str) for i, c in enumerate(columns)})
+            frame.columns = header
+            return frame.replace({"": None}), lines.tolist()  # as Python's csv module's frame is made
     return _python_csv(path, text, dtype)
 
 
-def _arrow_csv(raw: bytes) -> tuple[pd.DataFrame, list[int]] | None:
-    """read_text_csv by Arrow, for a file whose records are its non-empty lines; None for any other file (or one
-    Arrow refuses), which Python's csv module then reads and, if need be, refuses in words."""
-    import numpy as np
+def read_text_columns(path: Path) -> tuple[list[str], list[pa.Array], np.ndarray]:
+    """read_text_csv as Arrow text columns: (header, columns, 1-based line of each row), for importers that work
+    column by column (nothing goes through pandas when Arrow reads the file)."""
+    raw = path.read_bytes()
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    fast = _arrow_csv(body) if raw.strip() and text_problem(raw[:HEAD_BYTES]) is None and _utf8(body) else None
+    if fast is not None:
+        return fast
+    frame, lines = read_text_csv(path)  # it refuses what Arrow did not read, in words
+    columns = [pa.array(frame.iloc[:, i].array, type=pa.string()) for i in range(frame.shape[1])]
+    return list(frame.columns), columns, np.asarray(lines, dtype=np.int64)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _arrow_csv(raw: bytes) -> tuple[list[str], list[pa.Array], np.ndarray] | None:
+    """read_text_csv by Arrow, for a file whose records are its non-empty lines: (header, text columns with
+    NULL for empty fields, 1-based line of each row); None for any other file (or one Arrow refuses), which
+    Python's csv module then reads and, if need be, refuses in words."""
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     data = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)  # \n
-    if len(ends) == 0 or raw.count(b"\r") != raw.count(b"\r\n"):
+    if len(ends) == 0 or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
         return None  # one line, or a carriage return alone (Python's csv module ends a line there)
     starts = np.concatenate(([0], ends + 1))
     stops = np.concatenate((ends, [len(data)]))
@@ -336,14 +364,20 @@ def _arrow_csv(raw: bytes) -> tuple[pd.DataFrame, list[int]] | None:
     lines = filled[1:] + 1  # 1-based line of each record
     if table.num_rows != len(lines):
         return None
-    frame = pd.DataFrame({i: pd.Series(table.column(i).combine_chunks(), dtype=str) for i in range(width)}, dtype=str)
-    frame.columns = [h.strip() for h in header]
-    frame = frame.apply(lambda s: s.str.strip()).replace({"": None})
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.any():  # a row of empty fields is not data
-        frame = frame[~blank].reset_index(drop=True)
-        lines = lines[~blank]
-    return frame, lines.tolist()
+    # stripped as pandas' str.strip() strips (the same Arrow kernel), an empty field NULL
+    columns = []
+    for i in range(width):
+        column = pc.utf8_trim_whitespace(table.column(i).combine_chunks())
+        columns.append(pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column))
+    if width and len(lines):
+        blank = columns[0].is_null()
+        for column in columns[1:]:
+            blank = pc.and_(blank, column.is_null())
+        if pc.any(blank).as_py():  # a row of empty fields is not data
+            keep = pc.invert(blank)
+            columns = [c.filter(keep) for c in columns]
+            lines = lines[keep.to_numpy(zero_copy_only=False)]
+    return [h.strip() for h in header], columns, lines
 
 
 def _python_csv(path: Path, text: str, dtype) -> tuple[pd.DataFrame, list[int]]:

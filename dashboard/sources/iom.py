@@ -44,7 +44,7 @@ from dashboard.sources.base import (
     parse_coordinate,
     parse_count,
     parse_date,
-    read_text_csv,
+    read_text_columns,
     unknown_labels,
 )
 
@@ -322,8 +322,7 @@ def read(
     weekday dates, 'lat, lon' pairs, counts in plain digits) is accepted at once; every other row goes through
     the per-row rules (_parse_row), which accept it or say exactly why not. `vectorised=False` sends every row
     the per-row way (the tests compare the two)."""
-    frame, lines = read_text_csv(path)
-    header = list(frame.columns)
+    header, columns, lines = read_text_columns(path)
     layout, lacking = _best_layout(header)
     if layout is None:
         raise StructuralError(
@@ -339,15 +338,15 @@ def read(
         for field, names in {**COMMON, **layout.fields}.items()
     }
     name = {f: header[p[0]] for f, p in cols.items() if p}  # field -> header text, for rejections
-    n = len(frame)
+    n = len(lines)
     progress(f"{path.name}: reading {n:,} rows", 0.1)
     # each field's first given value per row; blank and not-available markers (NA, N/A, -) are not given
-    given = {field: _given(frame, positions) for field, positions in cols.items()}
+    given = {field: _given(columns, positions, n) for field, positions in cols.items()}
     # older downloads are US-style; other layouts must prove their order (module docstring)
     slash_order = "mdy" if layout.name == "older" else _slash_order(pc.unique(given["date"].drop_null()).to_pylist())
     label_region = _label_regions(regions)
     today = date.today()
-    line_of = np.asarray(lines, dtype=np.int64)
+    line_of = lines
     has_id = bool(cols["id"])
 
     if vectorised:
@@ -374,23 +373,36 @@ def read(
             value = None if bad.value is None else str(bad.value)[:80]
             rejected.append(Rejection(path.name, int(line_of[i]), name.get(bad.field), bad.reason, value=value))
 
-    columns = [c.name for c in schema.columns("incidents", provenance=False)]
+    names = [c.name for c in schema.columns("incidents", provenance=False)]
     positions = np.flatnonzero(ok)
-    quick = pd.DataFrame({c: fast[c][ok] for c in columns if c in fast}, index=positions)
-    rest = pd.DataFrame(slow, columns=[*columns, "_pos"]).set_index("_pos")
+    chosen = pa.array(ok)
+    quick = pd.DataFrame(
+        {
+            c: pd.Series(values.filter(chosen), dtype=str, index=positions)
+            if isinstance(values, pa.Array)
+            else values[ok]
+            for c, values in fast.items()
+        },
+        index=positions,
+    )
+    rest = pd.DataFrame(slow, columns=[*names, "_pos"]).set_index("_pos")
     rest.index = rest.index.astype(np.int64)
     rest["date"] = pd.to_datetime(rest["date"])
     parts = [f for f in (quick, rest) if len(f)]
     accepted = pd.concat(parts).sort_index() if parts else rest
     # only accepted rows claim an id, so a bad first copy does not block a good second one
-    first = pd.Series(line_of[accepted.index], index=accepted.index).groupby(accepted["incident_id"]).transform("first")
-    repeated = accepted["incident_id"].duplicated(keep="first").to_numpy()
-    for i, incident_id, line_first in zip(
-        accepted.index[repeated], accepted["incident_id"][repeated], first[repeated], strict=True
-    ):
-        reason = f"duplicate incident id {incident_id!r} (first on line {line_first})"
-        value = str(incident_id.removeprefix("IOM-"))[:80]
-        rejected.append(Rejection(path.name, int(line_of[i]), name.get("id"), reason, value=value))
+    repeated = np.zeros(len(accepted), dtype=bool)
+    ids = pa.array(accepted["incident_id"].to_numpy(dtype=object), type=pa.string())
+    if len(ids) and pc.max(pc.value_counts(ids).field("counts")).as_py() > 1:
+        first_line: dict[str, int] = {}
+        for k, (i, incident_id) in enumerate(zip(accepted.index, ids.to_pylist(), strict=True)):
+            if incident_id not in first_line:
+                first_line[incident_id] = int(line_of[i])
+                continue
+            repeated[k] = True
+            reason = f"duplicate incident id {incident_id!r} (first on line {first_line[incident_id]})"
+            value = str(incident_id.removeprefix("IOM-"))[:80]
+            rejected.append(Rejection(path.name, int(line_of[i]), name.get("id"), reason, value=value))
     rejected.sort(key=lambda r: r.row or 0)
     accepted = accepted[~repeated]
     at = accepted.index.to_numpy()
@@ -443,8 +455,8 @@ def read(
             f"{unplaced} incident(s) give no coordinates: kept without a position, counted in every total "
             "and table, left off the map."
         )
-    grouped = Counter(g for g in accepted["group_id"].tolist() if g is not None and g == g)
-    groups = {g: k for g, k in grouped.items() if k > 1}
+    grouped = accepted["group_id"].value_counts()
+    groups = grouped[grouped > 1].to_dict()
     if groups:
         notes.append(
             f"{sum(groups.values())} records share a Main ID with another record ({len(groups)} group(s) of "
@@ -458,7 +470,7 @@ def read(
             f"(line {shown}); the separate counts are used."
         )
 
-    incidents = _frame(accepted.reset_index(drop=True)[columns])
+    incidents = _frame(accepted.reset_index(drop=True)[names])
     return ImportResult(
         format=NAME,
         source=SOURCE,
@@ -499,12 +511,12 @@ NOT_GIVEN = pa.array(
 )
 
 
-def _given(frame: pd.DataFrame, positions: list[int]) -> pa.Array:
+def _given(columns: list[pa.Array], positions: list[int], n: int) -> pa.Array:
     """A field's first given value per row among its columns (text; null where none is): blank and
     not-available markers (NA, N/A, -, …: _not_available) are not given."""
-    out = pa.nulls(len(frame), type=pa.string())
+    out = pa.nulls(n, type=pa.string())
     for p in reversed(positions):  # the first column wins: it is laid over the others last
-        column = pa.array(frame.iloc[:, p].array, type=pa.string())
+        column = columns[p]
         given = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=NOT_GIVEN)))
         out = pc.if_else(given, column, out)
     return out
@@ -525,37 +537,36 @@ FAST_WEEKDAY = re.compile(
     r"^(?P<w>[A-Za-z]{3})[A-Za-z]*,? +(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?: *-? *\d{1,2}:\d{2})?$"
 )
 FAST_PAIR = re.compile(rf"^(?P<lat>{NUMBER}) *, *(?P<lon>{NUMBER})$")
-FAST_NUMBER = re.compile(rf"^{NUMBER}$")
-FAST_COUNT = re.compile(r"^\d{1,9}$")  # at most 999,999,999: fits INTEGER, three of them fit BIGINT
+FAST_NUMBER = re.compile(rf"^(?P<v>{NUMBER})$")
+FAST_COUNT = re.compile(r"^(?P<v>\d{1,9})$")  # at most 999,999,999: fits INTEGER, three of them fit BIGINT
 
 
-def _groups(values: pa.Array, pattern: re.Pattern[str]) -> dict[str, np.ndarray] | None:
-    """The named groups of `pattern` (RE2, anchored) in each value as text (None where it does not match),
-    and "_ok" where it does; None when no value matches."""
+def _groups(values: pa.Array, pattern: re.Pattern[str]) -> dict[str, pa.Array] | None:
+    """The named groups of `pattern` (RE2, anchored) in each value as text (null where it does not match);
+    None when no value matches."""
     found = pc.extract_regex(values, pattern.pattern)
     if found.null_count == len(found):
         return None
-    valid = found.is_valid().to_numpy(zero_copy_only=False)
-    return {field.name: found.field(i).to_numpy(zero_copy_only=False) for i, field in enumerate(found.type)} | {
-        "_ok": valid
-    }
+    valid = found.is_valid()
+    nothing = pa.scalar(None, pa.string())
+    return {field.name: pc.if_else(valid, found.field(i), nothing) for i, field in enumerate(found.type)}
 
 
-def _ints(text: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Digit strings as int64 where ok (0 elsewhere)."""
-    out = np.zeros(len(text), dtype=np.int64)
-    if ok.any():
-        out[ok] = pc.cast(pa.array(text[ok], type=pa.string()), pa.int64()).to_numpy()
-    return out
+def _matched(groups: dict[str, pa.Array] | None, n: int) -> np.ndarray:
+    """Where the pattern matched."""
+    if groups is None:
+        return np.zeros(n, dtype=bool)
+    return next(iter(groups.values())).is_valid().to_numpy(zero_copy_only=False)
 
 
-def _floats(text: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Decimal strings as float64 where ok (NaN elsewhere): Arrow parses them as float() does (correctly
-    rounded)."""
-    out = np.full(len(text), np.nan)
-    if ok.any():
-        out[ok] = pc.cast(pa.array(text[ok], type=pa.string()), pa.float64()).to_numpy()
-    return out
+def _ints(text: pa.Array) -> np.ndarray:
+    """Digit strings as int64 (0 where null)."""
+    return pc.fill_null(pc.cast(text, pa.int64()), 0).to_numpy()
+
+
+def _floats(text: pa.Array) -> np.ndarray:
+    """Decimal strings as float64 (NaN where null): Arrow parses them as float() does (correctly rounded)."""
+    return pc.fill_null(pc.cast(text, pa.float64()), np.nan).to_numpy()
 
 
 def _fast_dates(raw: pa.Array, slash_order: str | None, today: date) -> tuple[np.ndarray, np.ndarray]:
@@ -564,16 +575,16 @@ def _fast_dates(raw: pa.Array, slash_order: str | None, today: date) -> tuple[np
     n = len(raw)
     year, month, day = (np.zeros(n, dtype=np.int64) for _ in range(3))
     ok = np.zeros(n, dtype=bool)
-    weekday = np.full(n, None, dtype=object)
+    weekday = np.full(n, -1, dtype=np.int64)
     iso = _groups(raw, FAST_ISO)
     if iso is not None:
-        m = iso["_ok"]
-        year[m], month[m], day[m] = _ints(iso["y"], m)[m], _ints(iso["m"], m)[m], _ints(iso["d"], m)[m]
+        m = _matched(iso, n)
+        year[m], month[m], day[m] = _ints(iso["y"])[m], _ints(iso["m"])[m], _ints(iso["d"])[m]
         ok |= m
     slash = _groups(raw, FAST_SLASH)
     if slash is not None:
-        m = slash["_ok"] & ~ok
-        a, b, y = _ints(slash["a"], m), _ints(slash["b"], m), _ints(slash["y"], m)
+        m = _matched(slash, n) & ~ok
+        a, b, y = _ints(slash["a"]), _ints(slash["b"]), _ints(slash["y"])
         if slash_order is None:
             dmy = a > 12
             m &= (a > 12) | (b > 12)  # a date that could be either is ambiguous: the per-row rules say so
@@ -583,24 +594,20 @@ def _fast_dates(raw: pa.Array, slash_order: str | None, today: date) -> tuple[np
         ok |= m
     named = _groups(raw, FAST_WEEKDAY)
     if named is not None:
-        m = named["_ok"] & ~ok
-        year[m], month[m], day[m] = _ints(named["y"], m)[m], _ints(named["m"], m)[m], _ints(named["d"], m)[m]
-        weekday[m] = [w.lower() for w in named["w"][m]]
+        m = _matched(named, n) & ~ok
+        year[m], month[m], day[m] = _ints(named["y"])[m], _ints(named["m"])[m], _ints(named["d"])[m]
+        said = pc.fill_null(pc.index_in(pc.utf8_lower(named["w"]), value_set=pa.array(WEEKDAYS)), -2)  # -2: no day
+        weekday[m] = said.to_numpy()[m]
         ok |= m
-    when = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
-    if ok.any():
-        parts = pd.DataFrame({"year": year[ok], "month": month[ok], "day": day[ok]})
-        found = pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[s]")
-        when[ok] = found
-        ok &= ~np.isnat(when)
-    ok &= when <= np.datetime64(today, "s")
-    checked = ok & (weekday != None)  # noqa: E711  (elementwise: the rows read from a weekday date)
-    if checked.any():
-        days = pd.DatetimeIndex(when[checked]).day_of_week.to_numpy()
-        agrees = np.array([WEEKDAYS[d] for d in days], dtype=object) == weekday[checked]
-        ok[np.flatnonzero(checked)[~agrees]] = False
-    return ok, when
+    ok &= (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    first = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    when = first.astype("datetime64[D]") + np.where(ok, day - 1, 0)
+    ok &= when.astype("datetime64[M]") == first  # a day the month has (not 30 February)
+    ok &= when <= np.datetime64(today, "D")
+    said = ok & (weekday != -1)  # the rows read from a weekday date
+    if said.any():  # Monday is 0; 1970-01-01 was a Thursday
+        ok[said] &= (when[said].astype(np.int64) + 3) % 7 == weekday[said]
+    return ok, np.where(ok, when, np.datetime64("NaT")).astype("datetime64[s]")
 
 
 def _fast_lat_lon(lat: np.ndarray, lon: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -610,7 +617,7 @@ def _fast_lat_lon(lat: np.ndarray, lon: np.ndarray, ok: np.ndarray) -> np.ndarra
 
 def _vouched(
     given: dict[str, pa.Array], layout: Layout, has_id: bool, lines: np.ndarray, slash_order: str | None, today: date
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, dict[str, np.ndarray | pa.Array]]:
     """Which rows _parse_row would accept as they are, and their values, column by column: ids given, dates
     and coordinates in the common forms, counts in plain digits. A row not vouched for goes the per-row way."""
     n = len(lines)
@@ -619,7 +626,7 @@ def _vouched(
         incident_id = _prefixed(given["id"])
     else:
         ok = np.ones(n, dtype=bool)
-        incident_id = np.array([f"IOM-line-{line}" for line in lines], dtype=object)
+        incident_id = pa.array([f"IOM-line-{line}" for line in lines.tolist()], type=pa.string())
     dated, when = _fast_dates(given["date"], slash_order, today)
     ok &= dated
     lat, lon = np.full(n, np.nan), np.full(n, np.nan)
@@ -628,8 +635,8 @@ def _vouched(
         absent = raw.is_null().to_numpy(zero_copy_only=False)
         pair = _groups(raw, FAST_PAIR)
         if pair is not None:
-            m = pair["_ok"]
-            lat, lon = _floats(pair["lat"], m), _floats(pair["lon"], m)
+            m = _matched(pair, n)
+            lat, lon = _floats(pair["lat"]), _floats(pair["lon"])
             ok &= absent | _fast_lat_lon(lat, lon, m)
         else:
             ok &= absent
@@ -638,9 +645,8 @@ def _vouched(
         absent = pc.and_(raw_lat.is_null(), raw_lon.is_null()).to_numpy(zero_copy_only=False)
         a, b = _groups(raw_lat, FAST_NUMBER), _groups(raw_lon, FAST_NUMBER)
         if a is not None and b is not None:
-            m = a["_ok"] & b["_ok"]
-            lat = _floats(raw_lat.to_numpy(zero_copy_only=False), m)
-            lon = _floats(raw_lon.to_numpy(zero_copy_only=False), m)
+            m = _matched(a, n) & _matched(b, n)
+            lat, lon = np.where(m, _floats(a["v"]), np.nan), np.where(m, _floats(b["v"]), np.nan)
             ok &= absent | _fast_lat_lon(lat, lon, m)
         else:
             ok &= absent
@@ -651,8 +657,8 @@ def _vouched(
         raw = given[field]
         absent = raw.is_null().to_numpy(zero_copy_only=False)
         digits = _groups(raw, FAST_COUNT)
-        m = digits["_ok"] if digits is not None else np.zeros(n, dtype=bool)
-        value = _ints(raw.to_numpy(zero_copy_only=False), m)
+        m = _matched(digits, n)
+        value = _ints(digits["v"]) if digits is not None else np.zeros(n, dtype=np.int64)
         ok &= absent | m
         known += np.where(m, value, 0)
         anything |= m
@@ -666,20 +672,20 @@ def _vouched(
         "date": when,
         "lat": np.where(placed, lat, np.nan),
         "lon": np.where(placed, lon, np.nan),
-        "incident_type": np.full(n, INCIDENT_TYPE, dtype=object),
+        "incident_type": pa.array([INCIDENT_TYPE] * n, type=pa.string()),
         "people": people,
         **counts,
         "cause": _text(given, "cause", n),
         "location": _text(given, "location", n),
-        "source": np.full(n, SOURCE, dtype=object),
+        "source": pa.array([SOURCE] * n, type=pa.string()),
         "source_url": _text(given, "url", n),
         "source_quality": _text(given, "quality", n),
     }
 
 
-def _text(given: dict[str, pd.Series], field: str, n: int) -> np.ndarray:
-    """A text field's given values (None where not given)."""
-    return given[field].to_numpy(zero_copy_only=False) if field in given else np.full(n, None, dtype=object)
+def _text(given: dict[str, pa.Array], field: str, n: int) -> pa.Array:
+    """A text field's given values (null where not given)."""
+    return given[field] if field in given else pa.nulls(n, type=pa.string())
 
 
 def _where(ok: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -689,9 +695,9 @@ def _where(ok: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _prefixed(ids: pa.Array) -> np.ndarray:
-    """IOM's ids as Tideline's: "IOM-" before each (None stays None)."""
-    return pc.binary_join_element_wise("IOM-", ids, "").to_numpy(zero_copy_only=False)
+def _prefixed(ids: pa.Array) -> pa.Array:
+    """IOM's ids as Tideline's: "IOM-" before each (null stays null)."""
+    return pc.binary_join_element_wise("IOM-", ids, "")
 
 
 def _parse_row(get, layout: Layout, has_id: bool, line: int, slash_order: str | None, today: date) -> dict:
@@ -778,6 +784,9 @@ def _frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     frame[["lat", "lon"]] = frame[["lat", "lon"]].astype("Float64")  # None -> NULL, never NaN
     for col in ("people", "dead", "missing", "survivors"):
         frame[col] = frame[col].astype("Int64")
+    for text in schema.columns("incidents", provenance=False):
+        if text.type == "VARCHAR":
+            frame[text.name] = frame[text.name].astype("str")  # text, missing as NA, however the rows were read
     return frame
 
 
