@@ -217,7 +217,7 @@ def test_arrow_and_python_csv_readers_give_the_same_frame_and_lines(tmp_path, na
     assert frame.astype(object).where(frame.notna(), None).to_numpy().tolist() == expected
     header, columns, numbers = base.read_text_columns(path)  # the same, as Arrow columns
     assert header == list(slow[0].columns) and numbers.tolist() == slow[1]
-    assert [list(row) for row in zip(*(c.to_pylist() for c in columns))] == expected
+    assert [list(row) for row in zip(*(c.to_pylist() for c in columns), strict=True)] == expected
 
 
 @pytest.mark.parametrize("path", sorted(Path(__file__).parent.glob("fixtures/*/*.csv")), ids=lambda p: p.name)
@@ -238,7 +238,7 @@ def test_every_csv_fixture_reads_alike_both_ways(path):
     if fast is not None:
         header, columns, lines = fast
         assert lines.tolist() == slow[1] and header == list(slow[0].columns)
-        assert [list(row) for row in zip(*(c.to_pylist() for c in columns))] == (
+        assert [list(row) for row in zip(*(c.to_pylist() for c in columns), strict=True)] == (
             slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
         )
 
