@@ -226,3 +226,59 @@ def test_sea_and_land_rows_that_add_up_beyond_the_column_are_rejected(tmp_path):
     ]
     assert flows(result)["detections"].tolist() == [2_000_000_000, 1]
     typed_table("route_flows", flows(result), sha256=None, version_id=1)
+
+
+# --- column by column against row by row --------------------------------------------------------------------------
+
+
+def trap_file(path: Path, rows: int, seed: int) -> Path:
+    """Mostly clean rows (so Sea and Land rows meet, and keys repeat), each field a trap one time in ten."""
+    import random
+
+    rng = random.Random(seed)
+    traps = {
+        "route": ["", "NA", "western  balkan", "Eastern Mediterranean Route", "Somewhere Route"],
+        "type": ["", "Air", "sea", "LAND"],
+        "nat": ["Unknown", "", "XX", "N/A", "unk", "ABCD", "egy"],
+        "t": ["2022-13", "2023-02-30", "2022-02-15", "2099-01", "2022/01", ""],
+        "n": ["", "NA", "1,200", "2.0", "-4", "x", "1e3", "999999999"],
+    }
+    clean = {
+        "route": lambda: rng.choice(["Central Mediterranean", "Western Balkan", "Western African", "Black Sea"]),
+        "type": lambda: rng.choice(["Sea", "Land"]),
+        "nat": lambda: rng.choice(["TUN", "SYR", "AFG", "MAR"]),
+        "t": lambda: f"20{rng.randrange(15, 24)}-{rng.randrange(1, 13):02d}",
+        "n": lambda: str(rng.randrange(0, 500)),
+    }
+    lines = ["route,type,nat,t,n"]
+    for _ in range(rows):
+        values = [
+            rng.choice(traps[c]) if rng.random() < 0.1 else clean[c]() for c in ("route", "type", "nat", "t", "n")
+        ]
+        lines.append(",".join(f'"{v}"' if "," in v else v for v in values))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_column_by_column_reads_exactly_as_row_by_row(tmp_path, seed):
+    """Repeated keys, Sea and Land rows added up, unknown labels and codes, bad months and counts: the columns'
+    sums and refusals are the rules' row by row (the same rows, lines, reasons, notes and totals)."""
+    path = trap_file(tmp_path / "traps.csv", 6000, seed)
+    fast = frontex.read(path, regions=None)
+    slow = frontex.read(path, regions=None, by_row=True)
+    assert fast.rejected == slow.rejected and fast.notes == slow.notes
+    pd.testing.assert_frame_equal(fast.tables["route_flows"], slow.tables["route_flows"])
+    pd.testing.assert_frame_equal(fast.totals_by_year, slow.totals_by_year)
+    reasons = {r.reason.split(" (")[0].split(" of line")[0] for r in fast.rejected}
+    assert "duplicate" in reasons and len(reasons) > 5
+    assert any("added to another row" in note for note in fast.notes)
+
+
+def test_a_sum_too_large_is_refused_row_by_row(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("route,type,nat,t,n\nBlack Sea,Sea,TUN,2022-01,2147483000\nBlack Sea,Land,TUN,2022-01,1000\n")
+    result = frontex.read(path, regions=None)
+    assert [(r.row, r.column) for r in result.rejected] == [(3, "n")]
+    assert result.rejected[0].reason.startswith("added to line 2 (same month, route and nationality) it makes")
+    assert result.rejected[0].value == "1000"

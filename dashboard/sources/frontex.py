@@ -7,7 +7,10 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import schema
 from .base import (
@@ -20,7 +23,7 @@ from .base import (
     csv_header,
     no_progress,
     parse_count,
-    read_text_csv,
+    read_text_columns,
 )
 
 NAME = "frontex_detections"
@@ -78,91 +81,86 @@ def detect(path: Path) -> bool:
         return False
 
 
-def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_progress) -> ImportResult:
-    """Read a Frontex long CSV into route_flows rows, rejecting bad rows with their line numbers."""
+def read(
+    path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_progress, by_row: bool = False
+) -> ImportResult:
+    """Read a Frontex long CSV into route_flows rows, rejecting bad rows with their line numbers.
+
+    Each distinct value of a column is judged once (months, labels, codes and counts repeat down a long file),
+    and the rows are then checked, added up and refused column by column; rows whose sums would overflow are
+    added up one by one, as the rules say (`by_row`: every file, for the tests to compare)."""
     path = Path(path)
     progress(f"Reading {path.name}", 0.0)
-    frame, lines = read_text_csv(path)
-    by_lower: dict[str, str] = {}
-    for col in frame.columns:
-        if col.lower() in by_lower and col.lower() in REQUIRED:
+    header, columns, line_of = read_text_columns(path)
+    position: dict[str, int] = {}
+    for i, col in enumerate(header):
+        if col.lower() in position and col.lower() in REQUIRED:
             raise StructuralError(f"{path.name}: column {col.lower()!r} appears more than once")
-        by_lower.setdefault(col.lower(), col)
-    missing = [c for c in REQUIRED if c not in by_lower]
+        position.setdefault(col.lower(), i)
+    missing = [c for c in REQUIRED if c not in position]
     if missing:
         raise StructuralError(
-            f"{path.name}: missing required column(s) {', '.join(missing)} (found: {', '.join(frame.columns)})"
+            f"{path.name}: missing required column(s) {', '.join(missing)} (found: {', '.join(header)})"
         )
-    if frame.empty:
+    if len(line_of) == 0:
         raise StructuralError(f"{path.name}: the header has no data rows under it")
-    cols = {c: by_lower[c] for c in REQUIRED}
+    cols = {c: header[position[c]] for c in REQUIRED}
+    raw = {c: columns[position[c]] for c in REQUIRED}
     region_of = _label_regions(regions)
     today = date.today()
+    total = len(line_of)
+    progress(f"Checking rows of {path.name}", 0.3)
 
-    rows: list[dict] = []
+    # each column's values judged once: a value, or _Bad saying why not (in _parse's order: t, route, nat, n)
+    month = _each(raw["t"], lambda t: _month_or_bad(t, today))
+    label = _each(raw["route"], lambda r: _Bad("route", "route is missing", r) if r is None else _label(r))
+    nat = _each(raw["nat"], _nationality)
+    counts = _each(raw["n"], _count)
+    kind_raw = raw["type"].to_pylist()
+    n_raw = raw["n"].to_pylist()
     rejected: list[Rejection] = []
-    seen: dict[tuple, int] = {}  # (month, route, nationality, type) -> line, to name the first of a duplicate
-    slot: dict[tuple, int] = {}  # (month, route, nationality) -> index in rows, to sum Sea and Land
-    row_line: list[int] = []  # per row, the line it was first read from
-    kept_labels: dict[str, int] = {}
-    renamed: dict[str, str] = {}  # Frontex label -> the differently named Tideline route it became
+    good = np.ones(total, dtype=bool)
+    for values in (month, label, nat, counts):
+        bad = np.fromiter((isinstance(v, _Bad) for v in values), dtype=bool, count=total) & good
+        for i in np.flatnonzero(bad).tolist():
+            problem = values[i]
+            value = None if problem.value is None else str(problem.value)[:80]
+            rejected.append(Rejection(path.name, int(line_of[i]), cols[problem.column], problem.reason, value=value))
+        good &= ~bad
+    keep = np.flatnonzero(good)
+    labels = [label[i] for i in keep]
+    parsed = pd.DataFrame(
+        {
+            "line": line_of[keep],
+            "month": [month[i] for i in keep],
+            "label": labels,
+            "route": [ROUTE_MAP.get(x.lower(), x) for x in labels],  # no Tideline route: Frontex's label kept
+            "nationality": [nat[i] for i in keep],
+            "n": pd.array([counts[i] for i in keep], dtype="Int64"),
+            "kind": [(kind_raw[i] or "").lower() for i in keep],
+            "type_raw": [kind_raw[i] for i in keep],
+            "n_raw": [n_raw[i] for i in keep],
+        }
+    )
+    key = ["month", "route", "nationality"]
+    sums = parsed.drop_duplicates([*key, "kind"]).groupby(key, sort=False)["n"].sum(min_count=1)
+    if by_row or (sums.fillna(0) > MAXIMUM).any():  # a sum too large for its column: the rules, row by row
+        rows, accepted, more = _add_up(path, parsed, cols)
+        rejected += more
+    else:
+        rows, accepted, more = _add_up_columns(path, parsed)
+        rejected += more
+    rejected.sort(key=lambda r: r.row or 0)
+    unmapped = accepted.loc[~accepted["label"].str.lower().isin(ROUTE_MAP), "label"].value_counts()
+    kept_labels = {str(k): int(v) for k, v in unmapped.items()}
+    mapped = accepted[accepted["label"].str.lower().isin(ROUTE_MAP) & (accepted["route"] != accepted["label"])]
+    renamed = dict(zip(mapped["label"], mapped["route"], strict=True))
+    unknown_nat = int((accepted["nationality"] == "UNK").sum())
+    merged = len(accepted) - len(rows)
+    odd = accepted[(accepted["kind"] != "") & ~accepted["kind"].isin(TYPES)]
     odd_types: dict[str, list[int]] = {}
-    unknown_nat = merged = 0
-    total = len(frame)
-    records = frame[[cols[c] for c in REQUIRED]].itertuples(index=False, name=None)
-    for i, ((route_raw, type_raw, nat_raw, t_raw, n_raw), line) in enumerate(zip(records, lines, strict=True)):
-        if i % 5000 == 0:
-            progress(f"Checking rows of {path.name}", i / total)
-        try:
-            month, label, nat, n = _parse(route_raw, nat_raw, t_raw, n_raw, today)
-        except _Bad as bad:
-            value = None if bad.value is None else str(bad.value)[:80]
-            rejected.append(Rejection(path.name, line, cols[bad.column], bad.reason, value=value))
-            continue
-        route = ROUTE_MAP.get(label.lower(), label)  # no Tideline route: keep Frontex's label, not lose rows
-        kind = (type_raw or "").lower()
-        key = (month, route, nat)
-        if key + (kind,) in seen:
-            rejected.append(
-                Rejection(
-                    path.name,
-                    line,
-                    None,
-                    f"duplicate of line {seen[key + (kind,)]} (same month, route, nationality and type)",
-                )
-            )
-            continue
-        row = rows[slot[key]] if key in slot else None
-        if row is not None and n is not None and (row["detections"] or 0) + n > MAXIMUM:
-            # the count fits, but not once added to the other row (Sea and Land, below) of the same key
-            rejected.append(
-                Rejection(
-                    path.name,
-                    line,
-                    cols["n"],
-                    f"added to line {row_line[slot[key]]} (same month, route and nationality) it makes "
-                    f"{(row['detections'] or 0) + n}, too large for detections (at most {MAXIMUM:,})",
-                    value=n_raw,
-                )
-            )
-            continue
-        seen[key + (kind,)] = line
-        if label.lower() not in ROUTE_MAP:
-            kept_labels[label] = kept_labels.get(label, 0) + 1
-        elif route != label:
-            renamed[label] = route
-        unknown_nat += nat == "UNK"
-        if kind and kind not in TYPES:
-            odd_types.setdefault(type_raw, []).append(line)
-        if row is not None:
-            # Frontex splits some routes into Sea and Land rows; route_flows has no type, so they add up
-            if n is not None:
-                row["detections"] = (row["detections"] or 0) + n
-            merged += 1
-            continue
-        slot[key] = len(rows)
-        row_line.append(line)
-        rows.append({"month": month, "route": route, "nationality": nat, "detections": n, "source": SOURCE})
+    for value, line in zip(odd["type_raw"], odd["line"], strict=True):
+        odd_types.setdefault(value, []).append(int(line))
 
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["detections"] = out["detections"].astype("Int64")
@@ -176,10 +174,10 @@ def read(path: Path, *, regions: pd.DataFrame | None, progress: Progress = no_pr
         )
     if kept_labels:
         described = []
-        for label, count in sorted(kept_labels.items()):
-            region = region_of.get(label.lower())
+        for kept, count in sorted(kept_labels.items()):
+            region = region_of.get(kept.lower())
             where = f"region {region}" if region else "no Tideline region lists it"
-            described.append(f"{label!r} ({count:,} row(s); {where})")
+            described.append(f"{kept!r} ({count:,} row(s); {where})")
         notes.append("Frontex routes with no Tideline route kept under their own label: " + ", ".join(described))
     if unknown_nat:
         notes.append(f"{unknown_nat:,} row(s) with a blank or unknown nationality recorded as 'UNK'")
@@ -209,29 +207,103 @@ class _Bad(Exception):
         self.column, self.reason, self.value = column, reason, value
 
 
-def _parse(
-    route: str | None, nat: str | None, t: str | None, n: str | None, today: date
-) -> tuple[date, str, str, int | None]:
-    """One row's month, route label, nationality and count; _Bad names the first value that does not fit."""
+def _each(values: pa.Array, judge) -> list:
+    """judge(value) for each value of a column (None for an empty cell), computed once per distinct value."""
+    distinct = pc.unique(values)
+    results = [judge(v) for v in distinct.to_pylist()]
+    return [results[i] for i in pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
+
+
+def _month_or_bad(t: str | None, today: date) -> date | _Bad:
     month = _month(t)
     if month is None:
-        raise _Bad("t", "not a month in the form YYYY-MM", t)
+        return _Bad("t", "not a month in the form YYYY-MM", t)
     if month > today:
-        raise _Bad("t", f"month {month:%Y-%m} is in the future", t)
-    if route is None:
-        raise _Bad("route", "route is missing", route)
+        return _Bad("t", f"month {month:%Y-%m} is in the future", t)
+    return month
+
+
+def _nationality(nat: str | None) -> str | _Bad:
     code = (nat or "").strip()
     if code.lower() in UNKNOWN_NATIONALITY:
-        code = "UNK"
-    elif ISO3.match(code.upper()):
-        code = code.upper()
-    else:
-        raise _Bad("nat", "not an ISO 3166-1 alpha-3 nationality code", nat)
+        return "UNK"
+    if ISO3.match(code.upper()):
+        return code.upper()
+    return _Bad("nat", "not an ISO 3166-1 alpha-3 nationality code", nat)
+
+
+def _count(n: str | None) -> int | None | _Bad:
     try:
-        count = parse_count(n, MAXIMUM)
+        return parse_count(n, MAXIMUM)
     except ValueError as exc:
-        raise _Bad("n", str(exc), n) from None
-    return month, _label(route), code, count
+        return _Bad("n", str(exc), n)
+
+
+DUPLICATE = "duplicate of line {} (same month, route, nationality and type)"
+
+
+def _add_up_columns(path: Path, parsed: pd.DataFrame) -> tuple[list[dict], pd.DataFrame, list[Rejection]]:
+    """The rows of one month, route and nationality added up (Frontex's Sea and Land rows), a repeated month,
+    route, nationality and type refused: (route_flows rows, the rows accepted, the refusals). For files whose
+    sums all fit."""
+    key = ["month", "route", "nationality"]
+    repeated = parsed.duplicated([*key, "kind"], keep="first").to_numpy()
+    rejected = []
+    if repeated.any():
+        first = parsed.groupby([*key, "kind"], sort=False)["line"].transform("first")
+        for line, seen in zip(parsed["line"][repeated], first[repeated], strict=True):
+            rejected.append(Rejection(path.name, int(line), None, DUPLICATE.format(seen)))
+    accepted = parsed[~repeated]
+    grouped = accepted.groupby(key, sort=False, dropna=False)["n"].sum(min_count=1).reset_index()
+    rows = [
+        {"month": m, "route": r, "nationality": c, "detections": None if pd.isna(d) else int(d), "source": SOURCE}
+        for m, r, c, d in zip(grouped["month"], grouped["route"], grouped["nationality"], grouped["n"], strict=True)
+    ]
+    return rows, accepted, rejected
+
+
+def _add_up(path: Path, parsed: pd.DataFrame, cols: dict[str, str]) -> tuple[list[dict], pd.DataFrame, list[Rejection]]:
+    """_add_up_columns row by row, refusing a row whose count, added to its month, route and nationality, would
+    not fit the column."""
+    rows: list[dict] = []
+    rejected: list[Rejection] = []
+    seen: dict[tuple, int] = {}  # (month, route, nationality, type) -> line, to name the first of a duplicate
+    slot: dict[tuple, int] = {}  # (month, route, nationality) -> index in rows, to sum Sea and Land
+    row_line: list[int] = []  # per row, the line it was first read from
+    taken = np.zeros(len(parsed), dtype=bool)
+    for k, (line, month, route, nat, n, kind, n_raw) in enumerate(
+        zip(parsed["line"], parsed["month"], parsed["route"], parsed["nationality"], parsed["n"], parsed["kind"],
+            parsed["n_raw"], strict=True)
+    ):  # fmt: skip
+        n = None if pd.isna(n) else int(n)
+        key = (month, route, nat)
+        if key + (kind,) in seen:
+            rejected.append(Rejection(path.name, int(line), None, DUPLICATE.format(seen[key + (kind,)])))
+            continue
+        row = rows[slot[key]] if key in slot else None
+        if row is not None and n is not None and (row["detections"] or 0) + n > MAXIMUM:
+            # the count fits, but not once added to the other row (Sea and Land) of the same key
+            rejected.append(
+                Rejection(
+                    path.name,
+                    int(line),
+                    cols["n"],
+                    f"added to line {row_line[slot[key]]} (same month, route and nationality) it makes "
+                    f"{(row['detections'] or 0) + n}, too large for detections (at most {MAXIMUM:,})",
+                    value=n_raw,
+                )
+            )
+            continue
+        seen[key + (kind,)] = int(line)
+        taken[k] = True
+        if row is not None:
+            if n is not None:
+                row["detections"] = (row["detections"] or 0) + n
+            continue
+        slot[key] = len(rows)
+        row_line.append(int(line))
+        rows.append({"month": month, "route": route, "nationality": nat, "detections": n, "source": SOURCE})
+    return rows, parsed[taken], rejected
 
 
 def _month(value: str | None) -> date | None:
