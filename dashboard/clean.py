@@ -27,5 +27,12 @@ def text(value: object) -> str:
 
 def is_missing(value: object) -> bool:
     """None, NaN, NaT or pd.NA; never True for strings, lists or arrays."""
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cells, answered without pandas
+        return False
+    if kind is float:
+        return value != value  # NaN
     scalar: Any = value  # pd.isna takes any scalar; its stubs list the types one by one
-    return value is None or (pd.api.types.is_scalar(scalar) and bool(pd.isna(scalar)))
+    return pd.api.types.is_scalar(scalar) and bool(pd.isna(scalar))

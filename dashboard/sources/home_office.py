@@ -294,7 +294,7 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
         raise StructuralError(f"{path.name}: a zip file but neither an ODS nor an XLSX workbook")
     progress(f"Opening {path.name}", 0.0)
     try:
-        book = pd.ExcelFile(path, engine=engine)
+        book = pd.ExcelFile(path, engine="calamine")
     except Exception as exc:  # the zip/XML parsers raise many types; all mean "unreadable"
         raise StructuralError(
             f"{path.name}: cannot read the {kind} workbook (damaged or truncated?): {type(exc).__name__}: {exc}"

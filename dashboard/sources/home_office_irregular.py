@@ -9,6 +9,7 @@ renamed data sheet is still read. Rows run from the header to the "End of table"
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from collections import Counter
@@ -23,6 +24,7 @@ from .. import nationality, schema
 from ..clean import is_missing
 from .base import (
     DATE_FORMATS,
+    Book,
     ImportResult,
     Progress,
     Rejection,
@@ -154,10 +156,8 @@ def _is_xlsx(path: Path) -> bool:
         return "xl/workbook.xml" in zf.namelist()
 
 
-def _open(path: Path):
-    import openpyxl
-
-    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+def _open(path: Path) -> Book:
+    return Book(path)
 
 
 def detect(path: Path) -> bool:
@@ -209,6 +209,21 @@ def _year(value: object) -> int:
     if re.fullmatch(r"\d{4}(?:\.0+)?", text):
         return int(float(text))
     raise ValueError(f"not a year: {shown(value)!r}")
+
+
+@functools.lru_cache(maxsize=65536)  # a long sheet repeats its labels: each is tidied once
+def _label_of(value: object) -> str | None:
+    return _label(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _nationality_of(value: str) -> str:
+    return nationality.name_of(value) or value  # an unknown label is kept (and listed in a note)
+
+
+@functools.lru_cache(maxsize=65536)
+def _known(name: str | None) -> bool:
+    return nationality.resolve(name) is not None
 
 
 def _label(value: object) -> str | None:
@@ -267,11 +282,11 @@ def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: 
         if canonical in record or not canonical or column == spec.count:
             continue
         raw = cell(column)
-        value = _label(raw)
+        value = _label_of(raw) if type(raw) in (str, int, type(None)) else _label(raw)  # cached: hashable, 1 != True
         if value is None and canonical in REQUIRED_VALUES:
             raise _Bad(column, f"{column} is empty", None)
         if canonical == "nationality" and value is not None:
-            value = nationality.name_of(value) or value  # an unknown label is kept (and listed in a note)
+            value = _nationality_of(value)
         record[canonical] = value
     raw = cell(spec.count)
     try:
@@ -331,7 +346,7 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
             continue
         seen[k] = (name, n)
         records.append(record)
-        if nationality.resolve(record["nationality"]) is None:
+        if not _known(record["nationality"]):
             state.unknown[str(record["nationality"])] += 1
     if not ended:
         notes.append(f"{where}: no 'End of table' row; read to the last row of the sheet")
