@@ -248,3 +248,11 @@ def test_a_field_over_the_limit_is_still_refused(tmp_path):
     path.write_bytes(b"a,b\n1," + b"x" * (base.CSV_FIELD_LIMIT + 1) + b"\n")
     with pytest.raises(base.StructuralError, match="field larger than field limit"):
         base.read_text_csv(path)
+
+
+def test_text_columns_of_a_file_that_is_not_utf8_are_refused_in_words(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("a,b\n1,Arrivée\n".encode("latin-1"))
+    assert base._arrow_csv(path.read_bytes()) is None  # Arrow checks the text as it reads
+    with pytest.raises(base.StructuralError, match="not UTF-8 text"):
+        base.read_text_columns(path)

@@ -10,6 +10,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -307,20 +308,13 @@ def read_text_columns(path: Path) -> tuple[list[str], list[pa.Array], np.ndarray
     column by column (nothing goes through pandas when Arrow reads the file)."""
     raw = path.read_bytes()
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    fast = _arrow_csv(body) if raw.strip() and text_problem(raw[:HEAD_BYTES]) is None and _utf8(body) else None
+    # Arrow checks the text is UTF-8 as it reads (a file that is not is read again below, and refused in words)
+    fast = _arrow_csv(body) if raw and not raw.isspace() and text_problem(raw[:HEAD_BYTES]) is None else None
     if fast is not None:
         return fast
     frame, lines = read_text_csv(path)  # it refuses what Arrow did not read, in words
     columns = [pa.array(frame.iloc[:, i].array, type=pa.string()) for i in range(frame.shape[1])]
     return list(frame.columns), columns, np.asarray(lines, dtype=np.int64)
-
-
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _arrow_csv(raw: bytes) -> tuple[list[str], list[pa.Array], np.ndarray] | None:
@@ -332,7 +326,8 @@ def _arrow_csv(raw: bytes) -> tuple[list[str], list[pa.Array], np.ndarray] | Non
 
     data = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)  # \n
-    if len(ends) == 0 or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
+    returns = np.flatnonzero(data == 13)  # \r
+    if len(ends) == 0 or (len(returns) and (returns[-1] + 1 >= len(data) or (data[returns + 1] != 10).any())):
         return None  # one line, or a carriage return alone (Python's csv module ends a line there)
     starts = np.concatenate(([0], ends + 1))
     stops = np.concatenate((ends, [len(data)]))
@@ -364,11 +359,15 @@ def _arrow_csv(raw: bytes) -> tuple[list[str], list[pa.Array], np.ndarray] | Non
     lines = filled[1:] + 1  # 1-based line of each record
     if table.num_rows != len(lines):
         return None
-    # stripped as pandas' str.strip() strips (the same Arrow kernel), an empty field NULL
-    columns = []
-    for i in range(width):
+
+    # stripped as pandas' str.strip() strips (the same Arrow kernel), an empty field NULL; Arrow's kernels let go
+    # of Python's lock, so the columns are tidied on two threads
+    def tidy(i: int) -> pa.Array:
         column = pc.utf8_trim_whitespace(table.column(i).combine_chunks())
-        columns.append(pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column))
+        return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        columns = list(pool.map(tidy, range(width)))
     if width and len(lines):
         blank = columns[0].is_null()
         for column in columns[1:]:

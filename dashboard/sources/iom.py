@@ -407,31 +407,37 @@ def read(
     accepted = accepted[~repeated]
     at = accepted.index.to_numpy()
 
-    # the file's own total is not stored; a disagreement is worth telling the analyst about
-    total = _per_value(given["total"].take(at), _total_or_bad)
-    sums = accepted["dead"].fillna(0).astype("int64") + accepted["missing"].fillna(0).astype("int64")
-    differs = np.array([t is not None for t in total], dtype=bool) & (
-        np.array([-1 if t is None else t for t in total], dtype=np.int64) != sums.to_numpy()
-    )
-    total_mismatch = line_of[at[differs]].tolist()
+    # the file's own total is not stored; a disagreement is worth telling the analyst about (-2: no total given)
+    total = _per_value(given["total"].take(at), lambda v: -2 if (t := _total_or_bad(v)) is None else t, np.int64)
+    sums = accepted["dead"].fillna(0).astype("int64").to_numpy() + accepted["missing"].fillna(0).astype("int64")
+    total_mismatch = line_of[at[(total != -2) & (total != sums)]].tolist()
 
     unknown_routes: Counter[str] = Counter()
     unknown_regions: Counter[str] = Counter()
     # labels are mapped once per distinct (route, region) pair
-    pairs = list(zip(given["route"].take(at).to_pylist(), given["region"].take(at).to_pylist(), strict=True))
-    counts = Counter(pairs)
-    mapped = {pair: _place(pair[0], pair[1], label_region) for pair in counts}
-    for pair, count in counts.items():
-        _, _, unknown_route, unknown_region = mapped[pair]
+    route_labels, route_codes = _codes(given["route"].take(at))
+    region_labels, region_codes = _codes(given["region"].take(at))
+    pair_codes, inverse, counts = np.unique(
+        route_codes * (len(region_labels) + 1) + region_codes, return_inverse=True, return_counts=True
+    )
+    pairs = [
+        (route_labels[c // (len(region_labels) + 1)], region_labels[c % (len(region_labels) + 1)]) for c in pair_codes
+    ]
+    mapped = [_place(route_label, region_label, label_region) for route_label, region_label in pairs]
+    no_route = 0
+    for (route_label, _), (_, _, unknown_route, unknown_region), count in zip(
+        pairs, mapped, counts.tolist(), strict=True
+    ):
         if unknown_route is not None:
             unknown_routes[unknown_route] += count
         if unknown_region is not None:
             unknown_regions[unknown_region] += count
-    no_route = sum(count for (route_label, _), count in counts.items() if route_label is None)
-    routes = [mapped[pair][0] for pair in pairs]
-    places = [mapped[pair][1] for pair in pairs]
+        if route_label is None:
+            no_route += count
+    routes = np.array([m[0] for m in mapped], dtype=object)[inverse]
+    places = np.array([m[1] for m in mapped], dtype=object)[inverse]
     accepted = accepted.assign(route=routes, region=places)
-    slash_dates = sum(_per_value(given["date"].take(at), lambda v: bool(SLASH_DATE.fullmatch(v or ""))))
+    slash_dates = int(_per_value(given["date"].take(at), lambda v: bool(SLASH_DATE.fullmatch(v or "")), bool).sum())
     progress(f"{path.name}: {n:,} rows read", 1.0)
 
     notes = [f"IOM {layout.name} layout."]
@@ -522,11 +528,18 @@ def _given(columns: list[pa.Array], positions: list[int], n: int) -> pa.Array:
     return out
 
 
-def _per_value(values: pa.Array, function) -> list:
-    """function(value) for each value (None for null), computed once per distinct value."""
+def _per_value(values: pa.Array, function, dtype) -> np.ndarray:
+    """function(value) for each value (None for null), computed once per distinct value, as a numpy array."""
     distinct = pc.unique(values)
-    results = [function(v) for v in distinct.to_pylist()]
-    return [results[i] for i in pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
+    results = np.array([function(v) for v in distinct.to_pylist()], dtype=dtype)
+    return results[pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
+
+
+def _codes(values: pa.Array) -> tuple[list[str | None], np.ndarray]:
+    """(the distinct values, None for null, and each value's index among them)."""
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
+    labels = encoded.dictionary.to_pylist()
+    return labels, encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # strftime("%a") in the C locale, lower case
