@@ -350,7 +350,7 @@ def _any_kept(con: duckdb.DuckDBPyConnection, table: str, variables: dict[str, o
 
 def reference_frames() -> dict[str, pd.DataFrame]:
     """Routes and regions: Tideline's reference tables, the demo's own with a non-demo source."""
-    demo = read_demo_csvs()
+    demo = read_demo_csvs(tables=REFERENCE_TABLES)
     return {t: demo[t].assign(source=REFERENCE_SOURCE) for t in REFERENCE_TABLES}
 
 

@@ -25,7 +25,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,10 +186,10 @@ def manifest_problem(manifest: object) -> str | None:
     return None
 
 
-def read_demo_csvs(demo_dir: Path = DEMO_DIR) -> dict[str, pd.DataFrame]:
-    """The committed demo CSVs as text frames (empty field = NULL); the store casts them."""
+def read_demo_csvs(demo_dir: Path = DEMO_DIR, tables: Iterable[str] = schema.DATA_TABLES) -> dict[str, pd.DataFrame]:
+    """The committed demo CSVs (of `tables`) as text frames (empty field = NULL); the store casts them."""
     frames = {}
-    for table in schema.DATA_TABLES:
+    for table in tables:
         path = demo_dir / f"{table}.csv"
         if not path.exists():
             raise StoreError(f"demo data file missing: {path} (run `python -m dashboard demo`)")

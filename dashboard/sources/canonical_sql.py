@@ -34,6 +34,7 @@ ACCEPTED = "accepted"  # rows the per-row rules accepted (same columns), in the 
 REMOVED = "removed"  # record numbers of the copy's rows not staged from it (judged per row, or a repeated key)
 CLUSTER_BLOCK = 61_440  # records per block when judging whether a file comes in date order (half a row group)
 DISTINCT_TEXT = 10_000  # a text column with at most about this many distinct values is checked value by value
+SCREEN_ROWS = 200_000  # the first rows, whose distinct values tell which text columns may have few
 
 # Characters Python's str.strip() removes (str.isspace); a text value that starts or ends with one goes the
 # per-row way, so the staged value is exactly what strip() would give. So does one with a bidi control (the store
@@ -206,8 +207,11 @@ class Check:
         distinct values (ids, free text) are left out."""
         if not columns:
             return {}
+        # screened on the first rows (0.06 s against 0.33 s for all ten million): a column with many distinct values
+        # there is left to the regular expression; one with few is counted in full below
         counts = self.con.execute(
-            f"SELECT {', '.join(f'approx_count_distinct({ident(c)})' for c in columns)} FROM {self.source}"
+            f"SELECT {', '.join(f'approx_count_distinct({ident(c)})' for c in columns)} "
+            f"FROM (SELECT * FROM {self.source} LIMIT {SCREEN_ROWS})"
         ).fetchall()[0]
         out = {}
         for column, count in zip(columns, counts, strict=True):
