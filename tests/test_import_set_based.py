@@ -485,3 +485,16 @@ def test_kept_rows_and_shuffled_new_rows_are_sorted_together(tmp_path, monkeypat
     shas = dict(con.execute("SELECT source, any_value(source_sha256) FROM incidents GROUP BY 1").fetchall())
     assert shas == {"S1": one.sha256, "S2": version.sha256}
     assert not list(store.spill_dir().parent.rglob("union-*.parquet"))
+
+
+def test_a_key_that_differs_only_by_a_bidi_control_is_a_repeat_both_ways(tmp_path):
+    """The store keeps text without bidi controls: 'A1' and 'A\u202a1' are one key, set-based and per row."""
+    rows = incidents_file(tmp_path / "base.parquet", extra_rows=0)
+    table = pq.read_table(rows).slice(0, 2)
+    ids = ["Q1", "Q\u202a1"]
+    pq.write_table(table.set_column(0, "Incident_ID", pa.array(ids)), tmp_path / "bidi.parquet")
+    per_row, set_based = both_ways(tmp_path / "bidi.parquet", tmp_path)
+    assert set_based.rejected == per_row.rejected
+    assert [(r.row, r.reason) for r in set_based.rejected] == [
+        (2, "duplicate of record 1 (same source and incident_id)")
+    ]

@@ -199,6 +199,8 @@ CSV_CASES = {
     "a line break inside quotes": (b'a,b\n"x\ny",2\n3,4\n', False),
     "carriage returns alone": (b"a,b\r1,2\r", False),
     "an odd quote": (b'a,b\n5" gun,2\n', False),
+    "bidi controls": ("a,b\n\u202eX1,\u2066 y \u2069\n\u202a,z\n".encode(), True),
+    "bidi controls, Python's reader": ('a,b\n"x\ny",\u202eX1\n'.encode(), False),
 }
 
 
@@ -256,3 +258,18 @@ def test_text_columns_of_a_file_that_is_not_utf8_are_refused_in_words(tmp_path):
     assert base._arrow_csv(path.read_bytes()) is None  # Arrow checks the text as it reads
     with pytest.raises(base.StructuralError, match="not UTF-8 text"):
         base.read_text_columns(path)
+
+
+def test_a_header_that_is_not_utf8_is_refused_in_words_by_the_column_reader(tmp_path):
+    path = tmp_path / "latin1_header.csv"
+    path.write_bytes("Arrivée,b\n1,2\n".encode("latin-1"))
+    with pytest.raises(base.StructuralError, match="not UTF-8 text"):
+        base.read_text_columns(path)
+
+
+def test_text_is_read_without_bidi_controls_both_ways(tmp_path):
+    """As the store keeps text: an id with a bidi control is the same id without it."""
+    path = tmp_path / "b.csv"
+    path.write_bytes("a,b\n\u202eX1,\u2066 y \u2069\n\u202a,z\n".encode())
+    frame, _ = base.read_text_csv(path)
+    assert frame.astype(object).where(frame.notna(), None).to_numpy().tolist() == [["X1", "y"], [None, "z"]]

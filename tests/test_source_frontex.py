@@ -282,3 +282,19 @@ def test_a_sum_too_large_is_refused_row_by_row(tmp_path):
     assert [(r.row, r.column) for r in result.rejected] == [(3, "n")]
     assert result.rejected[0].reason.startswith("added to line 2 (same month, route and nationality) it makes")
     assert result.rejected[0].value == "1000"
+
+
+def test_a_file_whose_every_row_is_refused_lists_the_refusals(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("route,type,nat,t,n\nBlack Sea,Sea,SYR,not a month,1\n")
+    for by_row in (False, True):
+        result = frontex.read(path, regions=None, by_row=by_row)
+        assert result.rows_accepted == 0 and [(r.row, r.column) for r in result.rejected] == [(2, "t")]
+
+
+def test_a_label_is_judged_by_the_case_rules_its_route_was_mapped_by(tmp_path):
+    """'İ' lower-cases differently in Python and in Arrow: the note lists the label kept under its own name."""
+    path = tmp_path / "dotted.csv"
+    path.write_text("route,type,nat,t,n\nCentral Medİterranean,Sea,SYR,2022-01,1\n", encoding="utf-8")
+    result = frontex.read(path, regions=None)
+    assert any("'Central Medİterranean' (1 row(s)" in note for note in result.notes)

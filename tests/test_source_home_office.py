@@ -406,3 +406,27 @@ def test_a_year_of_not_available_counts_totals_null(tmp_path):
     result = ho.read(write_csv(tmp_path / "sb01.csv", SB01_HEADER + "2024-01-01,-,-,-,\n2024-01-02,-,-,-,\n"))
     assert result.rejected == [] and len(result.tables["crossings_daily"]) == 2
     assert result.totals_by_year["people"].isna().tolist() == [True]  # unknown, not 0
+
+
+def test_a_workbook_with_an_error_cell_reads_as_pandas_read_it_before(tmp_path, monkeypatch):
+    """A workbook with an error cell (#DIV/0!) is read by pandas' openpyxl or odf engine, as before calamine; for an
+    XLSX that engine already made the cell NaN (a NULL count), which calamine matches."""
+    from dashboard.sources.base import workbook_errors
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "SB_01"
+    ws.append(["Date", "Migrants arrived", "Boats arrived", "Boats arrived - involved in uncontrolled landings"])
+    ws.append([date(2024, 1, 1), 10, 1, 0])
+    ws.append([date(2024, 1, 2), "#DIV/0!", 1, 0])
+    path = tmp_path / "errors.xlsx"
+    wb.save(path)
+    assert workbook_errors(path) and not workbook_errors(
+        Path(__file__).parent / "fixtures/home_office/small_boats.xlsx"
+    )
+    before = ho.read(path)
+    assert before.rejected == [] and before.tables["crossings_daily"]["people"].isna().tolist() == [False, True]
+    monkeypatch.setattr(ho, "workbook_errors", lambda path: False)  # calamine
+    after = ho.read(path)
+    assert after.rejected == before.rejected and after.notes == before.notes
+    pd.testing.assert_frame_equal(after.tables["crossings_daily"], before.tables["crossings_daily"])

@@ -444,3 +444,38 @@ def test_cli_ingest_imports_the_whole_file(workbook, tmp_path, monkeypatch, caps
     assert total == (ALL_DETECTIONS, D01_DATA_ROWS)
     assert asylum == (2802, len(D02_ROWS))
     assert sources == [(hoi.SOURCE,)]
+
+
+def test_the_workbook_is_read_by_calamine_and_an_error_cell_is_still_refused(tmp_path):
+    """calamine reads an error cell (#N/A, #DIV/0!) as empty: a workbook with one is read by openpyxl instead, so
+    the count is refused in words as before, not taken as not available."""
+    from dashboard.sources.base import Book, workbook_errors
+
+    clean = build(tmp_path / "clean.xlsx")
+    assert not workbook_errors(clean) and isinstance(hoi._open(clean), Book)
+    rows = [
+        [2018, "2018 Q1", "Small boat arrivals", "Iran", "Middle East", "Male", "18 to 24", "#N/A"],
+        [2018, "2018 Q1", "Small boat arrivals", "Iran", "Middle East", "Female", "18 to 24", 5],
+    ]
+    broken = build(tmp_path / "broken.xlsx", d01_rows=rows)
+    assert openpyxl.load_workbook(broken)["Data - Irr_D01"]["H3"].data_type == "e"  # a real error cell
+    assert workbook_errors(broken)
+    result = hoi.read(broken)
+    assert [(r.row, r.reason, r.value) for r in result.rejected] == [(3, "not a number: '#N/A'", "#N/A")]
+    assert len(result.tables["irregular_arrivals"]) == 1
+
+
+def test_calamine_gives_the_cells_openpyxl_gives(tmp_path):
+    """base.Book against openpyxl's read-only reader, sheet by sheet, on the dataset's workbook."""
+    from dashboard.sources.base import Book
+
+    path = build(tmp_path / "w.xlsx")
+    book, reference = Book(path), openpyxl.load_workbook(path, read_only=True, data_only=True)
+    assert [s.title for s in book.worksheets] == reference.sheetnames
+    for sheet in book.worksheets:
+        theirs = [tuple(row) for row in reference[sheet.title].iter_rows(values_only=True)]
+        ours = list(sheet.iter_rows())
+        width = max((len(r) for r in theirs + ours), default=0)
+        pad = lambda rows: [tuple(r) + (None,) * (width - len(r)) for r in rows]  # noqa: E731
+        assert pad(ours) == pad(theirs), sheet.title
+    book.close()

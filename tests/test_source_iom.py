@@ -755,3 +755,9 @@ def test_column_by_column_reads_exactly_as_row_by_row_other_layouts(tmp_path: Pa
 def test_every_fixture_reads_alike_both_ways():
     for name in ("current.csv", "older.csv", "split.csv", "bad_rows.csv"):
         assert_same_reading(FIX / name)
+
+
+def test_an_id_that_differs_only_by_a_bidi_control_is_a_repeat(tmp_path: Path):
+    rows = [one_row(main_id="A1"), one_row(main_id="A\u202a1")]
+    result = assert_same_reading(write_current(tmp_path / "bidi.csv", rows))
+    assert [(r.row, r.reason) for r in result.rejected] == [(3, "duplicate incident id 'IOM-A1' (first on line 2)")]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..clean import is_missing
+from ..clean import BIDI_CHARACTERS, BIDI_SQL_PATTERN, is_missing
 
 Progress = Callable[[str, float], None]
 """progress(message, fraction 0..1): importers call it while reading large files."""
@@ -268,6 +268,9 @@ def unreadable(path: Path) -> str | None:
     return None
 
 
+# The bidi controls (clean.BIDI_CHARACTERS) in UTF-8: a CSV's text is read without them, as the store keeps it, so
+# two ids that differ only by one are the same id (U+202A-U+202E, U+2066-U+2069)
+BIDI_BYTES = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 CSV_FIELD_LIMIT = 1 << 20  # the longest CSV field read, in characters (csv.field_size_limit)
 
 
@@ -341,7 +344,10 @@ def _arrow_csv(raw: bytes) -> tuple[list[str], list[pa.Array], np.ndarray] | Non
     filled = np.flatnonzero(lengths > 0)  # Arrow skips empty lines
     if len(filled) == 0 or filled[0] != 0:
         return None  # the header is not on the first line
-    header = next(csv.reader([raw[: stops[0]].decode("utf-8").rstrip("\r")]), [])
+    try:
+        header = next(csv.reader([raw[: stops[0]].decode("utf-8").rstrip("\r")]), [])
+    except UnicodeDecodeError:
+        return None  # Python's csv module's reading refuses it in words
     width = len(header)
     try:
         table = pacsv.read_csv(
@@ -362,8 +368,13 @@ def _arrow_csv(raw: bytes) -> tuple[list[str], list[pa.Array], np.ndarray] | Non
 
     # stripped as pandas' str.strip() strips (the same Arrow kernel), an empty field NULL; Arrow's kernels let go
     # of Python's lock, so the columns are tidied on two threads
+    bidi = BIDI_BYTES.search(raw) is not None
+
     def tidy(i: int) -> pa.Array:
-        column = pc.utf8_trim_whitespace(table.column(i).combine_chunks())
+        column = table.column(i).combine_chunks()
+        if bidi:
+            column = pc.replace_substring_regex(column, BIDI_SQL_PATTERN, "")
+        column = pc.utf8_trim_whitespace(column)
         return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -399,6 +410,8 @@ def _python_csv(path: Path, text: str, dtype) -> tuple[pd.DataFrame, list[int]]:
         if len(row) != width:
             raise StructuralError(f"{path.name}, line {line}: {len(row)} fields where the header has {width}")
     frame = pd.DataFrame(rows, columns=header, dtype=dtype)
+    if any(ch in text for ch in BIDI_CHARACTERS):
+        frame = frame.apply(lambda s: s.str.replace(BIDI_SQL_PATTERN, "", regex=True))
     frame = frame.apply(lambda s: s.str.strip()).replace({"": None})
     return frame, lines
 
@@ -651,3 +664,27 @@ class Sheet:
             raise ValueError("only values are read")
         for row in self._cells()[min_row - 1 : max_row]:
             yield tuple(_cell_value(v) for v in row)
+
+
+ERROR_CELL = (b't="e"', b'calcext:value-type="error"')  # an XLSX error cell; an ODS one (LibreOffice)
+
+
+def workbook_errors(path: Path) -> bool:
+    """Whether an XLSX or ODS workbook holds a formula error cell (#N/A, #DIV/0!, #REF!, …). calamine reads one as an
+    empty cell, openpyxl and odfpy as its text, which the importers refuse in words: such a workbook is read by them.
+    Streams the sheets' XML from the zip (a bounded window), without parsing it."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = [
+            n for n in zf.namelist() if n == "content.xml" or (n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        ]
+        for name in names:
+            with zf.open(name) as f:
+                tail = b""
+                while chunk := f.read(1 << 20):
+                    window = tail + chunk
+                    if any(marker in window for marker in ERROR_CELL):
+                        return True
+                    tail = window[-64:]
+    return False

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import nationality, schema
+from ..clean import text
 from . import canonical_sql, spatial
 from .base import (
     COUNT_MAX,
@@ -792,7 +793,8 @@ def _text(raw: object) -> str | None:
         return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat(sep=" ")
     if isinstance(raw, date):
         return raw.isoformat()
-    return str(raw).strip() or None
+    # without bidi controls, as the store keeps text: two keys that differ only by one are the same key
+    return text(str(raw)).strip() or None
 
 
 def _check(table: str, name: str, value: object) -> object:

@@ -181,21 +181,21 @@ class Check:
         # the file is read from a copy in the staging folder: the rows committed are the rows checked, even when the
         # file given is changed or removed before the analyst confirms (an upload lives only while it is read)
         self.path = folder / SOURCE
-        try:
-            shutil.copyfile(path, self.path)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
         self.database = folder / "rows.duckdb"
         self.source = f"read_parquet({literal(str(self.path))}, file_row_number = true)"
-        self.con = duckdb.connect(
-            str(self.database),
-            config={
-                "memory_limit": CHECK_MEMORY,
-                "temp_directory": str(folder / "spill"),
-                "preserve_insertion_order": False,  # rows carry their record number (_n)
-            },
-        )
+        try:
+            shutil.copyfile(path, self.path)
+            self.con = duckdb.connect(
+                str(self.database),
+                config={
+                    "memory_limit": CHECK_MEMORY,
+                    "temp_directory": str(folder / "spill"),
+                    "preserve_insertion_order": False,  # rows carry their record number (_n)
+                },
+            )
+        except BaseException:  # nothing staged is left behind (the caller's cleanup starts once this is made)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         self.spec = schema.TABLES[table]
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def read(
         {
             "line": line_of[keep],
             "month": [month[i] for i in keep],
-            "label": labels,
+            "label": pd.Series(labels, dtype=object),
             "route": [ROUTE_MAP.get(x.lower(), x) for x in labels],  # no Tideline route: Frontex's label kept
             "nationality": [nat[i] for i in keep],
             "n": pd.array([counts[i] for i in keep], dtype="Int64"),
@@ -151,10 +152,14 @@ def read(
         rows, accepted, more = _add_up_columns(path, parsed)
         rejected += more
     rejected.sort(key=lambda r: r.row or 0)
-    unmapped = accepted.loc[~accepted["label"].str.lower().isin(ROUTE_MAP), "label"].value_counts()
-    kept_labels = {str(k): int(v) for k, v in unmapped.items()}
-    mapped = accepted[accepted["label"].str.lower().isin(ROUTE_MAP) & (accepted["route"] != accepted["label"])]
-    renamed = dict(zip(mapped["label"], mapped["route"], strict=True))
+    # labels looked up as the routes were mapped (Python's lower(), which Arrow's differs from for a few letters)
+    kept_labels: Counter[str] = Counter()
+    renamed: dict[str, str] = {}
+    for label, route in zip(accepted["label"].tolist(), accepted["route"].tolist(), strict=True):
+        if label.lower() not in ROUTE_MAP:
+            kept_labels[label] += 1
+        elif route != label:
+            renamed[label] = route
     unknown_nat = int((accepted["nationality"] == "UNK").sum())
     merged = len(accepted) - len(rows)
     odd = accepted[(accepted["kind"] != "") & ~accepted["kind"].isin(TYPES)]

@@ -38,6 +38,7 @@ from .base import (
     records_frame,
     shown,
     unknown_labels,
+    workbook_errors,
 )
 
 NAME = "home_office_irregular_migration"
@@ -156,8 +157,13 @@ def _is_xlsx(path: Path) -> bool:
         return "xl/workbook.xml" in zf.namelist()
 
 
-def _open(path: Path) -> Book:
-    return Book(path)
+def _open(path: Path):
+    """The workbook by calamine (base.Book), or by openpyxl when it holds an error cell (base.workbook_errors)."""
+    if not workbook_errors(path):
+        return Book(path)
+    import openpyxl
+
+    return openpyxl.load_workbook(path, read_only=True, data_only=True)
 
 
 def detect(path: Path) -> bool:
