@@ -465,6 +465,10 @@ def test_the_workbook_is_read_by_calamine_and_an_error_cell_is_still_refused(tmp
     assert len(result.tables["irregular_arrivals"]) == 1
 
 
+def _padded(rows: list[tuple], width: int) -> list[tuple]:
+    return [tuple(r) + (None,) * (width - len(r)) for r in rows]
+
+
 def test_calamine_gives_the_cells_openpyxl_gives(tmp_path):
     """base.Book against openpyxl's read-only reader, sheet by sheet, on the dataset's workbook."""
     from dashboard.sources.base import Book
@@ -476,6 +480,5 @@ def test_calamine_gives_the_cells_openpyxl_gives(tmp_path):
         theirs = [tuple(row) for row in reference[sheet.title].iter_rows(values_only=True)]
         ours = list(sheet.iter_rows())
         width = max((len(r) for r in theirs + ours), default=0)
-        pad = lambda rows: [tuple(r) + (None,) * (width - len(r)) for r in rows]  # noqa: E731
-        assert pad(ours) == pad(theirs), sheet.title
+        assert _padded(ours, width) == _padded(theirs, width), sheet.title
     book.close()
