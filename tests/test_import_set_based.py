@@ -498,3 +498,22 @@ def test_a_key_that_differs_only_by_a_bidi_control_is_a_repeat_both_ways(tmp_pat
     assert [(r.row, r.reason) for r in set_based.rejected] == [
         (2, "duplicate of record 1 (same source and incident_id)")
     ]
+
+
+def test_a_clean_file_with_one_repeated_key_still_has_it_refused(tmp_path, monkeypatch):
+    """Every row vouched for in the one scan, but two rows share a key: the distinct key hashes fall one short of
+    the rows, so the repeat is looked for and refused."""
+    monkeypatch.setattr(canonical, "SET_BASED_ROWS", 1)
+    days = [date(2015, 1, 1) + timedelta(days=i % 3000) for i in range(5000)]
+    path = dated_file(tmp_path / "d.parquet", days)
+    table = pq.read_table(path)
+    ids = table.column("incident_id").to_pylist()
+    ids[4321] = ids[17]
+    pq.write_table(table.set_column(0, "incident_id", pa.array(ids)), path)
+    result = canonical.read(path, staging=tmp_path / "s", set_based=True)
+    assert [(r.row, r.reason) for r in result.rejected] == [
+        (4322, "duplicate of record 18 (same source and incident_id)")
+    ]
+    assert result.tables["incidents"].rows == 4999
+    clean = canonical.read(dated_file(tmp_path / "c.parquet", days), staging=tmp_path / "s2", set_based=True)
+    assert clean.rejected == [] and clean.tables["incidents"].rows == 5000
