@@ -204,6 +204,16 @@ CSV_CASES = {
 }
 
 
+def frame_rows(frame: pd.DataFrame) -> list[list]:
+    """A frame's cells row by row, NULL as None."""
+    return frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+
+
+def column_rows(columns: list) -> list[list]:
+    """Arrow columns' cells row by row."""
+    return [list(row) for row in zip(*(c.to_pylist() for c in columns), strict=True)]
+
+
 @pytest.mark.parametrize("name", list(CSV_CASES))
 def test_arrow_and_python_csv_readers_give_the_same_frame_and_lines(tmp_path, name):
     data, arrow = CSV_CASES[name]
@@ -212,14 +222,14 @@ def test_arrow_and_python_csv_readers_give_the_same_frame_and_lines(tmp_path, na
     fast = base._arrow_csv(data.removeprefix(b"\xef\xbb\xbf"))
     assert (fast is not None) is arrow
     slow = base._python_csv(path, data.decode("utf-8-sig"), str)
-    expected = slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
+    expected = frame_rows(slow[0])
     frame, lines = base.read_text_csv(path)
     assert lines == slow[1]
     assert list(frame.columns) == list(slow[0].columns) and frame.dtypes.tolist() == slow[0].dtypes.tolist()
-    assert frame.astype(object).where(frame.notna(), None).to_numpy().tolist() == expected
+    assert frame_rows(frame) == expected
     header, columns, numbers = base.read_text_columns(path)  # the same, as Arrow columns
     assert header == list(slow[0].columns) and numbers.tolist() == slow[1]
-    assert [list(row) for row in zip(*(c.to_pylist() for c in columns), strict=True)] == expected
+    assert column_rows(columns) == expected
 
 
 @pytest.mark.parametrize("path", sorted(Path(__file__).parent.glob("fixtures/*/*.csv")), ids=lambda p: p.name)
@@ -240,9 +250,7 @@ def test_every_csv_fixture_reads_alike_both_ways(path):
     if fast is not None:
         header, columns, lines = fast
         assert lines.tolist() == slow[1] and header == list(slow[0].columns)
-        assert [list(row) for row in zip(*(c.to_pylist() for c in columns), strict=True)] == (
-            slow[0].astype(object).where(slow[0].notna(), None).to_numpy().tolist()
-        )
+        assert column_rows(columns) == frame_rows(slow[0])
 
 
 def test_a_field_over_the_limit_is_still_refused(tmp_path):
@@ -272,4 +280,4 @@ def test_text_is_read_without_bidi_controls_both_ways(tmp_path):
     path = tmp_path / "b.csv"
     path.write_bytes("a,b\n\u202eX1,\u2066 y \u2069\n\u202a,z\n".encode())
     frame, _ = base.read_text_csv(path)
-    assert frame.astype(object).where(frame.notna(), None).to_numpy().tolist() == [["X1", "y"], [None, "z"]]
+    assert frame_rows(frame) == [["X1", "y"], [None, "z"]]

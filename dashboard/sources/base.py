@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -414,6 +414,16 @@ def _python_csv(path: Path, text: str, dtype) -> tuple[pd.DataFrame, list[int]]:
         frame = frame.apply(lambda s: s.str.replace(BIDI_SQL_PATTERN, "", regex=True))
     frame = frame.apply(lambda s: s.str.strip()).replace({"": None})
     return frame, lines
+
+
+def per_value(values: pa.Array, judge: Callable[[Any], Any], dtype: Any = object) -> np.ndarray:
+    """judge(value) for each value of an Arrow column (None for null), computed once per distinct value: a long
+    release repeats its months, labels and counts."""
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(values)
+    results = np.array([judge(v) for v in distinct.to_pylist()], dtype=dtype)
+    return results[pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
 
 
 NOT_AVAILABLE = {"-", "–", "—", "..", "n/a", "N/A", "NA", "x", "[x]", "[z]", "[c]"}

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import schema
 from .base import (
@@ -24,6 +22,7 @@ from .base import (
     csv_header,
     no_progress,
     parse_count,
+    per_value,
     read_text_columns,
 )
 
@@ -113,10 +112,10 @@ def read(
     progress(f"Checking rows of {path.name}", 0.3)
 
     # each column's values judged once: a value, or _Bad saying why not (in _parse's order: t, route, nat, n)
-    month = _each(raw["t"], lambda t: _month_or_bad(t, today))
-    label = _each(raw["route"], lambda r: _Bad("route", "route is missing", r) if r is None else _label(r))
-    nat = _each(raw["nat"], _nationality)
-    counts = _each(raw["n"], _count)
+    month = per_value(raw["t"], lambda t: _month_or_bad(t, today))
+    label = per_value(raw["route"], lambda r: _Bad("route", "route is missing", r) if r is None else _label(r))
+    nat = per_value(raw["nat"], _nationality)
+    counts = per_value(raw["n"], _count)
     kind_raw = raw["type"].to_pylist()
     n_raw = raw["n"].to_pylist()
     rejected: list[Rejection] = []
@@ -210,13 +209,6 @@ class _Bad(Exception):
     def __init__(self, column: str, reason: str, value: object) -> None:
         super().__init__(reason)
         self.column, self.reason, self.value = column, reason, value
-
-
-def _each(values: pa.Array, judge) -> list:
-    """judge(value) for each value of a column (None for an empty cell), computed once per distinct value."""
-    distinct = pc.unique(values)
-    results = [judge(v) for v in distinct.to_pylist()]
-    return [results[i] for i in pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
 
 
 def _month_or_bad(t: str | None, today: date) -> date | _Bad:

@@ -44,6 +44,7 @@ from dashboard.sources.base import (
     parse_coordinate,
     parse_count,
     parse_date,
+    per_value,
     read_text_columns,
     unknown_labels,
 )
@@ -408,7 +409,7 @@ def read(
     at = accepted.index.to_numpy()
 
     # the file's own total is not stored; a disagreement is worth telling the analyst about (-2: no total given)
-    total = _per_value(given["total"].take(at), lambda v: -2 if (t := _total_or_bad(v)) is None else t, np.int64)
+    total = per_value(given["total"].take(at), lambda v: -2 if (t := _total_or_bad(v)) is None else t, np.int64)
     sums = accepted["dead"].fillna(0).astype("int64").to_numpy() + accepted["missing"].fillna(0).astype("int64")
     total_mismatch = line_of[at[(total != -2) & (total != sums)]].tolist()
 
@@ -437,7 +438,7 @@ def read(
     routes = np.array([m[0] for m in mapped], dtype=object)[inverse]
     places = np.array([m[1] for m in mapped], dtype=object)[inverse]
     accepted = accepted.assign(route=routes, region=places)
-    slash_dates = int(_per_value(given["date"].take(at), lambda v: bool(SLASH_DATE.fullmatch(v or "")), bool).sum())
+    slash_dates = int(per_value(given["date"].take(at), lambda v: bool(SLASH_DATE.fullmatch(v or "")), bool).sum())
     progress(f"{path.name}: {n:,} rows read", 1.0)
 
     notes = [f"IOM {layout.name} layout."]
@@ -526,13 +527,6 @@ def _given(columns: list[pa.Array], positions: list[int], n: int) -> pa.Array:
         given = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=NOT_GIVEN)))
         out = pc.if_else(given, column, out)
     return out
-
-
-def _per_value(values: pa.Array, function, dtype) -> np.ndarray:
-    """function(value) for each value (None for null), computed once per distinct value, as a numpy array."""
-    distinct = pc.unique(values)
-    results = np.array([function(v) for v in distinct.to_pylist()], dtype=dtype)
-    return results[pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)]
 
 
 def _codes(values: pa.Array) -> tuple[list[str | None], np.ndarray]:
