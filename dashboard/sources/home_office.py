@@ -1,5 +1,10 @@
 """Home Office "Migrants detected crossing the English Channel in small boats" (ODS, XLSX or one
-table per CSV): SB_01 daily arrivals -> crossings_daily, SB_02 weekly preventions -> preventions_weekly."""
+table per CSV): SB_01 daily arrivals -> crossings_daily, SB_02 weekly preventions -> preventions_weekly.
+
+A workbook is read column by column (base.TextBook: each distinct date and count judged once) when every row of
+its data sheets can be vouched for that way; a workbook with a row that cannot (a bad or repeated date, a bad
+count, a total row, an error cell) is read row by row, as it always was, so that each rejection and note names its
+sheet row. Both readings give the same result: tests compare them on files with traps."""
 
 from __future__ import annotations
 
@@ -7,13 +12,16 @@ import html
 import numbers
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import schema
 from .base import (
@@ -22,7 +30,13 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    TextBook,
+    TextSheet,
     blank,
+    blank_mask,
+    by_value,
+    cell_number,
+    columns_frame,
     count_maxima,
     cover_as_of,
     csv_header,
@@ -30,6 +44,7 @@ from .base import (
     no_progress,
     parse_count,
     parse_date,
+    plain_text,
     read_text_csv,
     records_frame,
     shown,
@@ -46,7 +61,7 @@ HEADER_SEARCH_ROWS = 10  # real releases may put a few title rows above the head
 MAX_CONTENT_XML = 64 * 2**20  # detect reads an ODS's content.xml to list its sheets; cap it
 
 # Spreadsheet-exported date texts also carry a time; Excel serials cover 2000-01-01..2099-12-31.
-FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_RANGE = (36526, 73050)
 
@@ -179,6 +194,8 @@ def _cell(cells: list[object], i: int) -> object:
     value = cells[i] if i < len(cells) else None
     if blank(value):
         return None
+    if isinstance(value, float):
+        return cell_number(value)
     return value.strip() if isinstance(value, str) else value
 
 
@@ -210,19 +227,9 @@ def _record(
     return {spec.date_column: day, **counts, **spec.fixed}
 
 
-def _parse_table(
-    spec: Table,
-    file: str,
-    sheet: str | None,
-    header: Sequence[object],
-    rows: list[tuple[int, list[object]]],
-    as_of: date | None,
-    progress: Progress,
-    span: tuple[float, float],
-) -> _Sheet:
-    """Map one table's rows (with their sheet row / CSV line numbers) to canonical records."""
-    where = f"{file}, sheet {sheet}" if sheet else file
-    unit = "row" if sheet else "line"
+def _header_index(spec: Table, header: Sequence[object], where: str) -> tuple[dict[str, int], list[str]]:
+    """The header's column positions (file column -> position) and the note naming columns it ignores;
+    StructuralError when it lacks the date or a count column."""
     wanted = {header_key(c): c for c in (spec.key, *spec.counts, *spec.ignored)}
     index: dict[str, int] = {}
     unknown = []
@@ -238,10 +245,29 @@ def _parse_table(
     if missing:
         found = ", ".join(shown(h) for h in header if not blank(h))
         raise StructuralError(f"{where}: missing column {', '.join(repr(c) for c in missing)}; columns found: {found}")
-    notes = [f"{where}: column(s) not part of {spec.sheet}, ignored: {', '.join(unknown)}"] if unknown else []
+    return index, [f"{where}: column(s) not part of {spec.sheet}, ignored: {', '.join(unknown)}"] if unknown else []
 
-    # Today bounds a file that states no as-of date; a stated one is stricter.
-    limit = (as_of or date.today()) + timedelta(days=spec.slack_days)
+
+def _limit(spec: Table, as_of: date | None) -> date:
+    """The latest date a row may have: today bounds a file that states no as-of date; a stated one is stricter."""
+    return (as_of or date.today()) + timedelta(days=spec.slack_days)
+
+
+def _parse_table(
+    spec: Table,
+    file: str,
+    sheet: str | None,
+    header: Sequence[object],
+    rows: list[tuple[int, list[object]]],
+    as_of: date | None,
+    progress: Progress,
+    span: tuple[float, float],
+) -> _Sheet:
+    """Map one table's rows (with their sheet row / CSV line numbers) to canonical records."""
+    where = f"{file}, sheet {sheet}" if sheet else file
+    unit = "row" if sheet else "line"
+    index, notes = _header_index(spec, header, where)
+    limit = _limit(spec, as_of)
     records, rejected = [], []
     seen: dict[date, int] = {}
     for done, (n, cells) in enumerate(rows):
@@ -270,22 +296,139 @@ def _parse_table(
     )
 
 
-def _header_row(grid: pd.DataFrame, spec: Table, where: str) -> int:
-    """Index of the header row: the first of the top rows with the table's date column."""
-    top = grid.head(HEADER_SEARCH_ROWS)
+class _Unvouched(Exception):
+    """A sheet read as text holds a row only the row-by-row reading judges (and names the sheet row of)."""
+
+
+NOT_VOUCHED = object()  # a value the column-wise reading leaves to the row-by-row one
+EARLIEST = date(1900, 1, 1)  # a time-of-day cell reads as a time on 1899-12-31 (TextBook): not a date
+
+
+ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
+ISO_DAY_TIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$"  # how TextBook writes a date cell (ODS: with a T)
+
+
+def _iso_days(texts: pa.Array) -> np.ndarray:
+    """The day of each text written "2025-03-19" or "2025-03-19 00:00:00" (NaT for any other), as parse_date reads
+    it with FORMATS, without a strptime call per value: a daily series has a distinct date on every row."""
+    days = pa.nulls(len(texts), pa.timestamp("s"))
+    texts = pc.replace_substring(texts, "T", " ", max_replacements=1)  # FORMATS reads both
+    for pattern, form in ((ISO_DAY, "%Y-%m-%d"), (ISO_DAY_TIME, "%Y-%m-%d %H:%M:%S")):
+        matched = pc.if_else(pc.match_substring_regex(texts, pattern), texts, None)
+        days = pc.coalesce(days, pc.strptime(matched, format=form, unit="s", error_is_null=True))
+    out = days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    # a day the calendar lacks (2023-02-29) is left to parse_date, which refuses it, whatever strptime made of it
+    same = pc.equal(pc.utf8_slice_codeunits(texts, 0, 10), pc.strftime(days, format="%Y-%m-%d"))
+    out[~same.fill_null(False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+    return out.astype("datetime64[s]")
+
+
+def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_of: date | None) -> _Sheet:
+    """_parse_table's result for a sheet read as text, its rows after the header at position `header`, each distinct
+    date and count judged once by the same rules; _Unvouched for a row those rules reject, skip or cannot see."""
+    cells = next(sheet.iter_rows(min_row=header + 1, max_row=header + 1))
+    if not all(blank(c) or plain_text(c) for c in cells):
+        raise _Unvouched("a header cell that is not text is named as the row-by-row reading writes it")
+    index, notes = _header_index(spec, cells, f"{file}, sheet {sheet.title}")
+    filled = np.stack([~blank_mask(c.slice(header + 1)) for c in sheet.columns])
+    rows = np.flatnonzero(filled.any(axis=0))
+    limit = _limit(spec, as_of)
+
+    def judged(column: str, judge) -> np.ndarray:
+        """The column's value in each of `rows`, judged once per distinct value; _Unvouched for one not vouched."""
+        distinct, where = by_value(sheet.columns[index[column]].slice(header + 1))
+        at = where[rows]
+        values = np.full(len(distinct), None, dtype=object)
+        for i in np.flatnonzero(np.bincount(at, minlength=len(distinct))).tolist():
+            values[i] = judge(distinct[i])
+            if values[i] is NOT_VOUCHED:
+                raise _Unvouched(f"a {column} value")
+        return values[at]
+
+    def day(value: str | None) -> object:
+        try:
+            found = parse_date(value, FORMATS) if value is not None and "total" not in value.lower() else None
+        except ValueError:
+            return NOT_VOUCHED
+        return found if found is not None and EARLIEST <= found <= limit else NOT_VOUCHED
+
+    days = _iso_days(sheet.columns[index[spec.key]].slice(header + 1).take(pa.array(rows)))
+    rest = np.isnat(days)  # not written "2025-03-19" (with or without a time): judged once per distinct value
+    if rest.any():
+        days[rest] = judged(spec.key, day)[rest].astype("datetime64[s]")
+    if (days < np.datetime64(EARLIEST, "s")).any() or (days > np.datetime64(limit, "s")).any():
+        raise _Unvouched("a date out of range")
+    if len(np.unique(days)) != len(days):
+        raise _Unvouched("a repeated date")
+    data: dict[str, object] = {spec.date_column: days}
+    for column, canonical in spec.counts.items():
+        maximum = MAXIMA[spec.table][canonical]
+
+        def count(value: str | None, maximum: int = maximum) -> object:
+            try:
+                return parse_count(value, maximum)
+            except ValueError:
+                return NOT_VOUCHED
+
+        data[canonical] = judged(column, count)
+    data |= {column: [value] * len(rows) for column, value in spec.fixed.items()}
+    return _Sheet(columns_frame(schema.columns(spec.table, provenance=False), data), len(rows), [], notes)
+
+
+def _header_row(rows: Iterable[Sequence[object]], spec: Table, where: str) -> int:
+    """Position of the header row: the first with the table's date column among the top rows (from the first
+    filled one)."""
     key = header_key(spec.key)
-    for i, row in enumerate(top.itertuples(index=False, name=None)):
+    top: list[Sequence[object]] = []
+    for i, row in enumerate(rows):
+        if not top and all(blank(c) for c in row):
+            continue  # empty rows above the table do not count
         if any(not blank(c) and header_key(c) == key for c in row):
             return i
-    widest = max(top.itertuples(index=False, name=None), key=lambda r: sum(not blank(c) for c in r), default=())
+        top.append(row)
+        if len(top) == HEADER_SEARCH_ROWS:
+            break
+    widest = max(top, key=lambda r: sum(not blank(c) for c in r), default=())
     found = ", ".join(shown(c) for c in widest if not blank(c)) or "none"
     raise StructuralError(
         f"{where}: missing column {spec.key!r} (no header row with it in the first "
-        f"{HEADER_SEARCH_ROWS} rows); columns found: {found}"
+        f"{HEADER_SEARCH_ROWS} filled rows); columns found: {found}"
     )
 
 
-def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None]:
+def _read_text_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None] | None:
+    """The workbook's tables read column by column (base.TextBook); None when it holds an error cell, or anything
+    the row-by-row reading must judge, name the sheet row of, or refuse in its own words."""
+    try:
+        book = TextBook(path)
+    except Exception:  # unreadable: the row-by-row reading says so in words
+        return None
+    try:
+        by_key = {sheet.title.strip().upper(): sheet for sheet in book.worksheets}
+        by_title = {sheet.title: sheet for sheet in book.worksheets}
+        specs = [t for t in TABLES if t.sheet in by_key]
+        cover = next((s.title for s in book.worksheets if "cover" in s.title.lower()), None)
+        as_of = cover_as_of(by_title[cover].iter_rows(), FORMATS) if cover else None
+        if as_of is not None and as_of < EARLIEST:  # a time-of-day cell: the row-by-row reading passes it over
+            return None
+        out = []
+        for i, spec in enumerate(specs):
+            progress(f"Reading {spec.sheet}", i / len(specs))
+            sheet = by_key[spec.sheet]
+            h = _header_row(sheet.iter_rows(), spec, f"{path.name}, sheet {sheet.title}")
+            out.append((spec, _parse_text_table(spec, path.name, sheet, h, as_of)))
+        if not specs or book.errors:  # an error cell is refused in words by openpyxl's or odf's reading
+            return None
+        return out, as_of
+    except Exception:  # _Unvouched, or a fault whose message names a sheet row: as above
+        return None
+    finally:
+        book.close()
+
+
+def _read_workbook(
+    path: Path, progress: Progress, by_row: bool = False
+) -> tuple[list[tuple[Table, _Sheet]], date | None]:
     kind = "ODS" if path.suffix.lower() == ".ods" else "XLSX"
     try:
         engine = _workbook_engine(path)
@@ -294,6 +437,9 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
     if engine is None:
         raise StructuralError(f"{path.name}: a zip file but neither an ODS nor an XLSX workbook")
     progress(f"Opening {path.name}", 0.0)
+    read = None if by_row else _read_text_workbook(path, progress)
+    if read is not None:
+        return read
     try:
         # calamine (Rust) reads a workbook 3-25 times faster than openpyxl and odfpy, but an error cell (#N/A) as empty:
         # a workbook with one is read by them, which give its text (refused as not a number)
@@ -327,7 +473,7 @@ def _read_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _S
             span = (i / len(specs), (i + 1) / len(specs))
             progress(f"Reading {spec.sheet}", span[0])
             cells = grid(name)
-            h = _header_row(cells, spec, f"{path.name}, sheet {name}")
+            h = _header_row(cells.itertuples(index=False, name=None), spec, f"{path.name}, sheet {name}")
             values = cells.to_numpy(dtype=object).tolist()
             rows = [(r + 1, values[r]) for r in range(h + 1, len(values))]  # sheet rows are 1-based
             out.append((spec, _parse_table(spec, path.name, name, values[h], rows, as_of, progress, span)))
@@ -355,8 +501,11 @@ def _totals(frame: pd.DataFrame, date_col: str, count_col: str) -> pd.DataFrame:
     return sums.rename("people").reset_index().astype({"year": "int64", "people": "Int64"})
 
 
-def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress) -> ImportResult:
-    """Read SB_01 and/or SB_02 into crossings_daily / preventions_weekly, rejecting bad rows."""
+def read(
+    path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress, by_row: bool = False
+) -> ImportResult:
+    """Read SB_01 and/or SB_02 into crossings_daily / preventions_weekly, rejecting bad rows. A workbook is read
+    column by column when every row can be vouched for that way, else (or with by_row) row by row."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -369,7 +518,7 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
     if suffix == ".csv":
         sheets = _read_csv(path, progress)
     elif suffix in (".ods", ".xlsx", ".xlsm"):
-        sheets, as_of = _read_workbook(path, progress)
+        sheets, as_of = _read_workbook(path, progress, by_row)
     else:
         raise StructuralError(f"{path.name}: not an ODS, XLSX or CSV file")
 

@@ -4,8 +4,13 @@ small-boat arrivals) -> small_boat_asylum.
 
 A data sheet is found by its header (the row under the title, searched in the first rows of every
 sheet), not by its name: the cover, contents, notes and pivot-table sheets are passed over, and a
-renamed data sheet is still read. Rows run from the header to the "End of table" row; what follows it
-(footnotes) is not read."""
+renamed data sheet is still read. Rows run from the header to the "End of table" row (its first filled cell
+says so); what follows it (footnotes) is not read.
+
+A sheet is read column by column (base.TextBook: each distinct label, quarter and count judged once) when every
+row of it can be vouched for that way; a sheet with a row that cannot (a bad value, a repeated key, an error
+cell) is read row by row, as it always was, so that each rejection names its sheet row. Both readings give the
+same result: tests compare them on files with traps."""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import nationality, schema
 from ..clean import is_missing
@@ -29,12 +36,17 @@ from .base import (
     Progress,
     Rejection,
     StructuralError,
+    TextBook,
+    TextSheet,
     blank,
+    by_value,
+    columns_frame,
     count_maxima,
     cover_as_of,
     header_key,
     no_progress,
     parse_count,
+    plain_text,
     records_frame,
     shown,
     unknown_labels,
@@ -45,7 +57,7 @@ NAME = "home_office_irregular_migration"
 LABEL = "Home Office irregular migration to the UK, detailed dataset (Irr_D01 arrivals, Irr_D02 small-boat asylum)"
 SOURCE = "Home Office: irregular migration to the UK, detailed dataset"
 
-HEADER_SEARCH_ROWS = 10  # a title row (or a few) sits above each data sheet's header
+HEADER_SEARCH_ROWS = 10  # a title row (or a few) sits above each data sheet's header (after any empty rows)
 COVER_SEARCH_ROWS = 60  # how far down the cover sheet the publication date is looked for
 PROGRESS_EVERY = 5000  # rows between progress reports
 
@@ -138,10 +150,14 @@ def _match(cells: Sequence[object]) -> tuple[Table, tuple[str, ...]] | None:
 
 
 def _find_header(rows: Iterator[Sequence[object]]) -> _Header | None:
-    """The best data header among a sheet's first rows (the one lacking fewest columns)."""
+    """The best data header among a sheet's first rows from its first filled one (the one lacking fewest columns)."""
     best: _Header | None = None
+    searched = 0
     for n, cells in enumerate(rows, start=1):
-        if n > HEADER_SEARCH_ROWS:
+        if searched == 0 and all(blank(c) for c in cells):
+            continue  # empty rows above the table do not count
+        searched += 1
+        if searched > HEADER_SEARCH_ROWS:
             break
         found = _match(cells)
         if found and (best is None or len(found[1]) < len(best.missing)):
@@ -177,7 +193,7 @@ def detect(path: Path) -> bool:
         try:
             for sheet in book.worksheets:
                 # a header lacking a column or two is still this format: read() then names what is missing
-                if _find_header(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)) is not None:
+                if _find_header(sheet.iter_rows(values_only=True)) is not None:
                     return True
             return False
         finally:
@@ -253,6 +269,7 @@ class _State:
     rejected: list[Rejection]
     unknown: Counter[str]  # nationality labels nationality.resolve does not know -> accepted rows
     rows_read: int = 0
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # table -> its rows, read column by column
 
 
 def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: _State) -> dict:
@@ -302,10 +319,9 @@ def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: 
     return record
 
 
-def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span: tuple[float, float]) -> list[str]:
-    """Read one data sheet's rows into `state`; returns its notes."""
-    spec, name = header.spec, sheet.title
-    where = f"{state.file}, sheet {name}"
+def _columns(header: _Header, where: str) -> tuple[dict[str, int], list[str]]:
+    """The header's column positions (file column -> position) and the note naming columns it ignores."""
+    spec = header.spec
     wanted = {header_key(c): c for c in spec.required}
     index: dict[str, int] = {}
     extra = []
@@ -317,7 +333,21 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
             extra.append(shown(cell))
         elif column not in index:
             index[column] = i
-    notes = [f"{where}: column(s) not part of {spec.code}, ignored: {', '.join(extra)}"] if extra else []
+    return index, [f"{where}: column(s) not part of {spec.code}, ignored: {', '.join(extra)}"] if extra else []
+
+
+def _ends_table(cell: object) -> bool:
+    """Whether a row's first filled cell says the table ends there."""
+    return isinstance(cell, str) and END_OF_TABLE.fullmatch(" ".join(cell.split())) is not None
+
+
+def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span: tuple[float, float]) -> list[str]:
+    """Read one data sheet's rows into `state`; returns its notes."""
+    if isinstance(sheet, TextSheet):
+        return _read_text_sheet(sheet, header, state)
+    spec, name = header.spec, sheet.title
+    where = f"{state.file}, sheet {name}"
+    index, notes = _columns(header, where)
     key = schema.KEYS[spec.table]
     seen = state.seen.setdefault(spec.table, {})
     records = state.records.setdefault(spec.table, [])
@@ -329,7 +359,7 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
             progress(f"Reading {name}", span[0] + (span[1] - span[0]) * min(n / size, 1.0))
         if not cells or all(blank(c) for c in cells):
             continue
-        if isinstance(cells[0], str) and END_OF_TABLE.fullmatch(" ".join(cells[0].split())):
+        if _ends_table(next(c for c in cells if not blank(c))):
             ended = True
             break
         state.rows_read += 1
@@ -359,6 +389,106 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
     return notes
 
 
+class _Unvouched(Exception):
+    """A sheet read as text holds a row only the row-by-row reading judges (and names the sheet row of)."""
+
+
+YEAR_TEXT = re.compile(r"\d{4}")
+NOT_VOUCHED = object()  # a value the column-wise reading leaves to the row-by-row one
+
+
+def _text_label(value: str | None) -> object:
+    if value is None:
+        return None
+    return _label_of(value) if plain_text(value) else NOT_VOUCHED
+
+
+def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[str]:
+    """Read one data sheet into state.frames column by column, each distinct value judged once by the row-by-row
+    rules; _Unvouched when any row needs them row by row (a bad or ambiguous value, a repeated key)."""
+    spec, name = header.spec, sheet.title
+    if spec.table in state.records or spec.table in state.frames:
+        raise _Unvouched("a second sheet of the table: its keys are compared row by row")
+    if not all(blank(c) or plain_text(c) for c in header.cells):
+        raise _Unvouched("a header cell that is not text is named as the row-by-row reading writes it")
+    index, notes = _columns(header, f"{state.file}, sheet {name}")
+    coded = [by_value(c.slice(header.row)) for c in sheet.columns]  # each column's distinct values, and where
+    filled = np.stack([~np.array([blank(v) for v in distinct], dtype=bool)[where] for distinct, where in coded])
+    first = filled.argmax(axis=0)  # each row's first filled cell ends the table when it says so
+    ends = np.zeros(filled.shape[1], dtype=bool)
+    for j, (distinct, where) in enumerate(coded):
+        says = np.array([_ends_table(v) for v in distinct], dtype=bool)[where]
+        ends |= says & (first == j) & filled[j]
+    stop = int(ends.argmax()) if ends.any() else len(ends)
+    if not ends.any():
+        notes.append(f"{state.file}, sheet {name}: no 'End of table' row; read to the last row of the sheet")
+    rows = np.flatnonzero(filled[:, :stop].any(axis=0))
+
+    def judged(column: str, judge, unused: object = None) -> tuple[list, np.ndarray]:
+        """The column's values in `rows` judged (once each), and each row's position among them (`unused` for a value
+        no such row holds); _Unvouched for a value not vouched for."""
+        distinct, where = coded[index[column]]
+        at = where[rows]
+        values = [unused] * len(distinct)
+        for i in np.flatnonzero(np.bincount(at, minlength=len(distinct))).tolist():
+            values[i] = judge(distinct[i])
+            if values[i] is NOT_VOUCHED:
+                raise _Unvouched(f"a {column} value")
+        return values, at
+
+    def quarter(value: str | None) -> object:
+        try:
+            year, q = _quarter(value) if value is not None else (0, 0)
+        except ValueError:
+            return NOT_VOUCHED
+        start = date(year, 3 * q - 2, 1) if year else None
+        return (year, start) if start and start <= state.limit else NOT_VOUCHED
+
+    quarters, at = judged("Quarter", quarter, (-1, None))
+
+    def year(value: str | None) -> object:
+        return int(value) if value is not None and YEAR_TEXT.fullmatch(value) else NOT_VOUCHED
+
+    years, year_at = judged("Year", year, -1)
+    if (np.array(years, dtype=np.int64)[year_at] != np.array([y for y, _ in quarters], dtype=np.int64)[at]).any():
+        raise _Unvouched("a Year that is not its Quarter's")
+    starts = [s for _, s in quarters]
+    data: dict[str, object] = {"quarter_start": np.array(starts, dtype="datetime64[s]")[at], "source": SOURCE}
+    codes = {"quarter_start": pd.factorize(np.array(starts, dtype=object))[0][at]}
+    for column, canonical in spec.columns.items():
+        if canonical in data or not canonical or column == spec.count:
+            continue
+        values, where = judged(column, _text_label)
+        if canonical in REQUIRED_VALUES and any(values[i] is None for i in np.unique(where).tolist()):
+            raise _Unvouched(f"an empty {column}")
+        if canonical == "nationality":
+            values = [None if v is None else _nationality_of(v) for v in values]
+            rows_of = np.bincount(where, minlength=len(values))
+            for value, k in zip(values, rows_of, strict=True):
+                if k and not _known(value):
+                    state.unknown[str(value)] += int(k)
+        data[canonical] = pa.array(values, pa.large_string()).take(pa.array(where))
+        codes[canonical] = pd.factorize(np.array(values, dtype=object))[0][where]
+    maximum = MAXIMA[spec.table][spec.columns[spec.count]]
+
+    def count(value: str | None) -> object:
+        try:
+            return parse_count(value, maximum)
+        except ValueError:
+            return NOT_VOUCHED
+
+    counts, count_at = judged(spec.count, count)
+    data[spec.columns[spec.count]] = pd.arrays.IntegerArray(
+        np.array([n or 0 for n in counts], dtype=np.int64)[count_at], np.array([n is None for n in counts])[count_at]
+    )
+    if pd.DataFrame({k: codes[k] for k in schema.KEYS[spec.table]}).duplicated().any():
+        raise _Unvouched("a repeated key")
+    columns = schema.columns(spec.table, provenance=False)
+    state.frames[spec.table] = columns_frame(columns, {**data, "source": [SOURCE] * len(rows)})
+    state.rows_read += len(rows)
+    return notes
+
+
 def _what(column: str) -> str:
     return {"quarter_start": "quarter", "nationality_region": "region", "age_group": "age group"}.get(
         column, column.replace("_", " ")
@@ -385,8 +515,11 @@ def totals_by_method(frame: pd.DataFrame) -> pd.DataFrame:
     return _by_year(frame, "detections", "method")
 
 
-def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress) -> ImportResult:
-    """Read the Irr_D01 and Irr_D02 data sheets into irregular_arrivals and small_boat_asylum."""
+def read(
+    path: Path, *, regions: pd.DataFrame | None = None, progress: Progress = no_progress, by_row: bool = False
+) -> ImportResult:
+    """Read the Irr_D01 and Irr_D02 data sheets into irregular_arrivals and small_boat_asylum: column by column when
+    every row can be vouched for that way, else (or with by_row) row by row."""
     del regions  # part of the importer contract; nationalities need no Tideline region
     path = Path(path)
     try:
@@ -398,6 +531,9 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
     if not xlsx:
         raise StructuralError(f"{path.name}: a zip file but not an XLSX workbook")
     progress(f"Opening {path.name}", 0.0)
+    result = None if by_row else _read_text(path, progress)
+    if result is not None:
+        return result
     try:
         book = _open(path)
     except Exception as exc:  # the zip/XML parsers raise many types; all mean "unreadable"
@@ -416,17 +552,33 @@ def read(path: Path, *, regions: pd.DataFrame | None = None, progress: Progress 
         book.close()
 
 
+def _read_text(path: Path, progress: Progress) -> ImportResult | None:
+    """The workbook read column by column (base.TextBook); None when it holds an error cell, or anything the
+    row-by-row reading must judge, name the sheet row of, or refuse in its own words."""
+    try:
+        book = TextBook(path)
+    except Exception:  # unreadable: the row-by-row reading says so in words
+        return None
+    try:
+        result = _read_book(path, book, progress)
+        return None if book.errors else result  # an error cell is refused in words by openpyxl's reading (_open)
+    except Exception:  # _Unvouched, or a fault whose message names a sheet row: as above
+        return None
+    finally:
+        book.close()
+
+
 def _read_book(path: Path, book, progress: Progress) -> ImportResult:
     sheets = []  # (sheet, header) of each data sheet
     for sheet in book.worksheets:
-        header = _find_header(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
+        header = _find_header(sheet.iter_rows(values_only=True))
         if header is not None:
             sheets.append((sheet, header))
     if not sheets:
         names = ", ".join(s.title for s in book.worksheets) or "none"
         raise StructuralError(
             f"{path.name}: no Irr_D01 or Irr_D02 data sheet (no sheet has the header row of either in its first "
-            f"{HEADER_SEARCH_ROWS} rows); sheets found: {names}"
+            f"{HEADER_SEARCH_ROWS} filled rows); sheets found: {names}"
         )
     notes: list[str] = []
     chosen = []
@@ -457,6 +609,8 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
         if cover is not None
         else None
     )
+    if isinstance(book, TextBook) and as_of is not None and as_of.year < 1900:
+        raise _Unvouched("a time-of-day cell reads as a time on 1899-12-31: not the publication date")
     state = _State(
         file=path.name,
         limit=as_of or date.today(),
@@ -472,10 +626,12 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
         notes += _read_sheet(sheet, header, state, progress, span)
 
     tables = {
-        spec.table: records_frame(schema.columns(spec.table, provenance=False), state.records.get(spec.table, []))
+        spec.table: state.frames[spec.table]
+        if spec.table in state.frames
+        else records_frame(schema.columns(spec.table, provenance=False), state.records.get(spec.table, []))
         for spec in TABLES
     }
-    tables = {t: f for t, f in tables.items() if t in state.records}
+    tables = {t: f for t, f in tables.items() if t in state.records or t in state.frames}
     if state.unknown:
         notes.append(unknown_labels("nationality", state.unknown))
     if "irregular_arrivals" in tables:
