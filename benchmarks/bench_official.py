@@ -85,8 +85,8 @@ def frontex_file(path: Path, n: int, rng: random.Random) -> Path:
 
 
 def small_boats_file(path: Path, n: int, rng: random.Random) -> Path:
-    """SB_01: a day a row, from 1900, with the cover's publication date."""
-    n = min(n, (date(2025, 3, 19) - date(1900, 1, 1)).days)
+    """SB_01: a day a row, from March 1900, with the cover's publication date."""
+    n = min(n, (date(2025, 3, 19) - date(1900, 3, 1)).days)  # a date before March 1900 may be an elapsed time
     start = date(2025, 3, 19) - timedelta(days=n - 1)
     rows = [HO_FIXTURES.SB01[0]]
     for i in range(n):

@@ -73,6 +73,18 @@ def by_columns(path: Path) -> bool:
     return hoi._read_text(path, no_progress) is not None
 
 
+def left_to_row_by_row(path: Path) -> bool:
+    """Whether the column-wise reading hands the workbook over on purpose (_Unvouched), not by failing."""
+    book = TextBook(path)
+    try:
+        hoi._read_book(path, book, no_progress)
+    except hoi._Unvouched:
+        return True
+    finally:
+        book.close()
+    return False
+
+
 def row(**changes) -> list:
     """D01's first row with some cells changed (by column name)."""
     cells = list(D01_ROWS[0])
@@ -149,28 +161,28 @@ def test_values_the_column_wise_reading_vouches_for(tmp_path, rows):
 )
 def test_a_row_the_column_wise_reading_cannot_vouch_for_sends_the_sheet_row_by_row(tmp_path, rows):
     path = irregular(tmp_path / "irr.xlsx", [*D01_ROWS[1:4], *rows], excel=True)
-    assert not by_columns(path)
+    assert left_to_row_by_row(path) and not by_columns(path)
     same_both_ways(hoi.read, path)
 
 
 def test_a_header_cell_that_is_no_text_sends_the_sheet_row_by_row(tmp_path):
     """An extra column headed 2024 (a number) is named in the note as the row-by-row reading writes it."""
     path = irregular(tmp_path / "irr.xlsx", [r + [1] for r in D01_ROWS[:3]], [*D01_HEADER, 2024])
-    assert not by_columns(path)
+    assert left_to_row_by_row(path)
     result = same_both_ways(hoi.read, path)
     assert any("ignored: 2024" in n for n in result.notes)
 
 
 def test_an_error_cell_sends_the_workbook_to_openpyxl(tmp_path):
-    """TextBook reads an error cell (#N/A) as empty; its `errors` says there is one, so the count is refused in
-    words by openpyxl's reading, as before."""
+    """TextBook reads an error cell (#N/A) as empty; `lossy` says there is one, so the count is refused in words by
+    openpyxl's reading, as before."""
     path = irregular(tmp_path / "irr.xlsx", [row(Count="#N/A"), row(Sex="Female")])
     book = TextBook(path)
     try:
-        assert book.errors
+        assert book.lossy
     finally:
         book.close()
-    assert not by_columns(path)
+    assert left_to_row_by_row(path)
     result = hoi.read(path)
     assert [(r.row, r.reason) for r in result.rejected] == [(3, "not a number: '#N/A'")]
 
@@ -191,6 +203,17 @@ def small_boats(path: Path, rows: list[list] = SB01_CLEAN, **layout) -> Path:
 
 def sb_by_columns(path: Path) -> bool:
     return ho._read_text_workbook(path, no_progress) is not None
+
+
+def sb_left_to_row_by_row(path: Path) -> bool:
+    book = TextBook(path)
+    try:
+        ho._text_workbook(path, book, no_progress)
+    except ho._Unvouched:
+        return True
+    finally:
+        book.close()
+    return False
 
 
 @pytest.mark.parametrize(
@@ -223,7 +246,7 @@ def test_a_clean_small_boats_workbook_is_read_column_by_column_as_row_by_row(tmp
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
 def test_a_small_boats_row_the_column_wise_reading_cannot_vouch_for(tmp_path, extra, suffix):
     path = small_boats(tmp_path / f"sb{suffix}", [*SB01_CLEAN, extra])
-    assert not sb_by_columns(path)
+    assert sb_left_to_row_by_row(path) and not sb_by_columns(path)
     same_both_ways(ho.read, path)
 
 
@@ -236,6 +259,152 @@ def test_small_boats_values_the_column_wise_reading_vouches_for(tmp_path):
     assert result.tables["crossings_daily"]["people"].iloc[-1] == 12
 
 
+def ods(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """An ODS written cell by cell with odfpy, so that a time is a time cell (pandas' odf writer makes it text)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for name, rows in sheets.items():
+        table = Table(name=name)
+        for cells in rows:
+            out = TableRow()
+            for v in cells:
+                if v is None:
+                    cell = TableCell()
+                elif isinstance(v, time):
+                    cell = TableCell(valuetype="time", timevalue=f"PT{v.hour}H{v.minute}M{v.second}S")
+                elif isinstance(v, datetime):
+                    cell = TableCell(valuetype="date", datevalue=v.isoformat())
+                elif isinstance(v, (int, float)):
+                    cell = TableCell(valuetype="float", value=repr(v))
+                else:
+                    cell = TableCell(valuetype="string")
+                    cell.addElement(P(text=str(v)))
+                out.addElement(cell)
+            table.addElement(out)
+        doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [*SB01_CLEAN, [datetime(2024, 2, 1), time(10, 30), 1, 0, None]],  # refused: not a number, '10:30:00'
+        [*SB01_CLEAN, [None, None, None, None, time(10, 30)]],  # a row with no date and no counts: a note
+        [[*SB01_CLEAN[0], time(10, 30)], *[[*r, None] if r else r for r in SB01_CLEAN[1:]]],  # named in a note
+    ],
+    ids=["in a count", "alone in Notes", "in the header"],
+)
+def test_an_ods_time_cell_sends_the_workbook_row_by_row(tmp_path, rows):
+    """TextBook reads an ODS time cell as empty; `lossy` says there is one."""
+    path = ods(tmp_path / "sb.ods", {"Cover_sheet": HO.COVER, "Notes": HO.NOTES, "SB_01": rows})
+    assert sb_left_to_row_by_row(path)
+    same_both_ways(ho.read, path)
+
+
+def test_an_ods_written_cell_by_cell_is_read_column_by_column(tmp_path):
+    path = ods(tmp_path / "sb.ods", {"Cover_sheet": HO.COVER, "Notes": HO.NOTES, "SB_01": SB01_CLEAN})
+    assert sb_by_columns(path)
+    assert same_both_ways(ho.read, path).as_of == "2025-03-20"
+
+
+@pytest.mark.parametrize(
+    "published",
+    [datetime(2025, 3, 20, 10, 15, 30, 250000), time(10, 30), "N/A"],
+    ids=["fractions of a second", "time of day", "pandas' empty text between label and date"],
+)
+def test_a_cover_date_text_cannot_read_is_left_to_its_type(tmp_path, published):
+    cover = [HO.COVER[0], ["Date published", published, datetime(2025, 3, 20)], *HO.COVER[2:]]
+    path = write(tmp_path / "sb.xlsx", {"Cover_sheet": cover, "SB_01": SB01_CLEAN})
+    same_both_ways(ho.read, path)
+    irr_cover = [["Irregular migration to the UK, detailed dataset"], ["Published:", published]]
+    irr = write(tmp_path / "irr.xlsx", {"Cover": irr_cover, "Data - Irr_D01": [[D01_TITLE], D01_HEADER, *D01_ROWS]})
+    same_both_ways(hoi.read, irr)
+
+
+def test_an_elapsed_time_is_no_date(tmp_path):
+    """An elapsed time ([h]:mm:ss, 36 hours) reads as text "1900-01-01 12:00:00": not taken for a day."""
+    import xlsxwriter
+
+    path = tmp_path / "sb.xlsx"
+    book = xlsxwriter.Workbook(path)
+    day, hours = book.add_format({"num_format": "yyyy-mm-dd"}), book.add_format({"num_format": "[h]:mm:ss"})
+    for name, rows in {"Cover_sheet": HO.COVER, "SB_01": SB01_CLEAN}.items():
+        sheet = book.add_worksheet(name)
+        for r, cells in enumerate(rows):
+            for c, v in enumerate(cells):
+                if isinstance(v, datetime):
+                    sheet.write_datetime(r, c, v, day)
+                elif v is not None:
+                    sheet.write(r, c, v)
+    sheet.write_number(len(SB01_CLEAN), 0, 1.5, hours)
+    sheet.write_row(len(SB01_CLEAN), 1, [5, 1, 0])
+    book.close()
+    assert sb_left_to_row_by_row(path)
+    assert same_both_ways(ho.read, path).rejected
+
+
+def test_a_header_or_cover_cell_pandas_reads_as_empty(tmp_path):
+    """The row-by-row small-boats reading goes through pandas, which reads 'NULL', 'NA', 'None'… as empty."""
+    rows = [[*SB01_CLEAN[0], "NULL"], *[[*r, None] if r else r for r in SB01_CLEAN[1:]]]
+    path = write(tmp_path / "sb.xlsx", {"Cover_sheet": HO.COVER, "SB_01": rows})
+    assert sb_left_to_row_by_row(path)
+    assert not any("NULL" in n for n in same_both_ways(ho.read, path).notes)
+
+
+def test_the_pandas_empty_texts_are_pandas_own():
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    assert ho.PANDAS_NA_TEXT == STR_NA_VALUES
+
+
+@pytest.mark.parametrize("label_row", [62, 70])
+def test_the_cover_is_searched_from_its_first_filled_row(tmp_path, label_row):
+    """Sixty rows from the first filled one (five empty rows above: the label on row 62 is found, on 70 not)."""
+    cover = (
+        [["Irregular migration to the UK, detailed dataset"]]
+        + [[]] * (label_row - 7)
+        + [["Published:", date(2025, 8, 21)]]
+    )
+    path = write(tmp_path / "irr.xlsx", {"Cover": cover, "Data - Irr_D01": [[D01_TITLE], D01_HEADER, *D01_ROWS]}, top=5)
+    assert same_both_ways(hoi.read, path).as_of == ("2025-08-21" if label_row == 62 else None)
+
+
+def test_a_chart_sheet_sends_the_workbook_row_by_row(tmp_path):
+    """Book and pandas list worksheets only; fastexcel lists a chart sheet too (here one called a cover)."""
+    import xlsxwriter
+
+    path = tmp_path / "sb.xlsx"
+    book = xlsxwriter.Workbook(path)
+    chart_sheet = book.add_chartsheet("Cover chart")
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in {"Cover_sheet": HO.COVER, "SB_01": SB01_CLEAN}.items():
+        sheet = book.add_worksheet(name)
+        for r, cells in enumerate(rows):
+            for c, v in enumerate(cells):
+                if isinstance(v, datetime):
+                    sheet.write_datetime(r, c, v, day)
+                elif v is not None:
+                    sheet.write(r, c, v)
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": "=SB_01!$B$2:$B$5"})
+    chart_sheet.set_chart(chart)
+    book.close()
+    assert sb_left_to_row_by_row(path)
+    assert same_both_ways(ho.read, path).as_of == "2025-03-20"
+
+
+def test_a_data_sheet_with_no_rows(tmp_path):
+    path = write(
+        tmp_path / "irr.xlsx", {"Cover": [["Published: 21 August 2025"]], "Data - Irr_D01": [[D01_TITLE], D01_HEADER]}
+    )
+    assert by_columns(path)
+    assert same_both_ways(hoi.read, path).rows_read == 0
+
+
 # -------------------------------------------------------------------------------------------- TextBook
 
 
@@ -245,7 +414,7 @@ def test_textbook_reads_cells_as_text(tmp_path):
     book = TextBook(path)
     try:
         [sheet] = book.worksheets
-        assert not book.errors
+        assert not book.lossy
         assert [r[0] for r in sheet.iter_rows()] == [
             "label",
             "2018",
@@ -268,7 +437,7 @@ def test_cell_number_takes_a_whole_number_as_textbook_writes_it():
 
 def test_plain_text_is_text_no_other_cell_reads_as():
     assert plain_text("Small boat arrivals") and plain_text("TRUE") and plain_text("18 to 24")
-    for text in ["true", "false", "2018", "12.5", "2025-03-19 00:00:00", "PT10H30M", "", "  ", None, 5]:
+    for text in ["true", "false", "NaN", "inf", "-inf", "2018", "12.5", "2025-03-19 00:00:00", "PT10H30M", "", None, 5]:
         assert not plain_text(text), text
 
 

@@ -604,11 +604,25 @@ def shown(value: object, width: int = 40) -> str:
     return " ".join(str(value).split())[:width]
 
 
-def cover_as_of(rows: Iterable[Sequence[object]], formats: tuple[str, ...] = DATE_FORMATS) -> date | None:
+def from_first_filled(rows: Iterable[Sequence[object]]) -> Iterator[Sequence[object]]:
+    """A sheet's rows from its first with a filled cell: how far down a search reaches does not depend on empty rows
+    above the table (which TextBook leaves out and Book keeps)."""
+    rows = iter(rows)
+    for row in rows:
+        if not all(blank(c) for c in row):
+            yield row
+            break
+    yield from rows
+
+
+def cover_as_of(
+    rows: Iterable[Sequence[object]], formats: tuple[str, ...] = DATE_FORMATS, *, strict: bool = False
+) -> date | None:
     """The publication date a cover sheet states: "Published: 20 March 2025", or a label cell then a date cell.
 
     Only a cell that is just a label (and maybe the date) counts: a sentence that mentions publishing and
-    some other date must not become the as-of date."""
+    some other date must not become the as-of date. A label whose date does not read is passed over, or with
+    `strict` refused (ValueError): the same cell read with its type might have been the date."""
     for row in rows:
         cells = [c for c in row if not blank(c)]
         for i, cell in enumerate(cells):
@@ -619,6 +633,8 @@ def cover_as_of(rows: Iterable[Sequence[object]], formats: tuple[str, ...] = DAT
             try:
                 return parse_date(value, formats)
             except ValueError:
+                if strict:
+                    raise
                 continue
     return None
 
@@ -656,8 +672,8 @@ def columns_frame(columns: Iterable[_Typed], data: Mapping[str, Any]) -> pd.Data
 
 def cell_number(value: float) -> float | int:
     """A workbook's number as the importers take it: a whole number int (a workbook stores numbers as floats), and so
-    is a number within 1e-9 of one, as a spreadsheet shows it (0.1 * 3 * 10 is 3.0000000000000004). TextBook reads
-    numbers to 9 decimals: this keeps both readings of a cell one value."""
+    is a number that rounds to one at 9 decimals (within 5e-10 of it), as a spreadsheet shows it (0.1 * 3 * 10 is
+    3.0000000000000004). TextBook reads numbers to 9 decimals: this keeps both readings of a cell one value."""
     whole = round(value, 9)
     return int(whole) if math.isfinite(whole) and whole.is_integer() else value
 
@@ -716,21 +732,32 @@ class Sheet:
             yield tuple(_cell_value(v) for v in row)
 
 
+def _unreadable() -> tuple[type[Exception], ...]:
+    import fastexcel
+
+    return (fastexcel.FastExcelError, zipfile.BadZipFile, OSError)
+
+
+UNREADABLE: tuple[type[Exception], ...] = _unreadable()
+"""What TextBook raises for a workbook it cannot read (damaged, truncated): its importer reads it by Book instead,
+which says what is wrong in words."""
+
+
 class TextBook:
     """An XLSX or ODS workbook's sheets as columns of text, read by fastexcel (calamine straight into Arrow, with no
     Python object per cell: 1.5-2 times Book's speed on a long sheet here), for importers that vouch for a sheet
     column by column and read it by Book, row by row, when they cannot.
 
     A cell reads as text: a number in digits to at most 9 decimals (12.0000000001 reads "12", as cell_number takes
-    it), a date or time "2025-03-19 00:00:00" (in an ODS "2025-03-19T00:00:00"), a boolean "true"/"false", an empty
-    cell and "" None, an error cell (#N/A) None in an XLSX and its cached number in an ODS: `errors` says whether
-    there is one (workbook_errors, run beside the parsing).
-    Leading empty rows and columns are left out, so a row's position is not its sheet row: an importer that must name
-    a row reads the sheet by Book. `worksheets` and `close()` as Book's.
+    it), a date or time "2025-03-19 00:00:00" (in an ODS "2025-03-19T00:00:00"; fractions of a second after a dot),
+    an elapsed time as a date in early 1900 ("1900-01-01 12:00:00" for 36 hours), a boolean "true"/"false", an empty
+    cell and "" None. Some cells text cannot show: an error cell (#N/A: None in an XLSX, its cached number in an ODS)
+    and an ODS time cell (None); `lossy` says whether the workbook has one, or a chart sheet (which Book does not
+    list). Leading empty rows and columns are left out, so a row's position is not its sheet row: an importer that
+    must name a row reads the sheet by Book. `worksheets` and `close()` as Book's.
 
-    Every sheet is read at once in the background (fastexcel lets go of the GIL while it parses): an importer looks at
-    every sheet's first rows for its header anyway. An XLSX's sheets are parsed two at a time, each by its own reader;
-    an ODS's one content.xml is parsed once, when it is opened."""
+    The sheets are read one after another in the background by one reader (fastexcel lets go of the GIL while it
+    parses), and the zip is searched for cells text cannot show beside them."""
 
     def __init__(self, path: Path) -> None:
         import fastexcel
@@ -738,18 +765,16 @@ class TextBook:
         reader = fastexcel.read_excel(str(path))
         names = reader.sheet_names
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="textbook")
-        if zipfile.is_zipfile(path) and "xl/workbook.xml" in zipfile.ZipFile(path).namelist():
-            sheets = [self._pool.submit(_text_columns, fastexcel.read_excel(str(path)), n).result for n in names]
-        else:  # one reader may not parse two sheets at once
-            every = self._pool.submit(lambda: [_text_columns(reader, n) for n in names])
-            sheets = [functools.partial(lambda i: every.result()[i], i) for i in range(len(names))]
-        self._errors = self._pool.submit(workbook_errors, Path(path))
-        self.worksheets = [TextSheet(columns, name) for columns, name in zip(sheets, names, strict=True)]
+        every = self._pool.submit(lambda: [_text_columns(reader, n) for n in names])
+        self._lossy = self._pool.submit(_lossy, Path(path))
+        self.worksheets = [
+            TextSheet(functools.partial(lambda i: every.result()[i], i), name) for i, name in enumerate(names)
+        ]
 
     @property
-    def errors(self) -> bool:
-        """Whether a sheet holds an error cell (#N/A, #DIV/0!)."""
-        return self._errors.result()
+    def lossy(self) -> bool:
+        """Whether a cell's text would not say what the cell is: an error cell, an ODS time cell, a chart sheet."""
+        return self._lossy.result()
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
@@ -793,24 +818,32 @@ class TextSheet:
             yield from zip(*chunk, strict=True)
 
 
-SPREADSHEET_TEXT = re.compile(r"(?:true|false|-?P(?:\d|T\d)[\dYMDTHS.]*)")  # a boolean's or a duration's text
+SPREADSHEET_TEXT = re.compile(r"(?:true|false|NaN|-?inf|-?P(?:\d|T\d)[\dYMDTHS.]*)")  # a boolean's, a duration's…
 
 
 def plain_text(value: object) -> bool:
     """Whether a TextBook cell's text can only be a text cell's: it has a letter, and it is not how TextBook writes a
-    boolean or an ISO duration (a number or date has no letter). Such a value reads the same by Book."""
+    boolean, a number that is not one, or an ISO duration (a number or date has no letter). Such a value reads the
+    same by Book."""
     return isinstance(value, str) and any(ch.isalpha() for ch in value) and SPREADSHEET_TEXT.fullmatch(value) is None
 
 
 ERROR_CELL = (b't="e"', b'calcext:value-type="error"')  # an XLSX error cell; an ODS one (LibreOffice)
+ODS_TIME_CELL = b'office:value-type="time"'
 
 
-def workbook_errors(path: Path) -> bool:
+def _lossy(path: Path) -> bool:
+    """TextBook.lossy: an error cell, an ODS time cell, or a chart sheet."""
+    with zipfile.ZipFile(path) as zf:
+        if any(n.startswith("xl/chartsheets/") for n in zf.namelist()):
+            return True
+    return workbook_errors(path, (*ERROR_CELL, ODS_TIME_CELL))
+
+
+def workbook_errors(path: Path, markers: tuple[bytes, ...] = ERROR_CELL) -> bool:
     """Whether an XLSX or ODS workbook holds a formula error cell (#N/A, #DIV/0!, #REF!, …). calamine reads one as an
     empty cell, openpyxl and odfpy as its text, which the importers refuse in words: such a workbook is read by them.
-    Streams the sheets' XML from the zip (a bounded window), without parsing it."""
-    import zipfile
-
+    Streams the sheets' XML from the zip (a bounded window), without parsing it, for any of `markers`."""
     with zipfile.ZipFile(path) as zf:
         names = [
             n for n in zf.namelist() if n == "content.xml" or (n.startswith("xl/worksheets/") and n.endswith(".xml"))
@@ -820,7 +853,7 @@ def workbook_errors(path: Path) -> bool:
                 tail = b""
                 while chunk := f.read(1 << 20):
                     window = tail + chunk
-                    if any(marker in window for marker in ERROR_CELL):
+                    if any(marker in window for marker in markers):
                         return True
                     tail = window[-64:]
     return False

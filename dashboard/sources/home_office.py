@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from .. import schema
 from .base import (
     DATE_FORMATS,
+    UNREADABLE,
     ImportResult,
     Progress,
     Rejection,
@@ -301,7 +302,11 @@ class _Unvouched(Exception):
 
 
 NOT_VOUCHED = object()  # a value the column-wise reading leaves to the row-by-row one
-EARLIEST = date(1900, 1, 1)  # a time-of-day cell reads as a time on 1899-12-31 (TextBook): not a date
+EARLIEST = date(1900, 3, 1)  # TextBook writes an elapsed time as a date in Jan-Feb 1900 (a time of day in 1899)
+# The texts pandas' read_excel takes for empty (its default na_values, pandas._libs.parsers.STR_NA_VALUES), as the
+# row-by-row reading does: the column-wise reading leaves a header or cover cell holding one to it.
+PANDAS_NA_TEXT = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                            "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})  # fmt: skip
 
 
 ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
@@ -327,8 +332,9 @@ def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_
     """_parse_table's result for a sheet read as text, its rows after the header at position `header`, each distinct
     date and count judged once by the same rules; _Unvouched for a row those rules reject, skip or cannot see."""
     cells = next(sheet.iter_rows(min_row=header + 1, max_row=header + 1))
-    if not all(blank(c) or plain_text(c) for c in cells):
-        raise _Unvouched("a header cell that is not text is named as the row-by-row reading writes it")
+    if not all(blank(c) or (plain_text(c) and c not in PANDAS_NA_TEXT) for c in cells):
+        raise _Unvouched("a header cell that is not text, or that pandas reads as empty, is named as the row-by-row "
+                         "reading writes it")  # fmt: skip
     index, notes = _header_index(spec, cells, f"{file}, sheet {sheet.title}")
     filled = np.stack([~blank_mask(c.slice(header + 1)) for c in sheet.columns])
     rows = np.flatnonzero(filled.any(axis=0))
@@ -397,33 +403,47 @@ def _header_row(rows: Iterable[Sequence[object]], spec: Table, where: str) -> in
 
 
 def _read_text_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None] | None:
-    """The workbook's tables read column by column (base.TextBook); None when it holds an error cell, or anything
-    the row-by-row reading must judge, name the sheet row of, or refuse in its own words."""
+    """The workbook's tables read column by column (base.TextBook); None when it holds a cell text cannot show (an
+    error cell: openpyxl's or odf's reading gives its text), or anything the row-by-row reading must judge, name the
+    sheet row of, or refuse in its own words."""
     try:
         book = TextBook(path)
     except Exception:  # unreadable: the row-by-row reading says so in words
         return None
     try:
-        by_key = {sheet.title.strip().upper(): sheet for sheet in book.worksheets}
-        by_title = {sheet.title: sheet for sheet in book.worksheets}
-        specs = [t for t in TABLES if t.sheet in by_key]
-        cover = next((s.title for s in book.worksheets if "cover" in s.title.lower()), None)
-        as_of = cover_as_of(by_title[cover].iter_rows(), FORMATS) if cover else None
-        if as_of is not None and as_of < EARLIEST:  # a time-of-day cell: the row-by-row reading passes it over
-            return None
-        out = []
-        for i, spec in enumerate(specs):
-            progress(f"Reading {spec.sheet}", i / len(specs))
-            sheet = by_key[spec.sheet]
-            h = _header_row(sheet.iter_rows(), spec, f"{path.name}, sheet {sheet.title}")
-            out.append((spec, _parse_text_table(spec, path.name, sheet, h, as_of)))
-        if not specs or book.errors:  # an error cell is refused in words by openpyxl's or odf's reading
-            return None
-        return out, as_of
-    except Exception:  # _Unvouched, or a fault whose message names a sheet row: as above
+        return _text_workbook(path, book, progress)
+    except (_Unvouched, StructuralError):
+        return None
+    except UNREADABLE:
         return None
     finally:
         book.close()
+
+
+def _text_workbook(path: Path, book: TextBook, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None]:
+    """_read_workbook's result, from the workbook read as text; _Unvouched for anything the row-by-row reading
+    decides."""
+    by_key = {sheet.title.strip().upper(): sheet for sheet in book.worksheets}
+    specs = [t for t in TABLES if t.sheet in by_key]
+    if not specs:
+        raise _Unvouched("no SB_01 or SB_02 sheet: the row-by-row reading says what there is")
+    cover = next((s for s in book.worksheets if "cover" in s.title.lower()), None)
+    try:
+        as_of = cover_as_of(cover.iter_rows(), FORMATS, strict=True) if cover else None
+    except ValueError:
+        raise _Unvouched("a publication date that does not read as text") from None
+    if as_of is not None and as_of < EARLIEST:
+        raise _Unvouched("an elapsed time or a time of day reads as a date in early 1900")
+    out = []
+    for i, spec in enumerate(specs):
+        progress(f"Reading {spec.sheet}", i / len(specs))
+        sheet = by_key[spec.sheet]
+        rows = (tuple(None if c in PANDAS_NA_TEXT else c for c in row) for row in sheet.iter_rows())
+        h = _header_row(rows, spec, f"{path.name}, sheet {sheet.title}")
+        out.append((spec, _parse_text_table(spec, path.name, sheet, h, as_of)))
+    if book.lossy:
+        raise _Unvouched("a cell text cannot show")
+    return out, as_of
 
 
 def _read_workbook(

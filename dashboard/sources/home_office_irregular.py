@@ -15,6 +15,7 @@ same result: tests compare them on files with traps."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import zipfile
 from collections import Counter
@@ -31,6 +32,7 @@ from .. import nationality, schema
 from ..clean import is_missing
 from .base import (
     DATE_FORMATS,
+    UNREADABLE,
     Book,
     ImportResult,
     Progress,
@@ -40,9 +42,11 @@ from .base import (
     TextSheet,
     blank,
     by_value,
+    cell_number,
     columns_frame,
     count_maxima,
     cover_as_of,
+    from_first_filled,
     header_key,
     no_progress,
     parse_count,
@@ -67,6 +71,7 @@ QUARTER = (
     re.compile(r"Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<year>\d{4})", re.IGNORECASE),  # "Q1 2018"
 )
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S",)
+EARLIEST = date(1900, 3, 1)  # TextBook writes an elapsed time as a date in Jan-Feb 1900 (and a time of day in 1899)
 
 
 @dataclass(frozen=True)
@@ -277,7 +282,8 @@ def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: 
 
     def cell(column: str) -> object:
         i = index[column]
-        return cells[i] if i < len(cells) else None
+        value = cells[i] if i < len(cells) else None
+        return cell_number(value) if type(value) is float else value  # openpyxl's reading too (an error cell)
 
     quarter = cell("Quarter")
     if blank(quarter):
@@ -479,7 +485,8 @@ def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[s
 
     counts, count_at = judged(spec.count, count)
     data[spec.columns[spec.count]] = pd.arrays.IntegerArray(
-        np.array([n or 0 for n in counts], dtype=np.int64)[count_at], np.array([n is None for n in counts])[count_at]
+        np.array([n or 0 for n in counts], dtype=np.int64)[count_at],
+        np.array([n is None for n in counts], dtype=bool)[count_at],
     )
     if pd.DataFrame({k: codes[k] for k in schema.KEYS[spec.table]}).duplicated().any():
         raise _Unvouched("a repeated key")
@@ -553,19 +560,33 @@ def read(
 
 
 def _read_text(path: Path, progress: Progress) -> ImportResult | None:
-    """The workbook read column by column (base.TextBook); None when it holds an error cell, or anything the
-    row-by-row reading must judge, name the sheet row of, or refuse in its own words."""
+    """The workbook read column by column (base.TextBook); None when it holds a cell text cannot show (an error cell,
+    refused in words by openpyxl's reading: _open), or anything the row-by-row reading must judge, name the sheet row
+    of, or refuse in its own words."""
     try:
         book = TextBook(path)
     except Exception:  # unreadable: the row-by-row reading says so in words
         return None
     try:
-        result = _read_book(path, book, progress)
-        return None if book.errors else result  # an error cell is refused in words by openpyxl's reading (_open)
-    except Exception:  # _Unvouched, or a fault whose message names a sheet row: as above
+        return _read_book(path, book, progress)
+    except (_Unvouched, StructuralError):
+        return None
+    except UNREADABLE:
         return None
     finally:
         book.close()
+
+
+def _as_of(rows: Iterator[Sequence[object]], strict: bool) -> date | None:
+    """The cover's publication date, in its first COVER_SEARCH_ROWS rows from the first filled one; `strict` for a
+    sheet read as text (_Unvouched when a label's date does not read, or reads as a time: the cells' types decide)."""
+    try:
+        as_of = cover_as_of(itertools.islice(from_first_filled(rows), COVER_SEARCH_ROWS), FORMATS, strict=strict)
+    except ValueError:
+        raise _Unvouched("a publication date that does not read as text") from None
+    if strict and as_of is not None and as_of < EARLIEST:
+        raise _Unvouched("an elapsed time or a time of day reads as a date in early 1900")
+    return as_of
 
 
 def _read_book(path: Path, book, progress: Progress) -> ImportResult:
@@ -604,13 +625,7 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
             )
 
     cover = next((s for s in book.worksheets if "cover" in s.title.lower()), None)
-    as_of = (
-        cover_as_of(cover.iter_rows(max_row=COVER_SEARCH_ROWS, values_only=True), FORMATS)
-        if cover is not None
-        else None
-    )
-    if isinstance(book, TextBook) and as_of is not None and as_of.year < 1900:
-        raise _Unvouched("a time-of-day cell reads as a time on 1899-12-31: not the publication date")
+    as_of = _as_of(cover.iter_rows(values_only=True), strict=isinstance(book, TextBook)) if cover is not None else None
     state = _State(
         file=path.name,
         limit=as_of or date.today(),
@@ -652,6 +667,8 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
         totals = _by_year(tables["small_boat_asylum"], "applications")
     if "small_boat_asylum" not in tables:
         notes.append(f"{path.name} has no Irr_D02 (small-boat asylum applications) sheet: only Irr_D01 was loaded.")
+    if isinstance(book, TextBook) and book.lossy:
+        raise _Unvouched("a cell text cannot show")
     progress("Done", 1.0)
     return ImportResult(
         format=NAME,
