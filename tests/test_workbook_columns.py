@@ -238,10 +238,21 @@ def test_a_clean_small_boats_workbook_is_read_column_by_column_as_row_by_row(tmp
         [datetime(2025, 3, 21), 1, 1, 0, None],  # after the cover's date
         ["29/02/2023", 1, 1, 0, None],  # no such day
         ["2023-02-29", 1, 1, 0, None],  # no such day, in the form read without strptime
+        ["2024-02-02 24:00:00", 1, 1, 0, None],  # no such time
         [datetime(2024, 2, 1), 2.5, 1, 0, None],
         [time(10, 30), 1, 1, 0, None],  # a time-of-day cell reads as 1899-12-31 10:30:00
     ],
-    ids=["serial", "total", "repeated", "future", "31 February", "ISO 29 February", "fraction", "time of day"],
+    ids=[
+        "serial",
+        "total",
+        "repeated",
+        "future",
+        "31 February",
+        "ISO 29 February",
+        "hour 24",
+        "fraction",
+        "time of day",
+    ],
 )
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
 def test_a_small_boats_row_the_column_wise_reading_cannot_vouch_for(tmp_path, extra, suffix):

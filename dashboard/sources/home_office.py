@@ -320,12 +320,12 @@ def _iso_days(texts: pa.Array) -> np.ndarray:
     texts = pc.replace_substring(texts, "T", " ", max_replacements=1)  # FORMATS reads both
     for pattern, form in ((ISO_DAY, "%Y-%m-%d"), (ISO_DAY_TIME, "%Y-%m-%d %H:%M:%S")):
         matched = pc.if_else(pc.match_substring_regex(texts, pattern), texts, None)
-        days = pc.coalesce(days, pc.strptime(matched, format=form, unit="s", error_is_null=True))
-    out = days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    # a day the calendar lacks (2023-02-29) is left to parse_date, which refuses it, whatever strptime made of it
-    same = pc.equal(pc.utf8_slice_codeunits(texts, 0, 10), pc.strftime(days, format="%Y-%m-%d"))
-    out[~same.fill_null(False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
-    return out.astype("datetime64[s]")
+        parsed = pc.strptime(matched, format=form, unit="s", error_is_null=True)
+        # only a text strptime writes back as it was: a day or time the calendar lacks (2023-02-29, 24:00:00) is left
+        # to parse_date, which refuses it, whatever Arrow made of it
+        same = pc.equal(pc.strftime(parsed, format=form), matched)
+        days = pc.coalesce(days, pc.if_else(same, parsed, None))
+    return days.to_numpy(zero_copy_only=False).astype("datetime64[D]").astype("datetime64[s]")
 
 
 def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_of: date | None) -> _Sheet:
@@ -358,10 +358,15 @@ def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_
             return NOT_VOUCHED
         return found if found is not None and EARLIEST <= found <= limit else NOT_VOUCHED
 
-    days = _iso_days(sheet.columns[index[spec.key]].slice(header + 1).take(pa.array(rows)))
-    rest = np.isnat(days)  # not written "2025-03-19" (with or without a time): judged once per distinct value
-    if rest.any():
-        days[rest] = judged(spec.key, day)[rest].astype("datetime64[s]")
+    texts = sheet.columns[index[spec.key]].slice(header + 1).take(pa.array(rows))
+    days = _iso_days(texts)
+    rest = np.flatnonzero(np.isnat(days))  # not written "2025-03-19" (with or without a time): judged one by one
+    if len(rest):
+        distinct, where = by_value(texts.take(pa.array(rest)))
+        found = [day(v) for v in distinct]
+        if any(d is NOT_VOUCHED for d in found):
+            raise _Unvouched(f"a {spec.key} value")
+        days[rest] = np.array(found, dtype="datetime64[s]")[where]
     if (days < np.datetime64(EARLIEST, "s")).any() or (days > np.datetime64(limit, "s")).any():
         raise _Unvouched("a date out of range")
     if len(np.unique(days)) != len(days):
