@@ -19,7 +19,7 @@ from test_source_home_office_irregular import D01_HEADER, D01_ROWS, D01_TITLE, D
 
 from dashboard.sources import home_office as ho
 from dashboard.sources import home_office_irregular as hoi
-from dashboard.sources.base import TextBook, blank, blank_mask, cell_number, no_progress, plain_text
+from dashboard.sources.base import StructuralError, TextBook, blank, blank_mask, cell_number, no_progress, plain_text
 
 HO = fixture_modules.load("home_office")
 
@@ -336,13 +336,12 @@ def test_a_cover_date_text_cannot_read_is_left_to_its_type(tmp_path, published):
     same_both_ways(hoi.read, irr)
 
 
-def test_an_elapsed_time_is_no_date(tmp_path):
-    """An elapsed time ([h]:mm:ss, 36 hours) reads as text "1900-01-01 12:00:00": not taken for a day."""
+def small_boats_by_xlsxwriter(path: Path, last: list, number_format: str | int, date_1904: bool = False) -> Path:
+    """SB_01 with a last row whose first cell is `last[0]` (a number) in `number_format`."""
     import xlsxwriter
 
-    path = tmp_path / "sb.xlsx"
-    book = xlsxwriter.Workbook(path)
-    day, hours = book.add_format({"num_format": "yyyy-mm-dd"}), book.add_format({"num_format": "[h]:mm:ss"})
+    book = xlsxwriter.Workbook(path, {"date_1904": date_1904})
+    day, special = book.add_format({"num_format": "yyyy-mm-dd"}), book.add_format({"num_format": number_format})
     for name, rows in {"Cover_sheet": HO.COVER, "SB_01": SB01_CLEAN}.items():
         sheet = book.add_worksheet(name)
         for r, cells in enumerate(rows):
@@ -351,11 +350,57 @@ def test_an_elapsed_time_is_no_date(tmp_path):
                     sheet.write_datetime(r, c, v, day)
                 elif v is not None:
                     sheet.write(r, c, v)
-    sheet.write_number(len(SB01_CLEAN), 0, 1.5, hours)
-    sheet.write_row(len(SB01_CLEAN), 1, [5, 1, 0])
+    sheet.write_number(len(SB01_CLEAN), 0, last[0], special)
+    sheet.write_row(len(SB01_CLEAN), 1, last[1:])
     book.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    "value, number_format, date_1904",
+    [(1.5, "[h]:mm:ss", False), (61, "[h]:mm:ss", False), (70, 46, False), (0.4375, "hh:mm", True)],
+    ids=["36 hours", "61 days", "built-in [h]:mm:ss", "a time in a workbook counting from 1904"],
+)
+def test_an_elapsed_time_is_no_date(tmp_path, value, number_format, date_1904):
+    """An elapsed time reads as text like a date in 1900 (36 hours: "1900-01-01 12:00:00"), and any time in a workbook
+    counting from 1904 like a date in 1904: TextBook.lossy sends such a workbook row by row, which refuses the row."""
+    path = small_boats_by_xlsxwriter(tmp_path / "sb.xlsx", [value, 5, 1, 0], number_format, date_1904)
     assert sb_left_to_row_by_row(path)
     assert same_both_ways(ho.read, path).rejected
+
+
+def test_a_count_formatted_as_a_date_beyond_calamines_range(tmp_path):
+    """calamine has no date for 1e10 days (TextBook reads it as empty, and says so): refused as too large."""
+    path = small_boats_by_xlsxwriter(tmp_path / "sb.xlsx", [45000, 1, 1, 0], "yyyy-mm-dd")
+    book = openpyxl.load_workbook(path)
+    book["SB_01"].cell(len(SB01_CLEAN) + 1, 2).value = 1e10
+    book["SB_01"].cell(len(SB01_CLEAN) + 1, 2).number_format = "yyyy-mm-dd"
+    book.save(path)
+    assert sb_left_to_row_by_row(path)
+    assert same_both_ways(ho.read, path).rejected
+
+
+def test_a_damaged_part_no_sheet_uses_is_refused_in_the_same_words(tmp_path):
+    """A sheet part the workbook does not list, its compressed data damaged: fastexcel never reads it, the search for
+    cells text cannot show does (and fails): the row-by-row reading refuses the file as damaged, in its words."""
+    import zipfile
+
+    path = small_boats(tmp_path / "sb.xlsx")
+    name = "xl/worksheets/sheet9.xml"
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, b"<worksheet>" + bytes(range(256)) * 40 + b"</worksheet>")
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + 4 : start + 40] = b"\xff" * 36
+    path.write_bytes(bytes(raw))
+    messages = []
+    for by_row in (False, True):
+        with pytest.raises(StructuralError) as refused:
+            ho.read(path, by_row=by_row)
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1] and "damaged" in messages[0]
 
 
 def test_a_header_or_cover_cell_pandas_reads_as_empty(tmp_path):

@@ -751,13 +751,15 @@ class TextBook:
     A cell reads as text: a number in digits to at most 9 decimals (12.0000000001 reads "12", as cell_number takes
     it), a date or time "2025-03-19 00:00:00" (in an ODS "2025-03-19T00:00:00"; fractions of a second after a dot),
     an elapsed time as a date in early 1900 ("1900-01-01 12:00:00" for 36 hours), a boolean "true"/"false", an empty
-    cell and "" None. Some cells text cannot show: an error cell (#N/A: None in an XLSX, its cached number in an ODS)
-    and an ODS time cell (None); `lossy` says whether the workbook has one, or a chart sheet (which Book does not
-    list). Leading empty rows and columns are left out, so a row's position is not its sheet row: an importer that
-    must name a row reads the sheet by Book. `worksheets` and `close()` as Book's.
+    cell and "" None. Some cells text cannot show: an error cell (#N/A: None in an XLSX, its cached number in an ODS),
+    an ODS time cell and a date beyond calamine's range (None), an elapsed time ([h]:mm:ss: a date in 1900) or any
+    time in a workbook counting from 1904 (a date in 1904); `lossy` says whether the workbook may have one, or a
+    sheet that is not a worksheet (which Book and pandas do not list). Leading empty rows and columns are left out,
+    so a row's position is not its sheet row: an importer that must name a row reads the sheet by Book. `worksheets`
+    and `close()` as Book's.
 
     The sheets are read one after another in the background by one reader (fastexcel lets go of the GIL while it
-    parses), and the zip is searched for cells text cannot show beside them."""
+    parses), and the zip is searched for cells text cannot show beside them (_lossy)."""
 
     def __init__(self, path: Path) -> None:
         import fastexcel
@@ -768,23 +770,27 @@ class TextBook:
         every = self._pool.submit(lambda: [_text_columns(reader, n) for n in names])
         self._lossy = self._pool.submit(_lossy, Path(path))
         self.worksheets = [
-            TextSheet(functools.partial(lambda i: every.result()[i], i), name) for i, name in enumerate(names)
+            TextSheet(functools.partial(lambda i: every.result()[i][0], i), name) for i, name in enumerate(names)
         ]
+        self._unread = lambda: any(unread for _, unread in every.result())
 
     @property
     def lossy(self) -> bool:
-        """Whether a cell's text would not say what the cell is: an error cell, an ODS time cell, a chart sheet."""
-        return self._lossy.result()
+        """Whether a cell's text may not say what the cell is (an error cell, a time, a date out of range), or a sheet
+        is not a worksheet."""
+        return self._unread() or self._lossy.result()
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
 
 
-def _text_columns(reader: Any, title: str) -> list[pa.Array]:
+def _text_columns(reader: Any, title: str) -> tuple[list[pa.Array], bool]:
+    """A sheet's columns as text, and whether a cell did not read as text (an XLSX error cell, a date out of range)."""
     sheet = reader.load_sheet_by_name(title, header_row=None, dtypes="string")
     if not sheet.height:  # a sheet with no cell has no columns either
-        return []
-    return [c.cast(pa.string()) for c in sheet.to_arrow().columns]
+        return [], False
+    batch, unread = sheet.to_arrow_with_errors()
+    return [c.cast(pa.string()) for c in batch.columns], unread is not None
 
 
 class TextSheet:
@@ -828,19 +834,34 @@ def plain_text(value: object) -> bool:
     return isinstance(value, str) and any(ch.isalpha() for ch in value) and SPREADSHEET_TEXT.fullmatch(value) is None
 
 
-ERROR_CELL = (b't="e"', b'calcext:value-type="error"')  # an XLSX error cell; an ODS one (LibreOffice)
-ODS_TIME_CELL = b'office:value-type="time"'
+ERROR_CELL = re.compile(  # an XLSX error cell; an ODS one (LibreOffice)
+    rb"""\bt\s*=\s*["']e["']|calcext:value-type\s*=\s*["']error["']"""
+)
+LOSSY_CELL = re.compile(ERROR_CELL.pattern + rb"""|office:value-type\s*=\s*["']time["']""")  # and an ODS time
+NOT_WORKSHEETS = ("xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
+DATE_1904 = re.compile(rb"""date1904\s*=\s*["'](?:1|true)["']""")
+# an elapsed-time number format: built in (45-47) or written with [h], [m] or [s]
+ELAPSED_FORMAT = re.compile(rb"""numFmtId\s*=\s*["']4[5-7]["']|formatCode\s*=\s*["'][^"']*\[(?:h+|m+|s+)\]""", re.I)
 
 
 def _lossy(path: Path) -> bool:
-    """TextBook.lossy: an error cell, an ODS time cell, or a chart sheet."""
-    with zipfile.ZipFile(path) as zf:
-        if any(n.startswith("xl/chartsheets/") for n in zf.namelist()):
-            return True
-    return workbook_errors(path, (*ERROR_CELL, ODS_TIME_CELL))
+    """TextBook.lossy's search of the zip: a sheet that is not a worksheet, a workbook counting from 1904, an
+    elapsed-time format, an error cell or an ODS time cell. A zip it cannot read is lossy (Book says why)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if any(n.startswith(NOT_WORKSHEETS) for n in names):
+                return True
+            if "xl/workbook.xml" in names and DATE_1904.search(zf.read("xl/workbook.xml")):
+                return True
+            if "xl/styles.xml" in names and ELAPSED_FORMAT.search(zf.read("xl/styles.xml")):
+                return True
+        return workbook_errors(path, LOSSY_CELL)
+    except Exception:
+        return True
 
 
-def workbook_errors(path: Path, markers: tuple[bytes, ...] = ERROR_CELL) -> bool:
+def workbook_errors(path: Path, markers: re.Pattern[bytes] = ERROR_CELL) -> bool:
     """Whether an XLSX or ODS workbook holds a formula error cell (#N/A, #DIV/0!, #REF!, …). calamine reads one as an
     empty cell, openpyxl and odfpy as its text, which the importers refuse in words: such a workbook is read by them.
     Streams the sheets' XML from the zip (a bounded window), without parsing it, for any of `markers`."""
@@ -853,7 +874,7 @@ def workbook_errors(path: Path, markers: tuple[bytes, ...] = ERROR_CELL) -> bool
                 tail = b""
                 while chunk := f.read(1 << 20):
                     window = tail + chunk
-                    if any(marker in window for marker in markers):
+                    if markers.search(window):
                         return True
                     tail = window[-64:]
     return False
