@@ -4,16 +4,14 @@ reading helpers that turn unreadable files into clear messages."""
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import math
 import re
 import shutil
-import sys
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -576,19 +574,12 @@ def header_key(text: object) -> str:
     return " ".join(s.split()).rstrip("*").strip().lower()
 
 
-@functools.cache
-def _blank_text() -> str:
-    """A pattern for text of only the characters str.strip() removes (Python's whitespace: Unicode's and the four
-    information separators), found by asking Python about every character."""
-    spaces = (c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
-    return "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in spaces) + "]*$"
-
-
 def blank_mask(values: pa.Array) -> np.ndarray:
-    """blank() of each value of an Arrow text column, without a Python object per value."""
+    """blank() of each value of an Arrow text column, without a Python object per value: Arrow's utf8_is_space
+    agrees with str.isspace on every character (tested)."""
     import pyarrow.compute as pc
 
-    blanks = pc.or_kleene(pc.is_null(values), pc.match_substring_regex(values, _blank_text()))
+    blanks = pc.or_kleene(pc.equal(pc.utf8_length(values), 0), pc.utf8_is_space(values))
     return blanks.fill_null(True).to_numpy(zero_copy_only=False)
 
 
@@ -765,23 +756,22 @@ class TextBook:
         import fastexcel
 
         reader = fastexcel.read_excel(str(path))
-        names = reader.sheet_names
-        self._pool = ThreadPoolExecutor(2, thread_name_prefix="textbook")
-        every = self._pool.submit(lambda: [_text_columns(reader, n) for n in names])
-        self._lossy = self._pool.submit(_lossy, Path(path))
-        self.worksheets = [
-            TextSheet(functools.partial(lambda i: every.result()[i][0], i), name) for i, name in enumerate(names)
-        ]
-        self._unread = lambda: any(unread for _, unread in every.result())
+        names = reader.sheet_names  # before a sheet is read: the reader is not to be touched while it reads one
+        self._search = ThreadPoolExecutor(1, thread_name_prefix="textbook-search")
+        self._lossy = self._search.submit(_lossy, Path(path))
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="textbook")  # one reader parses one sheet at a time
+        self._sheets = [self._reader.submit(_text_columns, reader, name) for name in names]
+        self.worksheets = [TextSheet(sheet, name) for sheet, name in zip(self._sheets, names, strict=True)]
 
     @property
     def lossy(self) -> bool:
         """Whether a cell's text may not say what the cell is (an error cell, a time, a date out of range), or a sheet
         is not a worksheet."""
-        return self._unread() or self._lossy.result()
+        return any(sheet.result()[1] for sheet in self._sheets) or self._lossy.result()
 
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        self._reader.shutdown(cancel_futures=True)
+        self._search.shutdown(cancel_futures=True)
 
 
 def _text_columns(reader: Any, title: str) -> tuple[list[pa.Array], bool]:
@@ -797,12 +787,12 @@ class TextSheet:
     """One sheet of a TextBook: `columns` (Arrow string arrays) and Sheet's `title`, `max_row` and `iter_rows` over
     its text."""
 
-    def __init__(self, columns: Callable[[], list[pa.Array]], title: str) -> None:
+    def __init__(self, columns: Future[tuple[list[pa.Array], bool]], title: str) -> None:
         self._columns, self.title = columns, title
 
     @property
     def columns(self) -> list[pa.Array]:
-        return self._columns()
+        return self._columns.result()[0]
 
     @property
     def max_row(self) -> int:
@@ -837,7 +827,9 @@ def plain_text(value: object) -> bool:
 ERROR_CELL = re.compile(  # an XLSX error cell; an ODS one (LibreOffice)
     rb"""\bt\s*=\s*["']e["']|calcext:value-type\s*=\s*["']error["']"""
 )
-LOSSY_CELL = re.compile(ERROR_CELL.pattern + rb"""|office:value-type\s*=\s*["']time["']""")  # and an ODS time
+ERROR_VALUES = (b'"e"', b"'e'", b'"error"', b"'error'")  # the patterns' quoted values, looked for first
+ODS_LOSSY_CELL = re.compile(rb"""calcext:value-type\s*=\s*["']error["']|office:value-type\s*=\s*["']time["']""")
+ODS_LOSSY_VALUES = (b'"error"', b"'error'", b'"time"', b"'time'")
 NOT_WORKSHEETS = ("xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
 DATE_1904 = re.compile(rb"""date1904\s*=\s*["'](?:1|true)["']""")
 # an elapsed-time number format: built in (45-47) or written with [h], [m] or [s]
@@ -846,7 +838,8 @@ ELAPSED_FORMAT = re.compile(rb"""numFmtId\s*=\s*["']4[5-7]["']|formatCode\s*=\s*
 
 def _lossy(path: Path) -> bool:
     """TextBook.lossy's search of the zip: a sheet that is not a worksheet, a workbook counting from 1904, an
-    elapsed-time format, an error cell or an ODS time cell. A zip it cannot read is lossy (Book says why)."""
+    elapsed-time format; in an ODS an error or time cell (fastexcel reports an XLSX error cell itself). A zip it
+    cannot read is lossy (Book says why)."""
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
@@ -856,15 +849,21 @@ def _lossy(path: Path) -> bool:
                 return True
             if "xl/styles.xml" in names and ELAPSED_FORMAT.search(zf.read("xl/styles.xml")):
                 return True
-        return workbook_errors(path, LOSSY_CELL)
+        if "content.xml" in names:
+            return workbook_errors(path, ODS_LOSSY_CELL, ODS_LOSSY_VALUES)
+        # an XLSX's sheets only inflated (no value looked for): a damaged part the row-by-row reading refuses fails here
+        return workbook_errors(path, ERROR_CELL, ())
     except Exception:
         return True
 
 
-def workbook_errors(path: Path, markers: re.Pattern[bytes] = ERROR_CELL) -> bool:
+def workbook_errors(
+    path: Path, markers: re.Pattern[bytes] = ERROR_CELL, values: tuple[bytes, ...] = ERROR_VALUES
+) -> bool:
     """Whether an XLSX or ODS workbook holds a formula error cell (#N/A, #DIV/0!, #REF!, …). calamine reads one as an
     empty cell, openpyxl and odfpy as its text, which the importers refuse in words: such a workbook is read by them.
-    Streams the sheets' XML from the zip (a bounded window), without parsing it, for any of `markers`."""
+    Streams the sheets' XML from the zip (a bounded window), without parsing it, for `markers` (where one of their
+    quoted `values` is: a scan of bytes, brief, where a pattern holds the GIL long)."""
     with zipfile.ZipFile(path) as zf:
         names = [
             n for n in zf.namelist() if n == "content.xml" or (n.startswith("xl/worksheets/") and n.endswith(".xml"))
@@ -874,7 +873,7 @@ def workbook_errors(path: Path, markers: re.Pattern[bytes] = ERROR_CELL) -> bool
                 tail = b""
                 while chunk := f.read(1 << 20):
                     window = tail + chunk
-                    if markers.search(window):
+                    if any(v in window for v in values) and markers.search(window):
                         return True
                     tail = window[-64:]
     return False

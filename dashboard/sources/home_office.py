@@ -309,23 +309,23 @@ PANDAS_NA_TEXT = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN"
                             "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})  # fmt: skip
 
 
-ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
-ISO_DAY_TIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$"  # how TextBook writes a date cell (ODS: with a T)
+ISO_FORMS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")  # how TextBook writes a date cell, and plain
 
 
 def _iso_days(texts: pa.Array) -> np.ndarray:
-    """The day of each text written "2025-03-19" or "2025-03-19 00:00:00" (NaT for any other), as parse_date reads
-    it with FORMATS, without a strptime call per value: a daily series has a distinct date on every row."""
+    """The day of each text written "2025-03-19", "2025-03-19 00:00:00" or "2025-03-19T00:00:00" (NaT for any other),
+    as parse_date reads it with FORMATS, without a strptime call per value: a daily series has a distinct date on
+    every row. Only a text numpy writes back as it was counts: a day or time the calendar lacks (2023-02-29,
+    24:00:00), a padding or a sign is left to parse_date, whatever Arrow's strptime made of it."""
     days = pa.nulls(len(texts), pa.timestamp("s"))
-    texts = pc.replace_substring(texts, "T", " ", max_replacements=1)  # FORMATS reads both
-    for pattern, form in ((ISO_DAY, "%Y-%m-%d"), (ISO_DAY_TIME, "%Y-%m-%d %H:%M:%S")):
-        matched = pc.if_else(pc.match_substring_regex(texts, pattern), texts, None)
-        parsed = pc.strptime(matched, format=form, unit="s", error_is_null=True)
-        # only a text strptime writes back as it was: a day or time the calendar lacks (2023-02-29, 24:00:00) is left
-        # to parse_date, which refuses it, whatever Arrow made of it
-        same = pc.equal(pc.strftime(parsed, format=form), matched)
-        days = pc.coalesce(days, pc.if_else(same, parsed, None))
-    return days.to_numpy(zero_copy_only=False).astype("datetime64[D]").astype("datetime64[s]")
+    for form in ISO_FORMS:
+        days = pc.coalesce(days, pc.strptime(texts, format=form, unit="s", error_is_null=True))
+    stamps = days.to_numpy(zero_copy_only=False).copy()  # written to below
+    written = pa.array(np.datetime_as_string(stamps, unit="s"))  # "2025-03-19T00:00:00"
+    expected = pc.if_else(pc.equal(pc.utf8_length(texts), 10), pc.utf8_slice_codeunits(written, 0, 10), written)
+    same = pc.equal(pc.replace_substring(texts, " ", "T", max_replacements=1), expected)
+    stamps[~same.fill_null(False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+    return stamps.astype("datetime64[D]").astype("datetime64[s]")
 
 
 def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_of: date | None) -> _Sheet:
