@@ -6,6 +6,7 @@ shared-strings table, by XlsxWriter); and where it matters, which reading was us
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -495,6 +496,14 @@ def test_plain_text_is_text_no_other_cell_reads_as():
     assert plain_text("Small boat arrivals") and plain_text("TRUE") and plain_text("18 to 24")
     for text in ["true", "false", "NaN", "inf", "-inf", "2018", "12.5", "2025-03-19 00:00:00", "PT10H30M", "", None, 5]:
         assert not plain_text(text), text
+
+
+def test_blank_mask_agrees_with_python_on_every_character():
+    """blank_mask leans on Arrow's utf8_is_space, blank on str.strip: the same answer for each of Unicode's
+    characters, alone and padded by a space."""
+    chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF]  # no lone surrogates in UTF-8
+    for values in (chars, [f" {c} " for c in chars]):
+        assert blank_mask(pa.array(values)).tolist() == [blank(v) for v in values]
 
 
 def test_blank_mask_is_blank_for_every_value():
