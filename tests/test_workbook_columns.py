@@ -143,6 +143,7 @@ def test_values_the_column_wise_reading_vouches_for(tmp_path, rows):
         [row(Quarter="2026 Q1", Year=2026)],  # after the publication date
         [row(Nationality=None)],  # a required label empty
         [row(Quarter="2018 Q5")],
+        [row(Quarter="0000 Q1", Year=0)],  # no such year: the row refused (it failed the whole file)
         [row(Year="2018.0")],  # a year the row-by-row reading takes and the column-wise one leaves to it
     ],
     ids=[
@@ -157,6 +158,7 @@ def test_values_the_column_wise_reading_vouches_for(tmp_path, rows):
         "future",
         "no nationality",
         "no such quarter",
+        "year 0",
         "year as text with .0",
     ],  # fmt: skip
 )

@@ -292,6 +292,8 @@ def _record(spec: Table, index: dict[str, int], cells: Sequence[object], state: 
         year, q = _quarter(quarter)
     except ValueError as exc:
         raise _Bad("Quarter", str(exc), quarter) from None
+    if not 1 <= year <= 9999:  # a year no calendar date has: the row is refused, not the file
+        raise _Bad("Quarter", f"quarter {year} Q{q}: no such year", quarter)
     start = date(year, 3 * q - 2, 1)
     named = cell("Year")
     if blank(named):
