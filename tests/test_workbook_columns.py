@@ -20,7 +20,16 @@ from test_source_home_office_irregular import D01_HEADER, D01_ROWS, D01_TITLE, D
 
 from dashboard.sources import home_office as ho
 from dashboard.sources import home_office_irregular as hoi
-from dashboard.sources.base import StructuralError, TextBook, blank, blank_mask, cell_number, no_progress, plain_text
+from dashboard.sources.base import (
+    StructuralError,
+    TextBook,
+    Unvouched,
+    blank,
+    blank_mask,
+    cell_number,
+    no_progress,
+    plain_text,
+)
 
 HO = fixture_modules.load("home_office")
 
@@ -74,16 +83,21 @@ def by_columns(path: Path) -> bool:
     return hoi._read_text(path, no_progress) is not None
 
 
-def left_to_row_by_row(path: Path) -> bool:
-    """Whether the column-wise reading hands the workbook over on purpose (_Unvouched), not by failing."""
+def handed_over(read_book, path: Path) -> bool:
+    """Whether the column-wise reading, read_book(path, book, progress), hands the workbook over to the row-by-row one
+    on purpose (Unvouched), not by failing."""
     book = TextBook(path)
     try:
-        hoi._read_book(path, book, no_progress)
-    except hoi._Unvouched:
+        read_book(path, book, no_progress)
+    except Unvouched:
         return True
     finally:
         book.close()
     return False
+
+
+def left_to_row_by_row(path: Path) -> bool:
+    return handed_over(hoi._read_book, path)
 
 
 def row(**changes) -> list:
@@ -209,14 +223,7 @@ def sb_by_columns(path: Path) -> bool:
 
 
 def sb_left_to_row_by_row(path: Path) -> bool:
-    book = TextBook(path)
-    try:
-        ho._text_workbook(path, book, no_progress)
-    except ho._Unvouched:
-        return True
-    finally:
-        book.close()
-    return False
+    return handed_over(ho._text_workbook, path)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 import numpy as np
@@ -724,14 +724,63 @@ class Sheet:
 
 
 def _unreadable() -> tuple[type[Exception], ...]:
+    """What TextBook raises for a workbook it cannot read (damaged, truncated): its importer reads it by Book instead,
+    which says what is wrong in words. (fastexcel is imported when a workbook is read, not with this module.)"""
     import fastexcel
 
     return (fastexcel.FastExcelError, zipfile.BadZipFile, OSError)
 
 
-UNREADABLE: tuple[type[Exception], ...] = _unreadable()
-"""What TextBook raises for a workbook it cannot read (damaged, truncated): its importer reads it by Book instead,
-which says what is wrong in words."""
+T = TypeVar("T")
+
+
+class Unvouched(Exception):
+    """A workbook read as text (TextBook) holds something only the row-by-row reading judges, names the sheet row of,
+    or refuses in its own words: its importer reads it that way instead."""
+
+
+NOT_VOUCHED = object()  # what a judge returns for a value the column-wise reading leaves to the row-by-row one
+TEXT_EARLIEST = date(1900, 3, 1)  # TextBook writes an elapsed time as a date in Jan-Feb 1900 (a time of day in 1899)
+
+
+def read_as_text(path: Path, read: Callable[[TextBook], T]) -> T | None:
+    """read(TextBook(path)), or None when the workbook is to be read row by row: Unvouched, or a fault the row-by-row
+    reading words (StructuralError, an unreadable workbook)."""
+    try:
+        book = TextBook(path)
+    except Exception:  # unreadable: the row-by-row reading says so in words
+        return None
+    try:
+        return read(book)
+    except (Unvouched, StructuralError):
+        return None
+    except _unreadable():
+        return None
+    finally:
+        book.close()
+
+
+def vouched(distinct: list[Any], at: np.ndarray, judge: Callable[[Any], Any], unused: object = None) -> list[Any]:
+    """judge(value) for each of a column's distinct values that a row holds (`at`: each row's position among them),
+    once each; `unused` for the others. Unvouched when the judge gives NOT_VOUCHED for one."""
+    values = [unused] * len(distinct)
+    for i in np.flatnonzero(np.bincount(at, minlength=len(distinct))).tolist():
+        values[i] = judge(distinct[i])
+        if values[i] is NOT_VOUCHED:
+            raise Unvouched(f"a value the row-by-row reading judges: {distinct[i]!r}")
+    return values
+
+
+def text_as_of(rows: Iterable[Sequence[object]], formats: tuple[str, ...]) -> date | None:
+    """cover_as_of for a cover read as text: Unvouched when a label's date does not read as text, or reads as an
+    elapsed time or a time of day would (the cell's type decides, by the row-by-row reading)."""
+    try:
+        as_of = cover_as_of(rows, formats, strict=True)
+    except ValueError:
+        raise Unvouched("a publication date that does not read as text") from None
+    if as_of is not None and as_of < TEXT_EARLIEST:
+        raise Unvouched("an elapsed time or a time of day reads as a date in early 1900")
+    return as_of
 
 
 class TextBook:

@@ -26,13 +26,15 @@ import pyarrow.compute as pc
 from .. import schema
 from .base import (
     DATE_FORMATS,
-    UNREADABLE,
+    NOT_VOUCHED,
+    TEXT_EARLIEST,
     ImportResult,
     Progress,
     Rejection,
     StructuralError,
     TextBook,
     TextSheet,
+    Unvouched,
     blank,
     blank_mask,
     by_value,
@@ -46,9 +48,12 @@ from .base import (
     parse_count,
     parse_date,
     plain_text,
+    read_as_text,
     read_text_csv,
     records_frame,
     shown,
+    text_as_of,
+    vouched,
     workbook_errors,
 )
 
@@ -297,12 +302,6 @@ def _parse_table(
     )
 
 
-class _Unvouched(Exception):
-    """A sheet read as text holds a row only the row-by-row reading judges (and names the sheet row of)."""
-
-
-NOT_VOUCHED = object()  # a value the column-wise reading leaves to the row-by-row one
-EARLIEST = date(1900, 3, 1)  # TextBook writes an elapsed time as a date in Jan-Feb 1900 (a time of day in 1899)
 # The texts pandas' read_excel takes for empty (its default na_values, pandas._libs.parsers.STR_NA_VALUES), as the
 # row-by-row reading does: the column-wise reading leaves a header or cover cell holding one to it.
 PANDAS_NA_TEXT = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -330,10 +329,10 @@ def _iso_days(texts: pa.Array) -> np.ndarray:
 
 def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_of: date | None) -> _Sheet:
     """_parse_table's result for a sheet read as text, its rows after the header at position `header`, each distinct
-    date and count judged once by the same rules; _Unvouched for a row those rules reject, skip or cannot see."""
+    date and count judged once by the same rules; Unvouched for a row those rules reject, skip or cannot see."""
     cells = next(sheet.iter_rows(min_row=header + 1, max_row=header + 1))
     if not all(blank(c) or (plain_text(c) and c not in PANDAS_NA_TEXT) for c in cells):
-        raise _Unvouched("a header cell that is not text, or that pandas reads as empty, is named as the row-by-row "
+        raise Unvouched("a header cell that is not text, or that pandas reads as empty, is named as the row-by-row "
                          "reading writes it")  # fmt: skip
     index, notes = _header_index(spec, cells, f"{file}, sheet {sheet.title}")
     filled = np.stack([~blank_mask(c.slice(header + 1)) for c in sheet.columns])
@@ -341,36 +340,28 @@ def _parse_text_table(spec: Table, file: str, sheet: TextSheet, header: int, as_
     limit = _limit(spec, as_of)
 
     def judged(column: str, judge) -> np.ndarray:
-        """The column's value in each of `rows`, judged once per distinct value; _Unvouched for one not vouched."""
+        """The column's value in each of `rows`, judged once per distinct value (Unvouched for one not vouched)."""
         distinct, where = by_value(sheet.columns[index[column]].slice(header + 1))
         at = where[rows]
-        values = np.full(len(distinct), None, dtype=object)
-        for i in np.flatnonzero(np.bincount(at, minlength=len(distinct))).tolist():
-            values[i] = judge(distinct[i])
-            if values[i] is NOT_VOUCHED:
-                raise _Unvouched(f"a {column} value")
-        return values[at]
+        return np.array(vouched(distinct, at, judge), dtype=object)[at]
 
     def day(value: str | None) -> object:
         try:
             found = parse_date(value, FORMATS) if value is not None and "total" not in value.lower() else None
         except ValueError:
             return NOT_VOUCHED
-        return found if found is not None and EARLIEST <= found <= limit else NOT_VOUCHED
+        return found if found is not None and TEXT_EARLIEST <= found <= limit else NOT_VOUCHED
 
     texts = sheet.columns[index[spec.key]].slice(header + 1).take(pa.array(rows))
     days = _iso_days(texts)
     rest = np.flatnonzero(np.isnat(days))  # not written "2025-03-19" (with or without a time): judged one by one
     if len(rest):
         distinct, where = by_value(texts.take(pa.array(rest)))
-        found = [day(v) for v in distinct]
-        if any(d is NOT_VOUCHED for d in found):
-            raise _Unvouched(f"a {spec.key} value")
-        days[rest] = np.array(found, dtype="datetime64[s]")[where]
-    if (days < np.datetime64(EARLIEST, "s")).any() or (days > np.datetime64(limit, "s")).any():
-        raise _Unvouched("a date out of range")
+        days[rest] = np.array(vouched(distinct, where, day), dtype="datetime64[s]")[where]
+    if (days < np.datetime64(TEXT_EARLIEST, "s")).any() or (days > np.datetime64(limit, "s")).any():
+        raise Unvouched("a date out of range")
     if len(np.unique(days)) != len(days):
-        raise _Unvouched("a repeated date")
+        raise Unvouched("a repeated date")
     data: dict[str, object] = {spec.date_column: days}
     for column, canonical in spec.counts.items():
         maximum = MAXIMA[spec.table][canonical]
@@ -408,37 +399,20 @@ def _header_row(rows: Iterable[Sequence[object]], spec: Table, where: str) -> in
 
 
 def _read_text_workbook(path: Path, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None] | None:
-    """The workbook's tables read column by column (base.TextBook); None when it holds a cell text cannot show (an
-    error cell: openpyxl's or odf's reading gives its text), or anything the row-by-row reading must judge, name the
-    sheet row of, or refuse in its own words."""
-    try:
-        book = TextBook(path)
-    except Exception:  # unreadable: the row-by-row reading says so in words
-        return None
-    try:
-        return _text_workbook(path, book, progress)
-    except (_Unvouched, StructuralError):
-        return None
-    except UNREADABLE:
-        return None
-    finally:
-        book.close()
+    """The workbook's tables read column by column (base.TextBook); None when the row-by-row reading decides (a cell
+    text cannot show, such as an error cell: openpyxl's or odf's reading gives its text)."""
+    return read_as_text(path, lambda book: _text_workbook(path, book, progress))
 
 
 def _text_workbook(path: Path, book: TextBook, progress: Progress) -> tuple[list[tuple[Table, _Sheet]], date | None]:
-    """_read_workbook's result, from the workbook read as text; _Unvouched for anything the row-by-row reading
+    """_read_workbook's result, from the workbook read as text; Unvouched for anything the row-by-row reading
     decides."""
     by_key = {sheet.title.strip().upper(): sheet for sheet in book.worksheets}
     specs = [t for t in TABLES if t.sheet in by_key]
     if not specs:
-        raise _Unvouched("no SB_01 or SB_02 sheet: the row-by-row reading says what there is")
+        raise Unvouched("no SB_01 or SB_02 sheet: the row-by-row reading says what there is")
     cover = next((s for s in book.worksheets if "cover" in s.title.lower()), None)
-    try:
-        as_of = cover_as_of(cover.iter_rows(), FORMATS, strict=True) if cover else None
-    except ValueError:
-        raise _Unvouched("a publication date that does not read as text") from None
-    if as_of is not None and as_of < EARLIEST:
-        raise _Unvouched("an elapsed time or a time of day reads as a date in early 1900")
+    as_of = text_as_of(cover.iter_rows(), FORMATS) if cover else None
     out = []
     for i, spec in enumerate(specs):
         progress(f"Reading {spec.sheet}", i / len(specs))
@@ -447,7 +421,7 @@ def _text_workbook(path: Path, book: TextBook, progress: Progress) -> tuple[list
         h = _header_row(rows, spec, f"{path.name}, sheet {sheet.title}")
         out.append((spec, _parse_text_table(spec, path.name, sheet, h, as_of)))
     if book.lossy:
-        raise _Unvouched("a cell text cannot show")
+        raise Unvouched("a cell text cannot show")
     return out, as_of
 
 

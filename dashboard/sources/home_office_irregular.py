@@ -32,7 +32,7 @@ from .. import nationality, schema
 from ..clean import is_missing
 from .base import (
     DATE_FORMATS,
-    UNREADABLE,
+    NOT_VOUCHED,
     Book,
     ImportResult,
     Progress,
@@ -40,6 +40,7 @@ from .base import (
     StructuralError,
     TextBook,
     TextSheet,
+    Unvouched,
     blank,
     by_value,
     cell_number,
@@ -51,9 +52,12 @@ from .base import (
     no_progress,
     parse_count,
     plain_text,
+    read_as_text,
     records_frame,
     shown,
+    text_as_of,
     unknown_labels,
+    vouched,
     workbook_errors,
 )
 
@@ -71,7 +75,6 @@ QUARTER = (
     re.compile(r"Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<year>\d{4})", re.IGNORECASE),  # "Q1 2018"
 )
 FORMATS = DATE_FORMATS + ("%Y-%m-%d %H:%M:%S",)
-EARLIEST = date(1900, 3, 1)  # TextBook writes an elapsed time as a date in Jan-Feb 1900 (and a time of day in 1899)
 
 
 @dataclass(frozen=True)
@@ -397,12 +400,7 @@ def _read_sheet(sheet, header: _Header, state: _State, progress: Progress, span:
     return notes
 
 
-class _Unvouched(Exception):
-    """A sheet read as text holds a row only the row-by-row reading judges (and names the sheet row of)."""
-
-
 YEAR_TEXT = re.compile(r"\d{4}")
-NOT_VOUCHED = object()  # a value the column-wise reading leaves to the row-by-row one
 
 
 def _text_label(value: str | None) -> object:
@@ -413,12 +411,12 @@ def _text_label(value: str | None) -> object:
 
 def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[str]:
     """Read one data sheet into state.frames column by column, each distinct value judged once by the row-by-row
-    rules; _Unvouched when any row needs them row by row (a bad or ambiguous value, a repeated key)."""
+    rules; Unvouched when any row needs them row by row (a bad or ambiguous value, a repeated key)."""
     spec, name = header.spec, sheet.title
     if spec.table in state.records or spec.table in state.frames:
-        raise _Unvouched("a second sheet of the table: its keys are compared row by row")
+        raise Unvouched("a second sheet of the table: its keys are compared row by row")
     if not all(blank(c) or plain_text(c) for c in header.cells):
-        raise _Unvouched("a header cell that is not text is named as the row-by-row reading writes it")
+        raise Unvouched("a header cell that is not text is named as the row-by-row reading writes it")
     index, notes = _columns(header, f"{state.file}, sheet {name}")
     coded = [by_value(c.slice(header.row)) for c in sheet.columns]  # each column's distinct values, and where
     filled = np.stack([~np.array([blank(v) for v in distinct], dtype=bool)[where] for distinct, where in coded])
@@ -434,15 +432,10 @@ def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[s
 
     def judged(column: str, judge, unused: object = None) -> tuple[list, np.ndarray]:
         """The column's values in `rows` judged (once each), and each row's position among them (`unused` for a value
-        no such row holds); _Unvouched for a value not vouched for."""
+        no such row holds; Unvouched for a value not vouched for)."""
         distinct, where = coded[index[column]]
         at = where[rows]
-        values = [unused] * len(distinct)
-        for i in np.flatnonzero(np.bincount(at, minlength=len(distinct))).tolist():
-            values[i] = judge(distinct[i])
-            if values[i] is NOT_VOUCHED:
-                raise _Unvouched(f"a {column} value")
-        return values, at
+        return vouched(distinct, at, judge, unused), at
 
     def quarter(value: str | None) -> object:
         try:
@@ -459,7 +452,7 @@ def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[s
 
     years, year_at = judged("Year", year, -1)
     if (np.array(years, dtype=np.int64)[year_at] != np.array([y for y, _ in quarters], dtype=np.int64)[at]).any():
-        raise _Unvouched("a Year that is not its Quarter's")
+        raise Unvouched("a Year that is not its Quarter's")
     starts = [s for _, s in quarters]
     data: dict[str, object] = {"quarter_start": np.array(starts, dtype="datetime64[s]")[at], "source": SOURCE}
     codes = {"quarter_start": pd.factorize(np.array(starts, dtype=object))[0][at]}
@@ -468,7 +461,7 @@ def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[s
             continue
         values, where = judged(column, _text_label)
         if canonical in REQUIRED_VALUES and any(values[i] is None for i in np.unique(where).tolist()):
-            raise _Unvouched(f"an empty {column}")
+            raise Unvouched(f"an empty {column}")
         if canonical == "nationality":
             values = [None if v is None else _nationality_of(v) for v in values]
             rows_of = np.bincount(where, minlength=len(values))
@@ -491,7 +484,7 @@ def _read_text_sheet(sheet: TextSheet, header: _Header, state: _State) -> list[s
         np.array([n is None for n in counts], dtype=bool)[count_at],
     )
     if pd.DataFrame({k: codes[k] for k in schema.KEYS[spec.table]}).duplicated().any():
-        raise _Unvouched("a repeated key")
+        raise Unvouched("a repeated key")
     columns = schema.columns(spec.table, provenance=False)
     state.frames[spec.table] = columns_frame(columns, {**data, "source": [SOURCE] * len(rows)})
     state.rows_read += len(rows)
@@ -562,33 +555,9 @@ def read(
 
 
 def _read_text(path: Path, progress: Progress) -> ImportResult | None:
-    """The workbook read column by column (base.TextBook); None when it holds a cell text cannot show (an error cell,
-    refused in words by openpyxl's reading: _open), or anything the row-by-row reading must judge, name the sheet row
-    of, or refuse in its own words."""
-    try:
-        book = TextBook(path)
-    except Exception:  # unreadable: the row-by-row reading says so in words
-        return None
-    try:
-        return _read_book(path, book, progress)
-    except (_Unvouched, StructuralError):
-        return None
-    except UNREADABLE:
-        return None
-    finally:
-        book.close()
-
-
-def _as_of(rows: Iterator[Sequence[object]], strict: bool) -> date | None:
-    """The cover's publication date, in its first COVER_SEARCH_ROWS rows from the first filled one; `strict` for a
-    sheet read as text (_Unvouched when a label's date does not read, or reads as a time: the cells' types decide)."""
-    try:
-        as_of = cover_as_of(itertools.islice(from_first_filled(rows), COVER_SEARCH_ROWS), FORMATS, strict=strict)
-    except ValueError:
-        raise _Unvouched("a publication date that does not read as text") from None
-    if strict and as_of is not None and as_of < EARLIEST:
-        raise _Unvouched("an elapsed time or a time of day reads as a date in early 1900")
-    return as_of
+    """The workbook read column by column (base.TextBook); None when the row-by-row reading decides (a cell text
+    cannot show, such as an error cell, refused in words by openpyxl's reading: _open)."""
+    return read_as_text(path, lambda book: _read_book(path, book, progress))
 
 
 def _read_book(path: Path, book, progress: Progress) -> ImportResult:
@@ -627,7 +596,11 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
             )
 
     cover = next((s for s in book.worksheets if "cover" in s.title.lower()), None)
-    as_of = _as_of(cover.iter_rows(values_only=True), strict=isinstance(book, TextBook)) if cover is not None else None
+    if cover is None:
+        as_of = None
+    else:  # the first rows from the first filled one; read as text, a date only its cell's type can tell is left to it
+        top = itertools.islice(from_first_filled(cover.iter_rows(values_only=True)), COVER_SEARCH_ROWS)
+        as_of = text_as_of(top, FORMATS) if isinstance(book, TextBook) else cover_as_of(top, FORMATS)
     state = _State(
         file=path.name,
         limit=as_of or date.today(),
@@ -670,7 +643,7 @@ def _read_book(path: Path, book, progress: Progress) -> ImportResult:
     if "small_boat_asylum" not in tables:
         notes.append(f"{path.name} has no Irr_D02 (small-boat asylum applications) sheet: only Irr_D01 was loaded.")
     if isinstance(book, TextBook) and book.lossy:
-        raise _Unvouched("a cell text cannot show")
+        raise Unvouched("a cell text cannot show")
     progress("Done", 1.0)
     return ImportResult(
         format=NAME,
