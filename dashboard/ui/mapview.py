@@ -83,6 +83,7 @@ LEGEND_CSS = """<style>
   box-shadow: 0 1px 5px rgba(0, 0, 0, 0.35);}
 .st-key-map_legend [data-testid="stExpanderDetails"] {padding: 2px 12px 6px;}
 .st-key-map_legend:has(.tl-dark) {background: rgba(27, 36, 48, 0.95);}
+.st-key-map_legend :is(details, summary) {transition: none;}
 .st-key-map_legend:has(.tl-dark) :is(details, summary) {background: transparent; border-color: #5b6b7c;}
 .st-key-map_legend:has(.tl-dark) summary, .st-key-map_legend:has(.tl-dark) summary * {color: #f2f2f2;}
 .tl-legend {font-size: 13px; line-height: 1.3; color: #1a1a1a;}
