@@ -115,3 +115,43 @@ def csv_lines(path: Path, rows: int) -> Path:
         for _ in range(rows // 10_000):
             f.write(line * 10_000)
     return path
+
+
+def stray_cell(source: Path, path: Path, sheet: str, cell: str = "XFD1048576", *, written_as: str = "") -> Path:
+    """A copy of the workbook `source` with one value typed far outside the table of its sheet `sheet`, as a slip of
+    the keyboard leaves one: a few bytes more, but a reader lays the sheet out up to that cell. `written_as` replaces
+    the reference's attribute as openpyxl writes it (r="XFD1048576"), e.g. with r = 'ZZZZZZ3' (XML allows the
+    spaces and quotes, and calamine reads them; openpyxl writes no column past XFD)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    book[sheet][cell] = "x"
+    part = f"xl/worksheets/sheet{book.sheetnames.index(sheet) + 1}.xml"
+    book.save(path)
+    if written_as:
+        with zipfile.ZipFile(path) as zf:
+            parts = {info.filename: zf.read(info) for info in zf.infolist()}
+        assert parts[part].count(f'r="{cell}"'.encode()) == 1
+        parts[part] = parts[part].replace(f'r="{cell}"'.encode(), written_as.encode())
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+    return path
+
+
+def ods_wide_header(path: Path, *, width: int, rows: int) -> Path:
+    """An SB_01-shaped ODS whose header has a value in column `width` (empty cells before it, repeated), over `rows`
+    one-cell data rows (one row repeated): few cells, but `rows + 1` by `width` as a grid."""
+    header = (
+        "<table:table-row>"
+        + _cell("Date")
+        + f'<table:table-cell table:number-columns-repeated="{width - 2}"/>'
+        + _cell("note")
+        + "</table:table-row>"
+    )
+    data = f'<table:table-row table:number-rows-repeated="{rows}">' + _cell("2024-01-01") + "</table:table-row>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+        zf.writestr("content.xml", ODS_HEAD + header + data + ODS_TAIL)
+    return path

@@ -5,9 +5,11 @@ separate process that is stopped past its memory limit."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from dashboard.store import Store
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "streamlit_app.py")
 GIB = 1 << 30
+HO = REPO / "tests/fixtures/home_office"
 
 
 def ingest(store: Store, path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], int]:
@@ -71,6 +74,25 @@ BOMBS = {
         lambda d: bombs.xlsx(d / "wide.xlsx", 20_000, 30),
         "its number of cells",
         {"TIDELINE_IMPORT_MAX_CELLS": "100000"},
+    ),
+    "XLSX, a Home Office release with one stray value at cell XFD1048576": (
+        lambda d: bombs.stray_cell(HO / "small_boats.xlsx", d / "stray.xlsx", "SB_01"),
+        "stray.xlsx, sheet 'SB_01': its cells reach column XFD and row 1,048,576, so it is read as a grid of "
+        "1,048,576 rows by 16,384 columns (17,179,869,184 cells), over the limit of 40,000,000 cells",
+        {},
+    ),
+    "XLSX, a stray value at ZZZZZZ3, written r = '…'": (
+        lambda d: bombs.stray_cell(
+            HO / "small_boats.xlsx", d / "spaced.xlsx", "SB_01", "XFD3", written_as="r = 'ZZZZZZ3'"
+        ),
+        "spaced.xlsx, sheet 'SB_01': its cells reach column ZZZZZZ and row 18, so it is read as a grid of 18 rows",
+        {},
+    ),
+    "ODS, a header 250 cells wide over 200,000 one-cell rows": (
+        lambda d: bombs.ods_wide_header(d / "wide.ods", width=250, rows=200_000),
+        "wide.ods, sheet 'SB_01': its cells reach column IP and row 200,001, so it is read as a grid of 200,001 rows "
+        "by 250 columns",
+        {},
     ),
     "CSV, 150,000 lines with a 100,000-row limit": (
         lambda d: bombs.csv_lines(d / "long.csv", 150_000),
@@ -165,3 +187,63 @@ def test_uploads_are_read_in_another_process_and_named_as_uploaded(store, tmp_pa
     plan, error = next(at.session_state[k] for k in at.session_state if str(k).startswith("_plan_"))
     assert error is None and plan.path.name == "Frontex release (Nov 2026).csv"
     assert not (store.data_dir / "uploads").exists()  # no copy kept in the store
+
+
+def test_the_upload_page_refuses_a_stray_far_cell_without_reading_it(store, tmp_path, monkeypatch):
+    """A reader given such a sheet asks for its whole grid and aborts the process: the page names the sheet and the
+    cell's column and row instead."""
+    path = bombs.stray_cell(HO / "small_boats.xlsx", tmp_path / "release.xlsx", "SB_01", "XFD1048576")
+    at = upload(data_page(monkeypatch, store), path)
+    assert not at.exception
+    assert "release.xlsx, sheet 'SB_01': its cells reach column XFD and row 1,048,576" in errors(at)
+    assert "Is there a value far outside the table?" in errors(at) and store.current_id() == 1
+
+
+# -- the grid a sheet's references span: bounds looked for cheaply, counted exactly when over the limit --------------
+def grid_xlsx(path: Path, cells: list[str]) -> Path:
+    """An XLSX whose one sheet holds a value at each of `cells` (written by openpyxl, rows in order)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for cell in cells:
+        book.active[cell] = 1
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cells", "max_cells", "refused"),
+    [
+        (["A1", "Z999999"], 40_000_000, None),  # within the bounds looked for: no exact count
+        (["A1", "AB1000000"], 40_000_000, None),  # 28 x 1,000,000: found by the quick search, under the limit
+        (["A1", "AO1000000"], 40_000_000, "column AO and row 1,000,000"),  # 41 x 1,000,000
+        (["A1", "BH2000"], 40_000_000, None),  # 60 columns: bounds over the limit, the exact count under it
+        (["A1", "BH2000"], 100_000, "column BH and row 2,000"),
+        (["A1", "XFD1"], 40_000_000, None),  # one long row
+        (["A1", "C5000000"], 40_000_000, None),  # beyond Excel's last row, but 3 columns wide: 15 million
+        (["A1", "J5000000"], 40_000_000, "column J and row 5,000,000"),
+    ],
+)
+def test_a_sheets_grid_is_bounded_by_its_farthest_references(tmp_path, cells, max_cells, refused):
+    from dashboard.settings import ImportLimits
+    from dashboard.sources import bounds
+    from dashboard.sources.base import TooLarge
+
+    if any(int("".join(filter(str.isdigit, c))) > 1_048_576 for c in cells):  # openpyxl writes no such row
+        path = grid_xlsx(tmp_path / "grid.xlsx", [c if i == 0 else "A2" for i, c in enumerate(cells)])
+        with zipfile.ZipFile(path) as zf:
+            parts = {info.filename: zf.read(info) for info in zf.infolist()}
+        parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+            b'r="A2"', f'r="{cells[-1]}"'.encode()
+        )
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+    else:
+        path = grid_xlsx(tmp_path / "grid.xlsx", cells)
+    limits = ImportLimits(max_cells=max_cells)
+    if refused is None:
+        bounds.check(path, limits)
+    else:
+        with pytest.raises(TooLarge, match=re.escape(refused)):
+            bounds.check(path, limits)

@@ -6,14 +6,21 @@ naming the limit and the environment variable that raises it, before anything bi
 ODS sheets are counted the way pandas will expand them: a repeated row or cell counts as many times
 as it repeats, except trailing empty rows and cells (which pandas drops); that is where a tiny ODS
 with number-rows-repeated="1000000000" is caught.
+
+A sheet is also refused when its cells, however few, span a grid over the cell limit: the workbook
+readers (calamine, under fastexcel and pandas) lay a sheet out as rows x columns with every cell held,
+so one value typed at XFD1048576 asks for 17 billion cells and aborts the process. The grid runs from
+A1 to the farthest column and row any reference names (XLSX), or to the widest row (ODS).
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, XMLPullParser
 
 from ..settings import ImportLimits
@@ -111,9 +118,10 @@ def _check_zip(path: Path, limits: ImportLimits) -> None:
             if "content.xml" in names:
                 with zf.open("content.xml") as f:
                     _count_ods(path, f, limits)
+            titles = _sheet_titles(zf, names)
             for sheet in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
                 with zf.open(sheet) as f:
-                    _count_xlsx(path, f, limits, sheet)
+                    _count_xlsx(path, f, limits, titles.get(sheet) or sheet.rsplit("/", 1)[-1].removesuffix(".xml"))
     except (zipfile.BadZipFile, OSError, EOFError):
         return  # damaged or truncated: the importer refuses it, naming the file
     except StructuralError:
@@ -142,14 +150,16 @@ def _count_ods(path: Path, f: IO[bytes], limits: ImportLimits) -> None:
     totals = _Totals(path, limits)
     parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
     row_repeat = 1
-    width = pending_cells = 0
+    width = pending_cells = grid_rows = grid_columns = 0
+    where = ""
     pending_rows = 0  # empty rows: they count only when a row with content follows
     for chunk in iter(lambda: f.read(CHUNK), b""):
         parser.feed(chunk)
         for event, el in _elements(parser):
             tag = el.tag
             if event == "start" and tag == f"{{{TABLE_NS}}}table":
-                pending_rows = 0
+                pending_rows = grid_rows = grid_columns = 0
+                where = f", sheet '{el.get(f'{{{TABLE_NS}}}name', '')}'"
             elif event == "start" and tag == f"{{{TABLE_NS}}}table-row":
                 row_repeat = _repeat(el.get(f"{{{TABLE_NS}}}number-rows-repeated"))
                 width = pending_cells = 0
@@ -164,15 +174,45 @@ def _count_ods(path: Path, f: IO[bytes], limits: ImportLimits) -> None:
             elif event == "end" and tag == f"{{{TABLE_NS}}}table-row":
                 if width:
                     totals.add(pending_rows + row_repeat, width)
+                    grid_rows += pending_rows + row_repeat
+                    grid_columns = max(grid_columns, width)
+                    if grid_rows * grid_columns > limits.max_cells:  # rows by the widest row, as a reader lays it out
+                        _refuse_grid(path, limits, where, grid_rows, grid_columns)
                     pending_rows = 0
                 else:
                     pending_rows += row_repeat
                 el.clear()
 
 
+def _sheet_titles(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Each worksheet part's tab name ("xl/worksheets/sheet5.xml": "sheet 'Data - Irr_D01'"), from the workbook and its
+    relationships; empty when they do not read."""
+    rels_part, book_part = "xl/_rels/workbook.xml.rels", "xl/workbook.xml"
+    if rels_part not in names or book_part not in names:
+        return {}
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        targets = {
+            r.get("Id"): r.get("Target", "")
+            for r in ElementTree.fromstring(zf.read(rels_part))
+            if r.tag.endswith("Relationship")
+        }
+        sheets = [el for el in ElementTree.fromstring(zf.read(book_part)).iter() if el.tag.endswith("}sheet")]
+    except ElementTree.ParseError:
+        return {}
+    titles = {}
+    for sheet in sheets:
+        target = targets.get(sheet.get(rel), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        titles[part] = f"sheet '{sheet.get('name', '')}'"
+    return titles
+
+
 def _count_xlsx(path: Path, f: IO[bytes], limits: ImportLimits, sheet: str) -> None:
-    """Rows and cells of a worksheet, counted as tags in the raw XML (a million rows in about a second)."""
-    totals = _Totals(path, limits, f", {sheet.rsplit('/', 1)[-1].removesuffix('.xml')}")
+    """Rows and cells of a worksheet, counted as tags in the raw XML (a million rows in about a second), and the
+    grid its cell references span (_Span)."""
+    totals = _Totals(path, limits, f", {sheet}")
+    span = _Span()
     tail = b""
     for chunk in iter(lambda: f.read(CHUNK), b""):
         data = tail + chunk
@@ -185,6 +225,74 @@ def _count_xlsx(path: Path, f: IO[bytes], limits: ImportLimits, sheet: str) -> N
         totals.cells += cells - rows  # add() counted one cell per row; the tags say how many there are
         if totals.cells > limits.max_cells:
             _refuse(path, limits, "max_cells", totals.cells, "its number of cells", totals.where)
+        span.bound(body)
+    span.bound(tail)
+    if span.rows * span.columns > limits.max_cells:  # a bound: count exactly before refusing
+        f.seek(0)
+        span, tail = _Span(0, 0), b""
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            data = tail + chunk
+            cut = data.rfind(b"<")
+            cut = cut if cut > 0 else len(data)
+            span.exact(data[:cut])
+            tail = data[cut:]
+        span.exact(tail)
+        if span.rows * span.columns > limits.max_cells:
+            _refuse_grid(path, limits, totals.where, span.rows, span.columns)
+
+
+def _refuse_grid(path: Path, limits: ImportLimits, where: str, rows: int, columns: int) -> None:
+    """Refuse a sheet whose cells, however few, span a grid over the cell limit (as a reader lays it out)."""
+    raise TooLarge(
+        f"{path.name}{where}: its cells reach column {_column_name(columns)} and row {rows:,}, so it is read as a "
+        f"grid of {rows:,} rows by {columns:,} columns ({rows * columns:,} cells), over the limit of "
+        f"{limits.max_cells:,} cells for one import; nothing was read. Is there a value far outside the table? "
+        f"Delete it, save the workbook and import it again; for a sheet this big, raise {limits.env_name('max_cells')}"
+    )
+
+
+# A cell's or row's reference (r="XFD1048576", r="12"), in any element (a row's r places the cells without one): its
+# column letters and row digits. BIG_REF only finds those past column Z or row 999,999, rare in a sheet.
+REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d+)""")
+BIG_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]*\d{7})([A-Za-z]*)(\d+)""")
+
+
+class _Span:
+    """The grid a worksheet's cell references span from A1. The reader lays a sheet out as rows x columns with every
+    cell of it held: one value at XFD1048576 is 17 billion cells, and calamine aborts the whole process asking for
+    them. `bound` keeps upper bounds in one quick search (BIG_REF); `exact` reads every reference, for a sheet whose
+    bounds are over the limit."""
+
+    def __init__(self, columns: int = 26, rows: int = 999_999) -> None:
+        self.columns, self.rows = columns, rows  # bounds to start with: A to Z, fewer than 7 digits
+
+    def bound(self, body: bytes) -> None:
+        big = BIG_REF.findall(body)
+        if big:
+            self.columns = max(self.columns, max(_column_number(c) for c, _ in set(big)))
+            self.rows = max(self.rows, max(int(r) for _, r in big))
+
+    def exact(self, body: bytes) -> None:
+        for letters, digits in REF.findall(body):
+            self.rows = max(self.rows, int(digits))
+            if letters:
+                self.columns = max(self.columns, _column_number(letters))
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's number from its letters: A 1, Z 26, AA 27, XFD 16,384."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _column_name(n: int) -> str:
+    name = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        name = chr(65 + rem) + name
+    return name
 
 
 def _elements(parser: XMLPullParser[Element]) -> Iterator[tuple[str, Element]]:
