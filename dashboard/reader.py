@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,8 +66,9 @@ def plan_in_child(
                 f"limit for one import (raise {limits.env_name('max_memory')} for a file this big)"
             )
         if proc.returncode not in (0, EXIT_REFUSED) or not out.exists():
-            tail = " ".join(stderr.strip().splitlines()[-1:])[:300] or f"exit code {proc.returncode}"
-            raise StructuralError(f"{path.name}: could not be read ({tail})")
+            raise StructuralError(
+                f"{path.name}: could not be read ({died_of(stderr, proc.returncode)}); nothing changed"
+            )
         with out.open("rb") as f:
             answer: dict[str, Any] = pickle.load(f)  # written by our own child, just now, in a private folder
     if "error" in answer:
@@ -79,6 +81,22 @@ def plan_in_child(
         duplicate_of=answer["duplicate_of"],
         drops_demo=answer["drops_demo"],
     )
+
+
+def died_of(stderr: str, returncode: int) -> str:
+    """Why the reading process ended without an answer, in a line: its last words before any stack trace (a native
+    library's crash prints one, Python's traceback ends in the error), or the signal that stopped it."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    if "stack backtrace:" in lines:  # Rust: the message, then the frames
+        lines = lines[: lines.index("stack backtrace:")]
+    if lines:
+        return lines[-1][:300]
+    if returncode < 0:
+        try:
+            return f"stopped by {signal.Signals(-returncode).name}"
+        except ValueError:
+            pass
+    return f"exit code {returncode}"
 
 
 class _Watch(threading.Thread):

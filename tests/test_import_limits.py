@@ -247,3 +247,27 @@ def test_a_sheets_grid_is_bounded_by_its_farthest_references(tmp_path, cells, ma
     else:
         with pytest.raises(TooLarge, match=re.escape(refused)):
             bounds.check(path, limits)
+
+
+RUST_ABORT = """memory allocation of 549755813888 bytes failed
+stack backtrace:
+   0: std::alloc::rust_oom
+   1: __rustc::__rust_alloc_error_handler
+  30: _start
+note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.
+"""
+
+
+@pytest.mark.parametrize(
+    ("stderr", "returncode", "said"),
+    [
+        (RUST_ABORT, -6, "memory allocation of 549755813888 bytes failed"),  # not the note after the frames
+        ("Traceback (most recent call last):\n  File ...\nMemoryError\n", 1, "MemoryError"),
+        ("", -9, "stopped by SIGKILL"),
+        ("", 7, "exit code 7"),
+    ],
+)
+def test_a_reader_process_that_dies_is_said_in_its_last_words(stderr, returncode, said):
+    from dashboard.reader import died_of
+
+    assert died_of(stderr, returncode) == said
