@@ -249,8 +249,16 @@ def test_click_on_an_incident_dot_opens_its_details(page, base_url, browser_log)
     scroll_to_centre(canvas)
     box = canvas.bounding_box()
     sea_x, sea_y = project(45.5, -12.0, maps.VIEW_EUROPE, width, height)  # Atlantic, west of Biscay
-    page.mouse.click(box["x"] + sea_x, box["y"] + sea_y)
-    expect(main.get_by_text("Click an incident dot to see its details here.")).to_be_visible(timeout=30_000)
+    cleared = main.get_by_text("Click an incident dot to see its details here.")
+    for attempt in range(3):  # a click on the sea only ever clears: one a busy browser's deck.gl dropped (CI, once) is
+        page.mouse.click(box["x"] + sea_x, box["y"] + sea_y)  # made again, and never clearing fails all three
+        try:
+            expect(cleared).to_be_visible(timeout=20_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            settle(page)
     expect(main.get_by_text(re.compile(r"^Incident DEMO-INC-\d+"))).to_have_count(0)
     settle(page)
     assert_clean(page, browser_log)
