@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -89,14 +90,18 @@ def died_of(stderr: str, returncode: int) -> str:
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
     if "stack backtrace:" in lines:  # Rust: the message, then the frames
         lines = lines[: lines.index("stack backtrace:")]
-    if lines:
-        return lines[-1][:300]
-    if returncode < 0:
-        try:
-            return f"stopped by {signal.Signals(-returncode).name}"
-        except ValueError:
-            pass
-    return f"exit code {returncode}"
+    last = lines[-1][:300] if lines else ""
+    if returncode >= 0:
+        return last or f"exit code {returncode}"
+    try:
+        stopped = f"stopped by {signal.Signals(-returncode).name}"
+    except ValueError:
+        stopped = f"stopped by signal {-returncode}"
+    crash = CRASH_WORDS.search(last)  # a warning printed earlier is not why a signal stopped it
+    return f"{stopped}: {last}" if crash else stopped
+
+
+CRASH_WORDS = re.compile(r"memory allocation|panicked|out of memory|fatal|abort|segmentation", re.I)
 
 
 class _Watch(threading.Thread):

@@ -261,7 +261,8 @@ note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose bac
 @pytest.mark.parametrize(
     ("stderr", "returncode", "said"),
     [
-        (RUST_ABORT, -6, "memory allocation of 549755813888 bytes failed"),  # not the note after the frames
+        (RUST_ABORT, -6, "stopped by SIGABRT: memory allocation of 549755813888 bytes failed"),  # not the note
+        ("Could not determine dtype for column 1, falling back to string\n", -9, "stopped by SIGKILL"),  # a warning
         ("Traceback (most recent call last):\n  File ...\nMemoryError\n", 1, "MemoryError"),
         ("", -9, "stopped by SIGKILL"),
         ("", 7, "exit code 7"),

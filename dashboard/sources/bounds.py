@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 from xml.etree import ElementTree
-from xml.etree.ElementTree import Element, XMLPullParser
+from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from ..settings import ImportLimits
 from . import spatial
@@ -119,9 +119,9 @@ def _check_zip(path: Path, limits: ImportLimits) -> None:
                 with zf.open("content.xml") as f:
                     _count_ods(path, f, limits)
             titles = _sheet_titles(zf, names)
-            for sheet in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            for sheet in _worksheet_parts(names, titles):
                 with zf.open(sheet) as f:
-                    _count_xlsx(path, f, limits, titles.get(sheet) or sheet.rsplit("/", 1)[-1].removesuffix(".xml"))
+                    _count_xlsx(path, f, limits, titles.get(sheet.lower()) or _part_stem(sheet))
     except (zipfile.BadZipFile, OSError, EOFError):
         return  # damaged or truncated: the importer refuses it, naming the file
     except StructuralError:
@@ -147,77 +147,109 @@ class _Totals:
 
 
 def _count_ods(path: Path, f: IO[bytes], limits: ImportLimits) -> None:
+    """Rows and cells of each table, and the grid it spans (rows by its widest row). Elements and attributes go by
+    their local names, whatever namespace a prefix is bound to (calamine reads the prefixes literally)."""
     totals = _Totals(path, limits)
     parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
     row_repeat = 1
     width = pending_cells = grid_rows = grid_columns = 0
     where = ""
     pending_rows = 0  # empty rows: they count only when a row with content follows
-    for chunk in iter(lambda: f.read(CHUNK), b""):
-        parser.feed(chunk)
-        for event, el in _elements(parser):
-            tag = el.tag
-            if event == "start" and tag == f"{{{TABLE_NS}}}table":
-                pending_rows = grid_rows = grid_columns = 0
-                where = f", sheet '{el.get(f'{{{TABLE_NS}}}name', '')}'"
-            elif event == "start" and tag == f"{{{TABLE_NS}}}table-row":
-                row_repeat = _repeat(el.get(f"{{{TABLE_NS}}}number-rows-repeated"))
-                width = pending_cells = 0
-            elif event == "end" and tag in (f"{{{TABLE_NS}}}table-cell", f"{{{TABLE_NS}}}covered-table-cell"):
-                repeat = _repeat(el.get(f"{{{TABLE_NS}}}number-columns-repeated"))
-                if el.get(f"{{{OFFICE_NS}}}value-type") or "".join(el.itertext()).strip():
-                    width += pending_cells + repeat
-                    pending_cells = 0
-                else:
-                    pending_cells += repeat
-                el.clear()
-            elif event == "end" and tag == f"{{{TABLE_NS}}}table-row":
-                if width:
-                    totals.add(pending_rows + row_repeat, width)
-                    grid_rows += pending_rows + row_repeat
-                    grid_columns = max(grid_columns, width)
-                    if grid_rows * grid_columns > limits.max_cells:  # rows by the widest row, as a reader lays it out
-                        _refuse_grid(path, limits, where, grid_rows, grid_columns)
-                    pending_rows = 0
-                else:
-                    pending_rows += row_repeat
-                el.clear()
+    try:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            parser.feed(chunk)
+            for event, el in _elements(parser):
+                tag = el.tag.rsplit("}", 1)[-1]
+                if event == "start" and tag == "table":
+                    pending_rows = grid_rows = grid_columns = 0
+                    where = f", sheet '{_attribute(el, 'name') or ''}'"
+                elif event == "start" and tag == "table-row":
+                    row_repeat = _repeat(_attribute(el, "number-rows-repeated"))
+                    width = pending_cells = 0
+                elif event == "end" and tag in ("table-cell", "covered-table-cell"):
+                    repeat = _repeat(_attribute(el, "number-columns-repeated"))
+                    if _ods_valued(el):
+                        width += pending_cells + repeat
+                        pending_cells = 0
+                    else:
+                        pending_cells += repeat
+                    el.clear()
+                elif event == "end" and tag == "table-row":
+                    if width:
+                        totals.add(pending_rows + row_repeat, width)
+                        grid_rows += pending_rows + row_repeat
+                        grid_columns = max(grid_columns, width)
+                        if grid_rows * grid_columns > limits.max_cells:  # rows by the widest row, as read
+                            _refuse_grid(path, limits, where, grid_rows, grid_columns)
+                        pending_rows = 0
+                    else:
+                        pending_rows += row_repeat
+                    el.clear()
+        parser.close()
+    except ParseError as exc:  # a reader more lenient than expat might still expand it: not read
+        _unchecked(path, where, exc)
 
 
 def _sheet_titles(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    """Each worksheet part's tab name ("xl/worksheets/sheet5.xml": "sheet 'Data - Irr_D01'"), from the workbook and its
-    relationships; empty when they do not read."""
-    rels_part, book_part = "xl/_rels/workbook.xml.rels", "xl/workbook.xml"
-    if rels_part not in names or book_part not in names:
+    """Each worksheet part's tab name, by the part's lower-case name ("xl/worksheets/sheet5.xml": "sheet 'Data'"), from
+    the workbook and its relationships as calamine resolves them; empty when they do not read (the parts are still
+    checked, named by file)."""
+    lower = {n.lower(): n for n in names}
+    rels_part, book_part = lower.get("xl/_rels/workbook.xml.rels"), lower.get("xl/workbook.xml")
+    if rels_part is None or book_part is None:
         return {}
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     try:
+        if max(zf.getinfo(rels_part).file_size, zf.getinfo(book_part).file_size) > TITLES_MAX_BYTES:
+            return {}
         targets = {
-            r.get("Id"): r.get("Target", "")
+            r.get("Id"): r.get("Target") or ""
             for r in ElementTree.fromstring(zf.read(rels_part))
             if r.tag.endswith("Relationship")
         }
         sheets = [el for el in ElementTree.fromstring(zf.read(book_part)).iter() if el.tag.endswith("}sheet")]
-    except ElementTree.ParseError:
+    except Exception:  # unreadable, or a declared encoding Python does not know: named by file instead
         return {}
-    titles = {}
-    for sheet in sheets:
-        target = targets.get(sheet.get(rel), "")
-        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        titles[part] = f"sheet '{sheet.get('name', '')}'"
-    return titles
+    return {_target_part(targets.get(sheet.get(rel), "")): f"sheet '{sheet.get('name', '')}'" for sheet in sheets}
+
+
+TITLES_MAX_BYTES = 16 << 20  # a workbook's sheet list and relationships: a few KB in practice
+
+
+def _target_part(target: str) -> str:
+    """A relationship target as a part's lower-case name, as calamine resolves it: from the root when it starts with
+    "/" or "xl/", else from xl/."""
+    target = target.lower()
+    if target.startswith("/"):
+        return target[1:]
+    return target if target.startswith("xl/") else "xl/" + target
+
+
+def _worksheet_parts(names: set[str], titles: dict[str, str]) -> list[str]:
+    """The parts to check as worksheets: under xl/worksheets/ (any case, any extension, not relationships), and any
+    part a sheet of the workbook points to."""
+    return sorted(
+        n
+        for n in names
+        if (n.lower().startswith("xl/worksheets/") and "/_rels/" not in n.lower() and not n.endswith("/"))
+        or n.lower() in titles
+    )
+
+
+def _part_stem(part: str) -> str:
+    return part.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 def _count_xlsx(path: Path, f: IO[bytes], limits: ImportLimits, sheet: str) -> None:
     """Rows and cells of a worksheet, counted as tags in the raw XML (a million rows in about a second), and the
-    grid its cell references span (_Span)."""
+    grid its cells span (_Span)."""
     totals = _Totals(path, limits, f", {sheet}")
     span = _Span()
     tail = b""
     for chunk in iter(lambda: f.read(CHUNK), b""):
         data = tail + chunk
         cut = data.rfind(b"<")  # a tag cut by the chunk boundary is counted with the next chunk
-        cut = cut if cut > 0 else len(data)
+        cut = cut if cut > 0 else max(len(data) - 64, 0)  # no tag starts here: the last bytes may end one
         body, tail = data[:cut], data[cut:]
         rows = body.count(b"<row ") + body.count(b"<row>")
         cells = body.count(b"<c ") + body.count(b"<c>")
@@ -225,20 +257,97 @@ def _count_xlsx(path: Path, f: IO[bytes], limits: ImportLimits, sheet: str) -> N
         totals.cells += cells - rows  # add() counted one cell per row; the tags say how many there are
         if totals.cells > limits.max_cells:
             _refuse(path, limits, "max_cells", totals.cells, "its number of cells", totals.where)
-        span.bound(body)
-    span.bound(tail)
-    if span.rows * span.columns > limits.max_cells:  # a bound: count exactly before refusing
+        span.bound(body, rows + cells)
+    span.bound(tail, tail.count(b"<row ") + tail.count(b"<row>") + tail.count(b"<c ") + tail.count(b"<c>"))
+    if span.rows * span.columns > limits.max_cells:  # a bound: lay the cells out exactly before refusing
         f.seek(0)
-        span, tail = _Span(0, 0), b""
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            data = tail + chunk
-            cut = data.rfind(b"<")
-            cut = cut if cut > 0 else len(data)
-            span.exact(data[:cut])
-            tail = data[cut:]
-        span.exact(tail)
-        if span.rows * span.columns > limits.max_cells:
-            _refuse_grid(path, limits, totals.where, span.rows, span.columns)
+        try:
+            rows, columns = _grid(f)
+        except ParseError as exc:  # a reader more lenient than expat might still lay it out: not read
+            _unchecked(path, totals.where, exc)
+        if rows * columns > limits.max_cells:
+            _refuse_grid(path, limits, totals.where, rows, columns)
+
+
+# A reference past column Z or row 999,999, rare in a sheet (r="XFD1048576"; a row's r="1000000"): its letters, digits.
+BIG_REF = re.compile(rb"""r="(?=[A-Za-z]{2}|[A-Za-z]*\d{7})([A-Za-z]*)(\d+)""")  # as <c r="…" writes it
+UNBOUNDED = 1 << 40
+PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # a prefixed cell or row tag (<x:c …>)
+
+
+class _Span:
+    """Upper bounds of the grid a worksheet's cells span from A1, kept cheaply. The reader lays a sheet out as rows x
+    columns with every cell of it held: one value at XFD1048576 is 17 billion cells, and calamine aborts the whole
+    process asking for them. The bounds start at 26 columns by 999,999 rows and grow with what BIG_REF finds. They
+    hold when every cell and row tag starts with its reference (<c r="…", as Excel, LibreOffice and openpyxl write);
+    a sheet with any other tag (no reference: placed after the one before; a prefixed name) has no bound, and is laid
+    out exactly (_grid)."""
+
+    def __init__(self) -> None:
+        self.columns, self.rows = 26, 999_999
+
+    def bound(self, body: bytes, tags: int) -> None:
+        """`tags`: how many <c and <row tags with a value or attributes `body` holds (<c/> and <row/> take no room)."""
+        if tags != body.count(b'<c r="') + body.count(b'<row r="') or PREFIXED.search(body):
+            self.columns = self.rows = UNBOUNDED
+            return
+        big = BIG_REF.findall(body)
+        if big:
+            self.columns = max(self.columns, max(_column_number(c) for c, _ in set(big)))
+            self.rows = max(self.rows, max(int(r) for _, r in big))
+
+
+def _grid(f: IO[bytes]) -> tuple[int, int]:
+    """The rows and columns from A1 to the farthest cell with a value, placing cells as calamine does: by a cell's
+    reference, else one column after the cell before it (the first of a row in column A), in its row (by the row's
+    reference, else the row after the one before). Empty cells and rows (formatting only) take no room."""
+    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
+    row = col = -1
+    top = right = 0
+    valued = False
+    for chunk in iter(lambda: f.read(CHUNK), b""):
+        parser.feed(chunk)
+        for event, el in _elements(parser):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if event == "start" and tag == "row":
+                reference = _attribute(el, "r")
+                row = int(reference) - 1 if reference and reference.isdigit() else row + 1
+                col = -1
+            elif event == "start" and tag == "c":
+                reference = _attribute(el, "r")
+                if reference and (cell := CELL_REF.fullmatch(reference.strip())):
+                    col, row = _column_number(cell[1].encode()) - 1, int(cell[2]) - 1
+                else:
+                    col += 1
+                valued = False
+            elif event == "end" and tag in ("v", "is"):
+                valued = True
+            elif event == "end" and tag == "c":
+                if valued:
+                    top, right = max(top, row + 1), max(right, col + 1)
+                el.clear()
+            elif event == "end" and tag == "row":
+                el.clear()
+    parser.close()
+    return top, right
+
+
+CELL_REF = re.compile(r"([A-Za-z]+)(\d+)")
+
+
+def _attribute(el: Element, name: str) -> str | None:
+    """An attribute by its local name, with or without a namespace."""
+    for key, value in el.attrib.items():
+        if key == name or key.endswith("}" + name):
+            return value
+    return None
+
+
+def _unchecked(path: Path, where: str, exc: ParseError) -> None:
+    raise StructuralError(
+        f"{path.name}{where}: its XML does not read ({exc}), so how far its cells reach cannot be checked; nothing "
+        "was read. Open the workbook in a spreadsheet program and save it again"
+    )
 
 
 def _refuse_grid(path: Path, limits: ImportLimits, where: str, rows: int, columns: int) -> None:
@@ -249,34 +358,6 @@ def _refuse_grid(path: Path, limits: ImportLimits, where: str, rows: int, column
         f"{limits.max_cells:,} cells for one import; nothing was read. Is there a value far outside the table? "
         f"Delete it, save the workbook and import it again; for a sheet this big, raise {limits.env_name('max_cells')}"
     )
-
-
-# A cell's or row's reference (r="XFD1048576", r="12"), in any element (a row's r places the cells without one): its
-# column letters and row digits. BIG_REF only finds those past column Z or row 999,999, rare in a sheet.
-REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d+)""")
-BIG_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]*\d{7})([A-Za-z]*)(\d+)""")
-
-
-class _Span:
-    """The grid a worksheet's cell references span from A1. The reader lays a sheet out as rows x columns with every
-    cell of it held: one value at XFD1048576 is 17 billion cells, and calamine aborts the whole process asking for
-    them. `bound` keeps upper bounds in one quick search (BIG_REF); `exact` reads every reference, for a sheet whose
-    bounds are over the limit."""
-
-    def __init__(self, columns: int = 26, rows: int = 999_999) -> None:
-        self.columns, self.rows = columns, rows  # bounds to start with: A to Z, fewer than 7 digits
-
-    def bound(self, body: bytes) -> None:
-        big = BIG_REF.findall(body)
-        if big:
-            self.columns = max(self.columns, max(_column_number(c) for c, _ in set(big)))
-            self.rows = max(self.rows, max(int(r) for _, r in big))
-
-    def exact(self, body: bytes) -> None:
-        for letters, digits in REF.findall(body):
-            self.rows = max(self.rows, int(digits))
-            if letters:
-                self.columns = max(self.columns, _column_number(letters))
 
 
 def _column_number(letters: bytes) -> int:
@@ -304,4 +385,12 @@ def _elements(parser: XMLPullParser[Element]) -> Iterator[tuple[str, Element]]:
 
 
 def _repeat(value: str | None) -> int:
+    """A repeat count as calamine reads it (Rust's parse: a leading "+" allowed), 1 when it does not read."""
+    value = value.strip().removeprefix("+") if value else value
     return int(value) if value and value.isascii() and value.isdigit() else 1
+
+
+def _ods_valued(el: Element) -> bool:
+    """Whether an ODS cell holds something a reader keeps: a value or its type (office:value, value-type, date-value…),
+    a formula, or text."""
+    return any("value" in key or key.endswith("formula") for key in el.attrib) or bool("".join(el.itertext()).strip())
