@@ -149,3 +149,31 @@ def test_ods_xml_a_strict_parser_refuses_is_not_read(tmp_path):
     rows = '<table:table-row><table:table-cell office:value-type="string"><text:p>a</text:x></table:table-cell>'
     with pytest.raises(StructuralError, match=r"book.ods, sheet 'SB_01': its XML does not read \(mismatched tag"):
         bounds.check(ods(tmp_path / "book.ods", rows + "</table:table-row>"), ImportLimits())
+
+
+def test_the_quick_exact_count_lays_a_sheet_out_as_the_parser_does(tmp_path):
+    """_referenced_grid (a pattern over the bytes, for sheets whose every tag starts with its reference) against
+    _grid (the XML parsed, calamine's placement) on sheets with the cells that take no room and those that do."""
+    import io
+    import random
+
+    rng = random.Random(7)
+    kinds = [
+        '<c r="{ref}"><v>1</v></c>',
+        '<c r="{ref}" t="inlineStr"><is><t>x</t></is></c>',
+        '<c r="{ref}"><f>1+1</f></c>',  # a formula with no cached value: kept (a reader may compute it)
+        '<c r="{ref}" s="1"/>',  # formatted, empty: no room
+        '<c r="{ref}" s="1"></c>',  # the same, written open and closed
+    ]
+    for _ in range(40):
+        rows = []
+        for r in sorted(rng.sample(range(1, 2_000_000), 6)):
+            cells = "".join(
+                rng.choice(kinds).format(ref=f"{bounds._column_name(c)}{r}")
+                for c in sorted(rng.sample(range(1, 20_000), 3))
+            )
+            rows.append(f'<row r="{r}">{cells}</row>')
+        xml = (f'<worksheet xmlns="{MAIN}"><sheetData>' + "".join(rows) + "</sheetData></worksheet>").encode()
+        assert bounds._referenced_grid(io.BytesIO(xml)) == bounds._grid(io.BytesIO(xml)), xml
+    odd = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="1"><v>1</v></c></row></sheetData></worksheet>'
+    assert bounds._referenced_grid(io.BytesIO(odd.encode())) is None  # a reference with no letters: the parser's

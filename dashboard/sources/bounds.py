@@ -19,7 +19,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, NoReturn, cast
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
@@ -245,12 +245,7 @@ def _count_xlsx(path: Path, f: IO[bytes], limits: ImportLimits, sheet: str) -> N
     grid its cells span (_Span)."""
     totals = _Totals(path, limits, f", {sheet}")
     span = _Span()
-    tail = b""
-    for chunk in iter(lambda: f.read(CHUNK), b""):
-        data = tail + chunk
-        cut = data.rfind(b"<")  # a tag cut by the chunk boundary is counted with the next chunk
-        cut = cut if cut > 0 else max(len(data) - 64, 0)  # no tag starts here: the last bytes may end one
-        body, tail = data[:cut], data[cut:]
+    for body in _bodies(f):
         rows = body.count(b"<row ") + body.count(b"<row>")
         cells = body.count(b"<c ") + body.count(b"<c>")
         totals.add(rows, 0)
@@ -258,13 +253,16 @@ def _count_xlsx(path: Path, f: IO[bytes], limits: ImportLimits, sheet: str) -> N
         if totals.cells > limits.max_cells:
             _refuse(path, limits, "max_cells", totals.cells, "its number of cells", totals.where)
         span.bound(body, rows + cells)
-    span.bound(tail, tail.count(b"<row ") + tail.count(b"<row>") + tail.count(b"<c ") + tail.count(b"<c>"))
     if span.rows * span.columns > limits.max_cells:  # a bound: lay the cells out exactly before refusing
         f.seek(0)
-        try:
-            rows, columns = _grid(f)
-        except ParseError as exc:  # a reader more lenient than expat might still lay it out: not read
-            _unchecked(path, totals.where, exc)
+        exact = _referenced_grid(f) if span.regular else None
+        if exact is None:
+            f.seek(0)
+            try:
+                exact = _grid(f)
+            except ParseError as exc:  # a reader more lenient than expat might still lay it out: not read
+                _unchecked(path, totals.where, exc)
+        rows, columns = exact
         if rows * columns > limits.max_cells:
             _refuse_grid(path, limits, totals.where, rows, columns)
 
@@ -285,16 +283,50 @@ class _Span:
 
     def __init__(self) -> None:
         self.columns, self.rows = 26, 999_999
+        self.regular = True  # every cell and row tag starts with its reference
 
     def bound(self, body: bytes, tags: int) -> None:
         """`tags`: how many <c and <row tags with a value or attributes `body` holds (<c/> and <row/> take no room)."""
         if tags != body.count(b'<c r="') + body.count(b'<row r="') or PREFIXED.search(body):
             self.columns = self.rows = UNBOUNDED
+            self.regular = False
             return
         big = BIG_REF.findall(body)
         if big:
             self.columns = max(self.columns, max(_column_number(c) for c, _ in set(big)))
             self.rows = max(self.rows, max(int(r) for _, r in big))
+
+
+# A cell tag as <c r="…" writes it: its reference, and whether it closes at once (<c …/>, <c …></c>: empty).
+CELL_TAG = re.compile(rb"""<c r="([A-Za-z]+)(\d+)"[^>]*?(/?)>(</c>)?""")
+
+
+def _referenced_grid(f: IO[bytes]) -> tuple[int, int] | None:
+    """_grid for a sheet whose every cell tag starts with its reference (_Span.regular), by one pattern over the bytes:
+    about 20 times the speed of parsing. None when a cell tag's reference does not read as letters and digits (then
+    _grid decides)."""
+    top = right = 0
+    for body in _bodies(f, b"<c "):
+        tags = CELL_TAG.findall(body)
+        if len(tags) != body.count(b'<c r="'):
+            return None
+        for letters, digits, slash, close in tags:
+            if not slash and not close:  # the cell has something inside: a value, an inline string, a formula
+                top, right = max(top, int(digits)), max(right, _column_number(letters))
+    return top, right
+
+
+def _bodies(f: IO[bytes], start: bytes = b"<") -> Iterator[bytes]:
+    """A part's bytes in pieces of about CHUNK, each cut before the last `start` (a tag) so that no tag is cut in two;
+    where none starts, the last 64 bytes go with the next piece (a tag longer than that is not one <c r="… writes)."""
+    tail = b""
+    for chunk in iter(lambda: f.read(CHUNK), b""):
+        data = tail + chunk
+        cut = data.rfind(start)
+        cut = cut if cut > 0 else max(len(data) - 64, 0)
+        yield data[:cut]
+        tail = data[cut:]
+    yield tail
 
 
 def _grid(f: IO[bytes]) -> tuple[int, int]:
@@ -320,7 +352,7 @@ def _grid(f: IO[bytes]) -> tuple[int, int]:
                 else:
                     col += 1
                 valued = False
-            elif event == "end" and tag in ("v", "is"):
+            elif event == "end" and tag in ("v", "is", "f"):  # a formula: a reader may compute its value
                 valued = True
             elif event == "end" and tag == "c":
                 if valued:
@@ -343,7 +375,7 @@ def _attribute(el: Element, name: str) -> str | None:
     return None
 
 
-def _unchecked(path: Path, where: str, exc: ParseError) -> None:
+def _unchecked(path: Path, where: str, exc: ParseError) -> NoReturn:
     raise StructuralError(
         f"{path.name}{where}: its XML does not read ({exc}), so how far its cells reach cannot be checked; nothing "
         "was read. Open the workbook in a spreadsheet program and save it again"
