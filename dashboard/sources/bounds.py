@@ -28,10 +28,6 @@ from . import spatial
 from .base import StructuralError, TooLarge
 
 CHUNK = 1 << 20
-TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def check(path: Path, limits: ImportLimits) -> None:
@@ -382,7 +378,7 @@ def _unchecked(path: Path, where: str, exc: ParseError) -> NoReturn:
     )
 
 
-def _refuse_grid(path: Path, limits: ImportLimits, where: str, rows: int, columns: int) -> None:
+def _refuse_grid(path: Path, limits: ImportLimits, where: str, rows: int, columns: int) -> NoReturn:
     """Refuse a sheet whose cells, however few, span a grid over the cell limit (as a reader lays it out)."""
     raise TooLarge(
         f"{path.name}{where}: its cells reach column {_column_name(columns)} and row {rows:,}, so it is read as a "
@@ -393,7 +389,8 @@ def _refuse_grid(path: Path, limits: ImportLimits, where: str, rows: int, column
 
 
 def _column_number(letters: bytes) -> int:
-    """A column's number from its letters: A 1, Z 26, AA 27, XFD 16,384."""
+    """A column's number from its letters: A 1, Z 26, AA 27, XFD 16,384, and on past Excel's last column, as a hostile
+    reference goes (openpyxl's column_index_from_string stops at ZZZ)."""
     n = 0
     for ch in letters.upper():
         n = n * 26 + ch - 64
